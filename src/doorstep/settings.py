@@ -1,0 +1,100 @@
+"""Settings, read from ``DOORSTEP_*`` environment variables (the README lists them all).
+
+Secrets come from the environment or from a file readable by its owner only
+(``DOORSTEP_SECRET_KEY_FILE``, mode 0600). Outside development a secret key must be
+given; in development one is generated into the data directory on first start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from doorstep.errors import ConfigurationError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOORSTEP_", extra="forbid")
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="'production' refuses generated secrets and insecure defaults."
+    )
+    data_dir: Path = Field(Path("doorstep-data"), description="Where SQLite, blobs and keys live.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/doorstep.db. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    storage_url: str | None = Field(
+        None, description="file:///path (default <data_dir>/blobs) or s3://bucket[/prefix]"
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint, e.g. MinIO.")
+    s3_region: str = Field("us-east-1", description="S3 region name.")
+    bus_url: str = Field("memory://", description="memory:// (in-process) or nats://host:4222")
+    secret_key: SecretStr | None = Field(
+        None, description="Keys the hashes of pairing codes and tokens; 32+ characters."
+    )
+    secret_key_file: Path | None = Field(None, description="File (mode 0600) holding secret_key.")
+    max_body_bytes: int = Field(1_048_576, gt=0, description="Largest JSON request body.")
+    session_hours: int = Field(12, gt=0, le=24 * 30, description="Browser session lifetime.")
+    login_max_failures: int = Field(5, gt=0, description="Failed sign-ins before lockout.")
+    login_lockout_minutes: int = Field(15, gt=0, description="Lockout and counting window.")
+    ip_max_failures: int = Field(
+        30, gt=0, description="Failed sign-ins or pairings from one address per window."
+    )
+    pairing_code_minutes: int = Field(10, gt=0, le=60, description="Pairing code lifetime.")
+    password_min_length: int = Field(12, ge=8, description="Shortest accepted password.")
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'doorstep.db'}"
+
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or (self.data_dir / "blobs").resolve().as_uri()
+
+    def resolved_secret_key(self) -> bytes:
+        """The hub's secret key; generated into the data directory in development only."""
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+        elif self.secret_key_file is not None:
+            value = read_secret_file(self.secret_key_file)
+        elif self.environment == "development":
+            value = _development_secret(self.data_dir / "secret.key")
+        else:
+            raise ConfigurationError(
+                "DOORSTEP_SECRET_KEY or DOORSTEP_SECRET_KEY_FILE must be set in production"
+            )
+        if len(value) < 32:
+            raise ConfigurationError("the secret key must be at least 32 characters long")
+        return value.encode()
+
+
+def read_secret_file(path: Path) -> str:
+    """Read a secret from a file that only its owner may read."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        raise ConfigurationError(f"secret file {path} does not exist") from exc
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigurationError(f"secret file {path} must have mode 0600 (it is {mode & 0o777:o})")
+    return path.read_text().strip()
+
+
+def _development_secret(path: Path) -> str:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return read_secret_file(path)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
