@@ -28,7 +28,7 @@ class StoredBlob:
 
 class BlobStore(Protocol):
     def put(self, key: str, chunks: Iterable[bytes], *, max_bytes: int) -> StoredBlob:
-        """Stream ``chunks`` into ``key``; raise BlobTooLarge past ``max_bytes``, writing nothing."""
+        """Stream ``chunks`` into ``key``; over ``max_bytes``: BlobTooLarge, nothing written."""
         ...
 
     def get(self, key: str) -> Iterator[bytes]:

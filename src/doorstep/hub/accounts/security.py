@@ -1,0 +1,43 @@
+"""Password hashing (Argon2id) and keyed hashes of bearer tokens, session tokens and codes.
+
+Tokens are random 256-bit values, so a keyed SHA-256 (HMAC with the hub's secret key)
+is enough to store them: a stolen database alone can't be used to sign in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+TOKEN_PREFIX = "dst_"
+_HASHER = PasswordHasher()
+# Verified against when the account does not exist, so both paths take the same time.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def keyed_hash(secret_key: bytes, purpose: str, value: str) -> str:
+    """HMAC-SHA256 of ``value``, bound to ``purpose`` so hashes can't be swapped between uses."""
+    return hmac.new(secret_key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def same_secret(left: str, right: str) -> bool:
+    return hmac.compare_digest(left.encode(), right.encode())

@@ -1,0 +1,64 @@
+"""Agencies: administered by admins, seen by their own members."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from doorstep.hub.accounts.schemas import UserPublic
+from doorstep.hub.agencies import service
+from doorstep.hub.agencies.schemas import (
+    AgencyCreate,
+    AgencyMemberCreate,
+    AgencyMemberCreated,
+    AgencyPublic,
+)
+from doorstep.hub.deps import CurrentAdmin, CurrentAgencyMember, SessionDep, StateDep
+from doorstep.hub.schemas import Page
+
+router = APIRouter(prefix="/v1", tags=["agencies"])
+
+
+@router.get("/agency")
+def my_agency(member: CurrentAgencyMember, session: SessionDep) -> AgencyPublic:
+    assert member.agency_id is not None  # the users table guarantees it for members
+    return AgencyPublic.model_validate(service.get_agency(session, agency_id=member.agency_id))
+
+
+@router.post("/admin/agencies", status_code=status.HTTP_201_CREATED)
+def create_agency(body: AgencyCreate, admin: CurrentAdmin, session: SessionDep) -> AgencyPublic:
+    agency = service.create_agency(
+        session, name=body.name, kind=body.kind, contact_email=body.contact_email
+    )
+    return AgencyPublic.model_validate(agency)
+
+
+@router.get("/admin/agencies")
+def list_agencies(admin: CurrentAdmin, session: SessionDep) -> Page[AgencyPublic]:
+    agencies = service.list_agencies(session)
+    return Page(data=[AgencyPublic.model_validate(a) for a in agencies], count=len(agencies))
+
+
+@router.post("/admin/agencies/{agency_id}/verify")
+def verify_agency(agency_id: uuid.UUID, admin: CurrentAdmin, session: SessionDep) -> AgencyPublic:
+    """Record that an admin checked the agency is who it says it is."""
+    return AgencyPublic.model_validate(service.verify_agency(session, agency_id=agency_id))
+
+
+@router.post("/admin/agencies/{agency_id}/members", status_code=status.HTTP_201_CREATED)
+def add_agency_member(
+    agency_id: uuid.UUID,
+    body: AgencyMemberCreate,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    state: StateDep,
+) -> AgencyMemberCreated:
+    user, password = service.add_agency_member(
+        session,
+        settings=state.settings,
+        agency_id=agency_id,
+        email=body.email,
+        display_name=body.display_name,
+    )
+    return AgencyMemberCreated(user=UserPublic.model_validate(user), one_time_password=password)

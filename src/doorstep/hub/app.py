@@ -1,0 +1,86 @@
+"""The hub's FastAPI application: ``create_app(settings)``.
+
+The lifespan builds the engine, applies migrations, opens blob storage and the event
+bus, and puts them on ``app.state.hub``; nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from doorstep import __version__
+from doorstep.hub.accounts.admin_router import router as admin_accounts_router
+from doorstep.hub.accounts.router import router as accounts_router
+from doorstep.hub.agencies.router import router as agencies_router
+from doorstep.hub.bus.factory import open_event_bus
+from doorstep.hub.db import make_engine, make_session_factory
+from doorstep.hub.devices.router import router as devices_router
+from doorstep.hub.errors import install_error_handlers
+from doorstep.hub.health.router import router as health_router
+from doorstep.hub.homes.router import router as homes_router
+from doorstep.hub.middleware import BodySizeLimit, SecurityHeaders
+from doorstep.hub.migrate import upgrade_database
+from doorstep.hub.state import HubState
+from doorstep.hub.storage.factory import open_blob_store
+from doorstep.settings import Settings, get_settings
+
+# Routes anyone may call without signing in; every other route demands credentials.
+PUBLIC_ROUTES = frozenset(
+    {
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("POST", "/v1/accounts"),
+        ("POST", "/v1/auth/login"),
+        ("POST", "/v1/devices/pair"),
+    }
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        secret_key = settings.resolved_secret_key()
+        engine = make_engine(settings.resolved_database_url())
+        await run_in_threadpool(upgrade_database, engine)
+        storage = open_blob_store(settings)
+        bus = open_event_bus(settings)
+        await bus.connect()
+        app.state.hub = HubState(
+            settings=settings,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            storage=storage,
+            bus=bus,
+            secret_key=secret_key,
+        )
+        try:
+            yield
+        finally:
+            await bus.close()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Doorstep hub",
+        version=__version__,
+        summary="Home cameras with end-to-end encryption and bounded, public agency requests.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (
+        health_router,
+        accounts_router,
+        admin_accounts_router,
+        homes_router,
+        devices_router,
+        agencies_router,
+    ):
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,166 @@
+"""Pairing edge devices: the owner makes a one-time code, the device trades it for a token.
+
+The code is short enough to type (10 characters of Crockford base32, 50 bits), lives a
+few minutes, works once, and the hub keeps only its keyed hash. Failed tries count
+against the caller's address like failed sign-ins.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from doorstep.errors import Conflict, InvalidInput, NotFound
+from doorstep.hub.accounts.models import ApiToken, AttemptKind, User
+from doorstep.hub.accounts.security import keyed_hash
+from doorstep.hub.accounts.service import enforce_attempt_limits, issue_token, record_failure
+from doorstep.hub.db import utcnow
+from doorstep.hub.devices.models import EdgeDevice, PairingCode
+from doorstep.hub.homes.models import Camera
+from doorstep.hub.homes.service import membership
+from doorstep.settings import Settings
+
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class PairedDevice:
+    device: EdgeDevice
+    token: str
+
+
+def normalize_code(code: str) -> str:
+    """Accept the code as people type it: any case, with dashes or spaces, O for 0, I/L for 1."""
+    cleaned = code.upper().replace("-", "").replace(" ", "")
+    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+
+
+def format_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+def decode_public_key(encoded: str) -> bytes:
+    """A raw 32-byte Ed25519 public key in standard or URL-safe base64."""
+    try:
+        raw = base64.b64decode(encoded.replace("-", "+").replace("_", "/"), validate=True)
+        Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput(
+            "public_key must be a raw 32-byte Ed25519 public key in base64", field="public_key"
+        ) from exc
+    return raw
+
+
+def create_pairing_code(
+    session: Session, *, settings: Settings, secret_key: bytes, user: User, home_id: uuid.UUID
+) -> IssuedCode:
+    membership(session, user=user, home_id=home_id, owner=True)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    row = PairingCode(
+        code_hash=keyed_hash(secret_key, "pairing", code),
+        home_id=home_id,
+        created_by=user.id,
+        expires_at=utcnow() + timedelta(minutes=settings.pairing_code_minutes),
+    )
+    session.add(row)
+    session.flush()
+    return IssuedCode(code=format_code(code), expires_at=row.expires_at)
+
+
+def pair_device(
+    session: Session,
+    *,
+    settings: Settings,
+    secret_key: bytes,
+    code: str,
+    name: str,
+    public_key: str,
+    address: str,
+) -> PairedDevice:
+    enforce_attempt_limits(
+        session, settings=settings, kind=AttemptKind.PAIRING, subject=None, address=address
+    )
+    raw_key = decode_public_key(public_key)
+    normalized = normalize_code(code)
+    row = session.scalar(
+        select(PairingCode).where(
+            PairingCode.code_hash == keyed_hash(secret_key, "pairing", normalized)
+        )
+    )
+    problem = None
+    if row is None:
+        problem = "code: this pairing code is not valid"
+    elif row.used_at is not None:
+        problem = "code: this pairing code was used already; ask the owner for a new one"
+    elif row.expires_at <= utcnow():
+        problem = "code: this pairing code has expired; ask the owner for a new one"
+    if problem is not None or row is None:
+        record_failure(session, kind=AttemptKind.PAIRING, subject="", address=address)
+        raise InvalidInput(problem or "code: invalid", field="code")
+    if session.scalar(select(EdgeDevice.id).where(EdgeDevice.public_key == raw_key)):
+        raise Conflict("public_key: a device with this key is paired already")
+    device = EdgeDevice(home_id=row.home_id, name=name, public_key=raw_key)
+    session.add(device)
+    session.flush()
+    # Single use even when two devices race with the same code.
+    claimed = session.execute(
+        update(PairingCode)
+        .where(PairingCode.id == row.id, PairingCode.used_at.is_(None))
+        .values(used_at=utcnow(), device_id=device.id)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise InvalidInput("code: this pairing code was used already", field="code")
+    _, token = issue_token(
+        session, secret_key=secret_key, name=f"device {name}", device_id=device.id
+    )
+    return PairedDevice(device=device, token=token)
+
+
+def list_devices(session: Session, *, user: User, home_id: uuid.UUID) -> list[EdgeDevice]:
+    membership(session, user=user, home_id=home_id)
+    return list(
+        session.scalars(
+            select(EdgeDevice).where(EdgeDevice.home_id == home_id).order_by(EdgeDevice.created_at)
+        )
+    )
+
+
+def revoke_device(session: Session, *, user: User, device_id: uuid.UUID) -> EdgeDevice:
+    device = session.get(EdgeDevice, device_id)
+    if device is None:
+        raise NotFound(f"device {device_id} not found")
+    try:
+        membership(session, user=user, home_id=device.home_id, owner=True)
+    except NotFound:
+        raise NotFound(f"device {device_id} not found") from None
+    now = utcnow()
+    device.revoked_at = device.revoked_at or now
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.device_id == device.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return device
+
+
+def device_cameras(session: Session, *, device: EdgeDevice) -> list[Camera]:
+    return list(
+        session.scalars(
+            select(Camera).where(Camera.home_id == device.home_id).order_by(Camera.created_at)
+        )
+    )

@@ -1,0 +1,51 @@
+"""Homes, their household members and their cameras.
+
+A camera's precise location stays private to its home; only the coarse H3 cell
+(resolution 8, about 0.7 km²) is ever shown outside it.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from doorstep.hub.db import Base, CreatedMixin, IdMixin
+
+
+class HouseholdRole(enum.StrEnum):
+    OWNER = "owner"
+    MEMBER = "member"
+
+
+class Home(IdMixin, CreatedMixin, Base):
+    __tablename__ = "homes"
+
+    name: Mapped[str] = mapped_column(String(100))
+    retention_days: Mapped[int] = mapped_column(default=30)
+
+
+class HomeMember(CreatedMixin, Base):
+    __tablename__ = "home_members"
+    home_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("homes.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[HouseholdRole] = mapped_column(String(16))
+
+
+class Camera(IdMixin, CreatedMixin, Base):
+    __tablename__ = "cameras"
+
+    home_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("homes.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    public_cell: Mapped[str] = mapped_column(String(16), index=True)
+    audio_enabled: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,72 @@
+"""Home, household and camera schemas."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import EmailStr, Field
+
+from doorstep.hub.homes.models import HouseholdRole
+from doorstep.hub.schemas import PublicModel, RequestBody
+
+Name = Field(min_length=1, max_length=100)
+Latitude = Field(ge=-90, le=90, description="WGS84 degrees; private to the home.")
+Longitude = Field(ge=-180, le=180, description="WGS84 degrees; private to the home.")
+
+
+class HomeCreate(RequestBody):
+    name: str = Name
+    retention_days: int = Field(30, ge=1, le=365, description="Days before clips are shredded.")
+
+
+class HomeUpdate(RequestBody):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    retention_days: int | None = Field(None, ge=1, le=365)
+
+
+class HomePublic(PublicModel):
+    id: uuid.UUID
+    name: str
+    retention_days: int
+    role: HouseholdRole = Field(description="The caller's role in this home.")
+    created_at: datetime
+
+
+class MemberAdd(RequestBody):
+    email: EmailStr
+
+
+class MemberPublic(PublicModel):
+    user_id: uuid.UUID
+    display_name: str
+    email: str
+    role: HouseholdRole
+    added_at: datetime
+
+
+class CameraCreate(RequestBody):
+    name: str = Name
+    latitude: float = Latitude
+    longitude: float = Longitude
+    audio_enabled: bool = Field(False, description="Audio is off unless turned on here.")
+
+
+class CameraUpdate(RequestBody):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    audio_enabled: bool | None = None
+
+
+class CameraPublic(PublicModel):
+    """A camera as its own household sees it (precise location included)."""
+
+    id: uuid.UUID
+    home_id: uuid.UUID
+    name: str
+    latitude: float
+    longitude: float
+    public_cell: str = Field(description="H3 cell at resolution 8: all others ever see.")
+    audio_enabled: bool
+    created_at: datetime

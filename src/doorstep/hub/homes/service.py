@@ -1,0 +1,186 @@
+"""Homes, households and cameras.
+
+Everything is looked up through the caller's membership: a home the caller does not
+belong to is NotFound, never PermissionDenied, so its existence isn't revealed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+import h3
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from doorstep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from doorstep.hub.accounts.models import Role, User
+from doorstep.hub.homes.models import Camera, Home, HomeMember, HouseholdRole
+
+PUBLIC_CELL_RESOLUTION = 8
+
+
+def public_cell(latitude: float, longitude: float) -> str:
+    """The coarse H3 cell that is all anyone outside the home learns of a camera's place."""
+    return str(h3.latlng_to_cell(latitude, longitude, PUBLIC_CELL_RESOLUTION))
+
+
+def membership(
+    session: Session, *, user: User, home_id: uuid.UUID, owner: bool = False
+) -> tuple[Home, HomeMember]:
+    row = session.execute(
+        select(Home, HomeMember)
+        .join(HomeMember, HomeMember.home_id == Home.id)
+        .where(Home.id == home_id, HomeMember.user_id == user.id)
+    ).first()
+    if row is None:
+        raise NotFound(f"home {home_id} not found")
+    home, member = row.tuple()
+    if owner and member.role != HouseholdRole.OWNER:
+        raise PermissionDenied("only the home's owner can do this")
+    return home, member
+
+
+def create_home(session: Session, *, user: User, name: str, retention_days: int) -> Home:
+    home = Home(name=name, retention_days=retention_days)
+    session.add(home)
+    session.flush()
+    session.add(HomeMember(home_id=home.id, user_id=user.id, role=HouseholdRole.OWNER))
+    session.flush()
+    return home
+
+
+def list_homes(session: Session, *, user: User) -> list[tuple[Home, HomeMember]]:
+    rows = session.execute(
+        select(Home, HomeMember)
+        .join(HomeMember, HomeMember.home_id == Home.id)
+        .where(HomeMember.user_id == user.id)
+        .order_by(Home.created_at, Home.id)
+    )
+    return [row.tuple() for row in rows]
+
+
+def update_home(
+    session: Session, *, user: User, home_id: uuid.UUID, changes: Mapping[str, object]
+) -> tuple[Home, HomeMember]:
+    home, member = membership(session, user=user, home_id=home_id, owner=True)
+    _apply(home, changes)
+    return home, member
+
+
+def delete_home(session: Session, *, user: User, home_id: uuid.UUID) -> None:
+    home, _ = membership(session, user=user, home_id=home_id, owner=True)
+    session.delete(home)
+
+
+def list_members(
+    session: Session, *, user: User, home_id: uuid.UUID
+) -> list[tuple[HomeMember, User]]:
+    membership(session, user=user, home_id=home_id)
+    rows = session.execute(
+        select(HomeMember, User)
+        .join(User, User.id == HomeMember.user_id)
+        .where(HomeMember.home_id == home_id)
+        .order_by(HomeMember.created_at)
+    )
+    return [row.tuple() for row in rows]
+
+
+def add_member(
+    session: Session, *, user: User, home_id: uuid.UUID, email: str
+) -> tuple[HomeMember, User]:
+    membership(session, user=user, home_id=home_id, owner=True)
+    invitee = session.scalar(
+        select(User).where(User.email == email.strip().lower(), User.role == Role.RESIDENT)
+    )
+    if invitee is None:
+        raise NotFound("email: no resident account has this email; ask them to register first")
+    if session.get(HomeMember, (home_id, invitee.id)) is not None:
+        raise Conflict(f"{invitee.email} is a member of this home already")
+    member = HomeMember(home_id=home_id, user_id=invitee.id, role=HouseholdRole.MEMBER)
+    session.add(member)
+    session.flush()
+    return member, invitee
+
+
+def remove_member(
+    session: Session, *, user: User, home_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
+    membership(session, user=user, home_id=home_id, owner=True)
+    member = session.get(HomeMember, (home_id, member_id))
+    if member is None:
+        raise NotFound(f"user {member_id} is not a member of this home")
+    if member.role == HouseholdRole.OWNER:
+        raise Conflict("the owner can't be removed; delete the home instead")
+    session.delete(member)
+
+
+def create_camera(
+    session: Session,
+    *,
+    user: User,
+    home_id: uuid.UUID,
+    name: str,
+    latitude: float,
+    longitude: float,
+    audio_enabled: bool,
+) -> Camera:
+    membership(session, user=user, home_id=home_id, owner=True)
+    camera = Camera(
+        home_id=home_id,
+        name=name,
+        latitude=latitude,
+        longitude=longitude,
+        public_cell=public_cell(latitude, longitude),
+        audio_enabled=audio_enabled,
+    )
+    session.add(camera)
+    session.flush()
+    return camera
+
+
+def list_cameras(session: Session, *, user: User, home_id: uuid.UUID | None = None) -> list[Camera]:
+    query = (
+        select(Camera)
+        .join(HomeMember, HomeMember.home_id == Camera.home_id)
+        .where(HomeMember.user_id == user.id)
+        .order_by(Camera.created_at, Camera.id)
+    )
+    if home_id is not None:
+        membership(session, user=user, home_id=home_id)
+        query = query.where(Camera.home_id == home_id)
+    return list(session.scalars(query))
+
+
+def get_camera(
+    session: Session, *, user: User, camera_id: uuid.UUID, owner: bool = False
+) -> Camera:
+    camera = session.get(Camera, camera_id)
+    if camera is None:
+        raise NotFound(f"camera {camera_id} not found")
+    try:
+        membership(session, user=user, home_id=camera.home_id, owner=owner)
+    except NotFound:
+        raise NotFound(f"camera {camera_id} not found") from None
+    return camera
+
+
+def update_camera(
+    session: Session, *, user: User, camera_id: uuid.UUID, changes: Mapping[str, object]
+) -> Camera:
+    """Apply the fields the caller sent; the public cell follows the location."""
+    camera = get_camera(session, user=user, camera_id=camera_id, owner=True)
+    _apply(camera, changes)
+    camera.public_cell = public_cell(camera.latitude, camera.longitude)
+    return camera
+
+
+def delete_camera(session: Session, *, user: User, camera_id: uuid.UUID) -> None:
+    session.delete(get_camera(session, user=user, camera_id=camera_id, owner=True))
+
+
+def _apply(row: object, changes: Mapping[str, object]) -> None:
+    for field, value in changes.items():
+        if value is None:
+            raise InvalidInput(f"{field} can't be null; leave it out to keep it", field=field)
+        setattr(row, field, value)

@@ -1,0 +1,21 @@
+"""Every table, imported in one place so metadata and Alembic see them all."""
+
+from doorstep.hub.accounts.models import ApiToken, AuthAttempt, BrowserSession, User
+from doorstep.hub.agencies.models import Agency
+from doorstep.hub.db import Base
+from doorstep.hub.devices.models import EdgeDevice, PairingCode
+from doorstep.hub.homes.models import Camera, Home, HomeMember
+
+__all__ = [
+    "Agency",
+    "ApiToken",
+    "AuthAttempt",
+    "Base",
+    "BrowserSession",
+    "Camera",
+    "EdgeDevice",
+    "Home",
+    "HomeMember",
+    "PairingCode",
+    "User",
+]

@@ -1,0 +1,22 @@
+"""What the hub's lifespan builds once and every request shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from doorstep.hub.bus.base import EventBus
+from doorstep.hub.storage.base import BlobStore
+from doorstep.settings import Settings
+
+
+@dataclass(frozen=True)
+class HubState:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    storage: BlobStore
+    bus: EventBus
+    secret_key: bytes
