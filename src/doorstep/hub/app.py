@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from doorstep import __version__
@@ -37,6 +37,17 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/v1/auth/login"),
         ("POST", "/v1/devices/pair"),
     }
+)
+
+# Every router the hub serves; the authorization test walks these (and checks that the
+# OpenAPI document lists nothing else).
+ROUTERS: tuple[APIRouter, ...] = (
+    health_router,
+    accounts_router,
+    admin_accounts_router,
+    homes_router,
+    devices_router,
+    agencies_router,
 )
 
 
@@ -72,14 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (
-        health_router,
-        accounts_router,
-        admin_accounts_router,
-        homes_router,
-        devices_router,
-        agencies_router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -7,7 +7,7 @@ they need none.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -91,18 +91,22 @@ def get_current_user(principal: PrincipalDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def _role_guard(role: Role, who: str) -> Callable[[User], User]:
-    def guard(user: CurrentUser) -> User:
-        if user.role != role:
-            raise PermissionDenied(f"this route is for {who} only")
+class RoleGuard:
+    """Admits only users with ``role``; the authorization test reads ``role`` off routes."""
+
+    def __init__(self, role: Role, who: str) -> None:
+        self.role = role
+        self.who = who
+
+    def __call__(self, user: CurrentUser) -> User:
+        if user.role != self.role:
+            raise PermissionDenied(f"this route is for {self.who} only")
         return user
 
-    return guard
 
-
-CurrentResident = Annotated[User, Depends(_role_guard(Role.RESIDENT, "residents"))]
-CurrentAgencyMember = Annotated[User, Depends(_role_guard(Role.AGENCY_MEMBER, "agency members"))]
-CurrentAdmin = Annotated[User, Depends(_role_guard(Role.ADMIN, "administrators"))]
+CurrentResident = Annotated[User, Depends(RoleGuard(Role.RESIDENT, "residents"))]
+CurrentAgencyMember = Annotated[User, Depends(RoleGuard(Role.AGENCY_MEMBER, "agency members"))]
+CurrentAdmin = Annotated[User, Depends(RoleGuard(Role.ADMIN, "administrators"))]
 
 
 def get_current_device(principal: PrincipalDep) -> EdgeDevice:

@@ -6,6 +6,7 @@ Bodies are always ``{"error": "<code>", "detail": "<sentence naming the field or
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -56,18 +57,19 @@ async def _doorstep_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status, exc.code, exc.detail, headers)
 
 
-def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+def _location(loc: Sequence[object]) -> str:
     return ".".join(str(part) for part in loc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = list(exc.errors())
-    first = problems[0] if problems else {"type": "invalid", "loc": (), "msg": "invalid input"}
+    problems: list[dict[str, Any]] = [dict(problem) for problem in exc.errors()]
+    first: dict[str, Any] = problems[0] if problems else {"type": "invalid", "msg": "invalid"}
     where = _location(first.get("loc", ()))
     if first["type"] == "json_invalid":
-        position = first.get("ctx", {}).get("error", "")
-        return error_response(400, "malformed_json", f"request body is not valid JSON: {position}")
+        context: dict[str, Any] = first.get("ctx") or {}
+        reason = context.get("error", "")
+        return error_response(400, "malformed_json", f"request body is not valid JSON: {reason}")
     if first["type"] == "extra_forbidden":
         return error_response(422, "unknown_field", f"{where}: unknown field; it is not accepted")
     more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""

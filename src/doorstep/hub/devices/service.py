@@ -47,7 +47,7 @@ class PairedDevice:
 def normalize_code(code: str) -> str:
     """Accept the code as people type it: any case, with dashes or spaces, O for 0, I/L for 1."""
     cleaned = code.upper().replace("-", "").replace(" ", "")
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return cleaned.translate(str.maketrans("OIL", "011"))
 
 
 def format_code(code: str) -> str:

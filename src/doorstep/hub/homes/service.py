@@ -35,7 +35,7 @@ def membership(
     ).first()
     if row is None:
         raise NotFound(f"home {home_id} not found")
-    home, member = row.tuple()
+    home, member = row
     if owner and member.role != HouseholdRole.OWNER:
         raise PermissionDenied("only the home's owner can do this")
     return home, member
@@ -57,7 +57,7 @@ def list_homes(session: Session, *, user: User) -> list[tuple[Home, HomeMember]]
         .where(HomeMember.user_id == user.id)
         .order_by(Home.created_at, Home.id)
     )
-    return [row.tuple() for row in rows]
+    return [(home, member) for home, member in rows]
 
 
 def update_home(
@@ -83,7 +83,7 @@ def list_members(
         .where(HomeMember.home_id == home_id)
         .order_by(HomeMember.created_at)
     )
-    return [row.tuple() for row in rows]
+    return [(member, person) for member, person in rows]
 
 
 def add_member(

@@ -1,0 +1,28 @@
+"""The ``doorstep`` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from doorstep.cli.bench import app as bench_app
+from doorstep.cli.hub import app as hub_app
+from doorstep.cli.up import up
+from doorstep.cli.output import fail
+from doorstep.errors import DoorstepError
+
+app = typer.Typer(
+    name="doorstep",
+    help="Doorstep: home cameras, a neighbourhood feed and bounded public-safety requests.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("up")(up)
+app.add_typer(hub_app, name="hub")
+app.add_typer(bench_app, name="bench")
+
+
+def main() -> None:
+    try:
+        app()
+    except DoorstepError as exc:
+        fail(exc.detail)

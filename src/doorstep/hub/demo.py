@@ -1,0 +1,97 @@
+"""The demo neighbourhood `doorstep up` creates on first start.
+
+Four homes along a real street grid (SE Division Street, Portland, Oregon), each
+with cameras a block apart; one demo resident who owns the first home, three
+neighbours who own the others, one verified agency with a member, and one admin.
+Passwords are random, returned once for printing, and stored only as Argon2id hashes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from doorstep.hub.accounts.models import Role, User
+from doorstep.hub.accounts.service import create_user
+from doorstep.hub.agencies.models import AgencyKind
+from doorstep.hub.agencies.service import add_agency_member, create_agency, verify_agency
+from doorstep.hub.homes.service import create_camera, create_home
+from doorstep.settings import Settings
+
+# SE 30th Avenue and SE Division Street; blocks are about 0.0007° north-south and
+# 0.0013° east-west there.
+ORIGIN = (45.50455, -122.63420)
+BLOCK = (0.0007, 0.0013)
+HOMES: list[tuple[str, list[tuple[str, float, float]]]] = [
+    ("Demo home", [("Front door", 0, 0), ("Driveway", 0, 0.3)]),
+    ("Neighbour on 31st", [("Porch", 0, 1)]),
+    ("Neighbour on 32nd", [("Front door", 1, 2), ("Side gate", 1, 2.2)]),
+    ("Corner shop", [("Entrance", -1, 1)]),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    email: str
+    password: str
+
+
+def is_empty(session: Session) -> bool:
+    return not session.scalar(select(func.count()).select_from(User))
+
+
+def create_demo_neighbourhood(session: Session, *, settings: Settings) -> list[DemoAccount]:
+    """Create the demo data; return the accounts whose passwords are printed once."""
+    printed: list[DemoAccount] = []
+
+    def account(email: str, name: str, role: Role) -> User:
+        password = secrets.token_urlsafe(12)
+        user = create_user(
+            session,
+            settings=settings,
+            email=email,
+            password=password,
+            display_name=name,
+            role=role,
+        )
+        if not email.startswith("neighbour"):
+            printed.append(DemoAccount(role=role.value, email=email, password=password))
+        return user
+
+    account("admin@doorstep.example", "Demo admin", Role.ADMIN)
+    owners = [account("resident@doorstep.example", "Demo resident", Role.RESIDENT)] + [
+        account(f"neighbour{n}@doorstep.example", f"Neighbour {n}", Role.RESIDENT)
+        for n in range(1, len(HOMES))
+    ]
+    for owner, (home_name, cameras) in zip(owners, HOMES, strict=True):
+        home = create_home(session, user=owner, name=home_name, retention_days=30)
+        for camera_name, north, east in cameras:
+            create_camera(
+                session,
+                user=owner,
+                home_id=home.id,
+                name=camera_name,
+                latitude=round(ORIGIN[0] + north * BLOCK[0], 6),
+                longitude=round(ORIGIN[1] + east * BLOCK[1], 6),
+                audio_enabled=False,
+            )
+    agency = create_agency(
+        session,
+        name="Demo City Police Bureau",
+        kind=AgencyKind.POLICE,
+        contact_email="records@police.doorstep.example",
+    )
+    verify_agency(session, agency_id=agency.id)
+    member, password = add_agency_member(
+        session,
+        settings=settings,
+        agency_id=agency.id,
+        email="officer@police.doorstep.example",
+        display_name="Demo officer",
+    )
+    printed.append(DemoAccount(role=member.role.value, email=member.email, password=password))
+    return printed

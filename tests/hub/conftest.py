@@ -1,0 +1,52 @@
+"""Hub fixtures: an app on each database backend, an async client, and signed-in actors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
+
+from doorstep.hub.app import create_app
+from doorstep.hub.state import HubState
+from doorstep.settings import Settings
+from tests.hub.actors import Actors
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        storage_url=(tmp_path / "blobs").as_uri(),
+        bus_url="memory://",
+        secret_key=SecretStr("test-secret-key-" + "x" * 32),
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def hub(app: FastAPI) -> HubState:
+    state: HubState = app.state.hub
+    return state
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    transport = ASGITransport(app=app, client=("198.51.100.7", 50000))
+    async with AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        yield http
+
+
+@pytest.fixture
+def actors(hub: HubState, client: AsyncClient) -> Actors:
+    return Actors(hub=hub, client=client)
