@@ -70,7 +70,6 @@ class Actors:
     def home(self, owner: Actor, *, cameras: int = 1) -> tuple[uuid.UUID, list[uuid.UUID]]:
         """A home owned by ``owner`` with ``cameras`` cameras; returns their ids."""
         with transaction(self.hub.sessions) as session:
-
             user = session.get_one(User, owner.user_id)
             home = create_home(session, user=user, name="Home", retention_days=30)
             camera_ids = [

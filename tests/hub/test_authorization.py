@@ -140,9 +140,7 @@ async def test_public_list_matches_routes_without_credentials(app: FastAPI) -> N
     assert public == PUBLIC_ROUTES
     admin_paths = {r.path for _, r in api_routes(app) if audience(r.dependant) == "admin"}
     assert admin_paths and all(path.startswith("/v1/admin/") for path in admin_paths)
-    assert all(
-        audience(r.dependant) == "admin" for _, r in api_routes(app) if "/admin/" in r.path
-    )
+    assert all(audience(r.dependant) == "admin" for _, r in api_routes(app) if "/admin/" in r.path)
 
 
 async def test_unauthenticated_calls_get_401_except_public_routes(
@@ -228,4 +226,3 @@ async def test_residents_cannot_see_or_change_other_homes(
     assert actors.row_counts() == before
     listed = await client.get("/v1/cameras", headers=stranger.headers)
     assert listed.json() == {"data": [], "count": 0}
-
