@@ -6,8 +6,8 @@ import typer
 
 from doorstep.cli.bench import app as bench_app
 from doorstep.cli.hub import app as hub_app
-from doorstep.cli.up import up
 from doorstep.cli.output import fail
+from doorstep.cli.up import up
 from doorstep.errors import DoorstepError
 
 app = typer.Typer(
