@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -26,10 +29,10 @@ def alembic_config() -> Config:
 
 
 def upgrade_database(engine: Engine) -> None:
-    """Bring the schema to the newest revision; PostgreSQL serializes workers on a lock."""
+    """Bring the schema to the newest revision, one worker at a time."""
     config = alembic_config()
     try:
-        with engine.begin() as connection:
+        with _migration_lock(engine), engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID}
@@ -39,6 +42,21 @@ def upgrade_database(engine: Engine) -> None:
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc
         raise ConfigurationError(f"could not migrate the database: {reason}") from exc
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """SQLite has no advisory locks: workers sharing a file take a lock file beside it."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def current_revision(engine: Engine) -> str | None:
