@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 
 from doorstep.cli.bench import app as bench_app
 from doorstep.cli.hub import app as hub_app
@@ -26,3 +27,7 @@ def main() -> None:
         app()
     except DoorstepError as exc:
         fail(exc.detail)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        setting = "DOORSTEP_" + "_".join(str(part) for part in problem["loc"]).upper()
+        fail(f"setting {setting}: {problem['msg']}")

@@ -45,7 +45,10 @@ def up(
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
     )
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn shut down gracefully and re-raised Ctrl-C for us to see
     console.print("Doorstep stopped.")
 
 

@@ -1,0 +1,5 @@
+"""``python -m doorstep`` runs the CLI."""
+
+from doorstep.cli import main
+
+main()
