@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOORSTEP_", extra="forbid")
 
     environment: Literal["development", "production"] = Field(
-        "development", description="'production' refuses generated secrets and insecure defaults."
+        "development", description="'production' requires a secret key; development makes one."
     )
     data_dir: Path = Field(Path("doorstep-data"), description="Where SQLite, blobs and keys live.")
     database_url: str | None = Field(

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install what Doorstep needs on a fresh Debian machine: Python 3.11 with venv, the
+# Debian packages below, and the Python packages into .venv. Safe to run again: it only
+# reinstalls Python packages when pyproject.toml changed.
+#   scripts/setup.sh          runtime packages
+#   scripts/setup.sh test     runtime + test tooling
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="${1:-}"
+debian_packages=(ca-certificates)
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+need_apt=()
+for package in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || need_apt+=("$package")
+done
+python=""
+for candidate in python3.11 python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys, venv; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
+    python="$candidate"; break
+  fi
+done
+[ -n "$python" ] || need_apt+=(python3 python3-venv python3-dev)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing Debian packages: ${need_apt[*]}; run this as root or install them"; exit 1
+  fi
+  log "installing Debian packages: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  python="${python:-python3}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv with $($python --version)"
+  "$python" -m venv .venv
+fi
+
+spec=".${extras:+[$extras]}"
+stamp=".venv/.doorstep-installed"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1) $spec"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+  log "installing Python packages ($spec)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e "$spec"
+  echo "$wanted" > "$stamp"
+fi
