@@ -29,7 +29,7 @@ from doorstep.hub.state import HubState
 from tests.hub.actors import Actor, Actors
 
 # Framework pages that are public by design (OpenAPI and its viewers).
-DOC_PATHS = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+DOC_PATHS = {"/docs", "/docs/assets/swagger-ui-bundle.js", "/openapi.json"}
 
 # A 401 that asks the caller to sign in, as opposed to one for wrong credentials.
 NO_CREDENTIALS = -401

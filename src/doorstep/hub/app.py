@@ -16,6 +16,7 @@ from doorstep import __version__
 from doorstep.hub.accounts.admin_router import router as admin_accounts_router
 from doorstep.hub.accounts.router import router as accounts_router
 from doorstep.hub.agencies.router import router as agencies_router
+from doorstep.hub.api_docs import install_api_docs
 from doorstep.hub.bus.factory import open_event_bus
 from doorstep.hub.db import make_engine, make_session_factory
 from doorstep.hub.devices.router import router as devices_router
@@ -81,7 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Home cameras with end-to-end encryption and bounded, public agency requests.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_api_docs(app)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
