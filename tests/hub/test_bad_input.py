@@ -202,3 +202,13 @@ async def test_wrong_types_and_missing_fields(client: AsyncClient, actors: Actor
     assert response.status_code == 422
     assert response.json()["detail"].startswith("path.home_id")
     assert actors.row_counts() == before
+
+
+async def test_control_characters_are_refused(client: AsyncClient, actors: Actors) -> None:
+    owner = actors.resident()
+    before = actors.row_counts()
+    response = await client.post("/v1/homes", json={"name": "Home\x00"}, headers=owner.headers)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("body.name:")
+    assert "control characters" in response.json()["detail"]
+    refused(actors, response, before)

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 ItemT = TypeVar("ItemT")
 
+# C0 controls other than tab and newlines, and DEL: never meaningful in a field, and
+# PostgreSQL can't store NUL at all.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 
 class RequestBody(BaseModel):
-    """An incoming body: unknown fields are refused, strings are stripped."""
+    """An incoming body: unknown fields are refused, strings are stripped and printable."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
+            raise ValueError("must not contain control characters such as NUL")
+        return value
 
 
 class PublicModel(BaseModel):
