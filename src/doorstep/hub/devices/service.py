@@ -18,14 +18,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from doorstep.errors import Conflict, InvalidInput, NotFound
+from doorstep.errors import Conflict, InvalidInput
 from doorstep.hub.accounts.models import ApiToken, AttemptKind, User
 from doorstep.hub.accounts.security import keyed_hash
 from doorstep.hub.accounts.service import enforce_attempt_limits, issue_token, record_failure
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice, PairingCode
 from doorstep.hub.homes.models import Camera
-from doorstep.hub.homes.service import membership
+from doorstep.hub.homes.service import in_callers_home, membership
 from doorstep.settings import Settings
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -141,13 +141,13 @@ def list_devices(session: Session, *, user: User, home_id: uuid.UUID) -> list[Ed
 
 
 def revoke_device(session: Session, *, user: User, device_id: uuid.UUID) -> EdgeDevice:
-    device = session.get(EdgeDevice, device_id)
-    if device is None:
-        raise NotFound(f"device {device_id} not found")
-    try:
-        membership(session, user=user, home_id=device.home_id, owner=True)
-    except NotFound:
-        raise NotFound(f"device {device_id} not found") from None
+    device = in_callers_home(
+        session,
+        user=user,
+        row=session.get(EdgeDevice, device_id),
+        name=f"device {device_id}",
+        owner=True,
+    )
     now = utcnow()
     device.revoked_at = device.revoked_at or now
     session.execute(

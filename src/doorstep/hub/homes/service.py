@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from typing import Protocol, TypeVar
 
 import h3
 from sqlalchemy import select
@@ -18,6 +19,13 @@ from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.homes.models import Camera, Home, HomeMember, HouseholdRole
 
 PUBLIC_CELL_RESOLUTION = 8
+
+
+class InHome(Protocol):
+    home_id: uuid.UUID
+
+
+InHomeT = TypeVar("InHomeT", bound=InHome)
 
 
 def public_cell(latitude: float, longitude: float) -> str:
@@ -152,17 +160,32 @@ def list_cameras(session: Session, *, user: User, home_id: uuid.UUID | None = No
     return list(session.scalars(query))
 
 
+def in_callers_home(
+    session: Session, *, user: User, row: InHomeT | None, name: str, owner: bool = False
+) -> InHomeT:
+    """``row`` if the caller belongs to its home (and owns it, with ``owner``).
+
+    A row of another home is NotFound, exactly like a missing one.
+    """
+    if row is None:
+        raise NotFound(f"{name} not found")
+    try:
+        membership(session, user=user, home_id=row.home_id, owner=owner)
+    except NotFound:
+        raise NotFound(f"{name} not found") from None
+    return row
+
+
 def get_camera(
     session: Session, *, user: User, camera_id: uuid.UUID, owner: bool = False
 ) -> Camera:
-    camera = session.get(Camera, camera_id)
-    if camera is None:
-        raise NotFound(f"camera {camera_id} not found")
-    try:
-        membership(session, user=user, home_id=camera.home_id, owner=owner)
-    except NotFound:
-        raise NotFound(f"camera {camera_id} not found") from None
-    return camera
+    return in_callers_home(
+        session,
+        user=user,
+        row=session.get(Camera, camera_id),
+        name=f"camera {camera_id}",
+        owner=owner,
+    )
 
 
 def update_camera(
