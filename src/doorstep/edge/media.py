@@ -20,7 +20,7 @@ import av.video.frame
 @dataclass(frozen=True)
 class Captured:
     kind: Literal["video", "audio"]
-    packet: av.Packet
+    packet: av.Packet[av.stream.Stream]
     # The stream the packet came from: the template for stream-copy muxing. It changes
     # when the source reconnects, so every packet carries its own.
     stream: av.stream.Stream
