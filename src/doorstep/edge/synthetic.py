@@ -57,12 +57,12 @@ def person_sprite(height: int) -> Image:
     from skimage import data
 
     y1, y2, x1, x2 = _SPRITE_CROP
-    photo: Image = data.camera()  # type: ignore[no-untyped-call]
+    photo = np.asarray(data.camera(), dtype=np.uint8)  # type: ignore[no-untyped-call]
     grey = np.ascontiguousarray(photo[y1:y2, x1:x2])
     colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
     width = max(1, int(round(height * _SPRITE_ASPECT)))
-    resized: Image = cv2.resize(colour, (width, height), interpolation=cv2.INTER_AREA)
-    return resized
+    resized = cv2.resize(colour, (width, height), interpolation=cv2.INTER_AREA)
+    return np.asarray(resized, dtype=np.uint8)
 
 
 def background(width: int, height: int, seed: int = 0) -> Image:
@@ -81,7 +81,8 @@ def background(width: int, height: int, seed: int = 0) -> Image:
             -1,
         )
     noise = rng.integers(-6, 7, size=image.shape, dtype=np.int16)
-    return np.clip(image.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+    textured: Image = np.clip(image.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+    return textured
 
 
 def render(
