@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 
 extras="${1:-}"
 debian_packages=(ca-certificates)
+if [ "$extras" = "test" ]; then
+  # Cameras are tested against GStreamer's RTSP server, run by Debian's own Python.
+  debian_packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
+                    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+fi
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
