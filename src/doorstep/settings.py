@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     )
     secret_key_file: Path | None = Field(None, description="File (mode 0600) holding secret_key.")
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest JSON request body.")
+    max_clip_bytes: int = Field(
+        512 * 1_048_576, gt=0, description="Largest uploaded clip part (streamed to storage)."
+    )
     session_hours: int = Field(12, gt=0, le=24 * 30, description="Browser session lifetime.")
     login_max_failures: int = Field(5, gt=0, description="Failed sign-ins before lockout.")
     login_lockout_minutes: int = Field(15, gt=0, description="Lockout and counting window.")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass
 from itertools import count
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from httpx import AsyncClient
 from sqlalchemy import func, select
 
@@ -14,6 +17,7 @@ from doorstep.hub.accounts.service import create_user, issue_token
 from doorstep.hub.agencies.models import AgencyKind
 from doorstep.hub.agencies.service import create_agency, verify_agency
 from doorstep.hub.db import Base, transaction
+from doorstep.hub.devices.service import create_pairing_code, pair_device
 from doorstep.hub.homes.service import create_camera, create_home
 from doorstep.hub.state import HubState
 
@@ -85,6 +89,29 @@ class Actors:
                 for n in range(cameras)
             ]
             return home.id, camera_ids
+
+    def device(self, owner: Actor, home_id: uuid.UUID) -> dict[str, str]:
+        """Pair an edge device with ``owner``'s home; returns its Authorization header."""
+        key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        with transaction(self.hub.sessions) as session:
+            user = session.get_one(User, owner.user_id)
+            issued = create_pairing_code(
+                session,
+                settings=self.hub.settings,
+                secret_key=self.hub.secret_key,
+                user=user,
+                home_id=home_id,
+            )
+            paired = pair_device(
+                session,
+                settings=self.hub.settings,
+                secret_key=self.hub.secret_key,
+                code=issued.code,
+                name="edge",
+                public_key=base64.b64encode(key).decode(),
+                address="127.0.0.1",
+            )
+            return {"Authorization": f"Bearer {paired.token}"}
 
     def row_counts(self) -> dict[str, int]:
         """How many rows every table holds, to prove a refused call wrote nothing."""

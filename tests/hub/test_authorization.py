@@ -6,27 +6,23 @@ dependencies, and a route with a body needs an example body below, or this fails
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from httpx import AsyncClient
 from sqlalchemy import select
 
-from doorstep.hub.accounts.models import Role, User
+from doorstep.hub.accounts.models import Role
 from doorstep.hub.app import PUBLIC_ROUTES, ROUTERS
-from doorstep.hub.db import transaction
 from doorstep.hub.deps import RoleGuard, get_current_device, get_current_user, get_principal
 from doorstep.hub.devices.models import EdgeDevice
-from doorstep.hub.devices.service import create_pairing_code, pair_device
 from doorstep.hub.state import HubState
-from tests.hub.actors import Actor, Actors
+from tests.hub.actors import Actors
+from tests.hub.clips.uploads import upload_clip
 
 # Framework pages that are public by design (OpenAPI and its viewers).
 DOC_PATHS = {"/docs", "/docs/assets/swagger-ui-bundle.js", "/openapi.json"}
@@ -47,6 +43,13 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "DevicePair": {"code": "AAAAA-AAAAA", "name": "edge", "public_key": "A" * 43 + "="},
     "AgencyCreate": {"name": "Agency", "kind": "fire", "contact_email": "a@agency.example"},
     "AgencyMemberCreate": {"email": "m@agency.example", "display_name": "M"},
+    "ClipCommit": {
+        "id": "6f1c1c1e-0000-4000-8000-000000000001",
+        "camera_id": "6f1c1c1e-0000-4000-8000-000000000002",
+        "started_at": "2026-11-24T10:00:00Z",
+        "ended_at": "2026-11-24T10:00:10Z",
+        "parts": {"clip": {"size": 1, "sha256": "0" * 64}},
+    },
 }
 
 
@@ -99,8 +102,16 @@ def body_for(route: APIRoute) -> dict[str, Any] | None:
     return EXAMPLE_BODIES[name]
 
 
+# Path parameters that aren't ids, with a valid value.
+PATH_VALUES = {"part": "clip"}
+
+
 def fill(path: str, ids: dict[str, uuid.UUID]) -> str:
-    return re.sub(r"\{(\w+)\}", lambda match: str(ids.get(match[1], uuid.uuid4())), path)
+    def value(match: re.Match[str]) -> str:
+        name = match[1]
+        return str(ids.get(name) or PATH_VALUES.get(name) or uuid.uuid4())
+
+    return re.sub(r"\{(\w+)\}", value, path)
 
 
 async def call(
@@ -114,25 +125,6 @@ async def call(
     if response.status_code == 401 and body["detail"].startswith("sign in first"):
         return NO_CREDENTIALS
     return response.status_code
-
-
-def pair(hub: HubState, owner: Actor, home_id: uuid.UUID) -> str:
-    key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    with transaction(hub.sessions) as session:
-        user = session.get_one(User, owner.user_id)
-        issued = create_pairing_code(
-            session, settings=hub.settings, secret_key=hub.secret_key, user=user, home_id=home_id
-        )
-        paired = pair_device(
-            session,
-            settings=hub.settings,
-            secret_key=hub.secret_key,
-            code=issued.code,
-            name="edge",
-            public_key=base64.b64encode(key).decode(),
-            address="127.0.0.1",
-        )
-        return paired.token
 
 
 async def test_public_list_matches_routes_without_credentials(app: FastAPI) -> None:
@@ -179,7 +171,7 @@ async def test_each_role_reaches_only_its_own_routes(
         "agency_member": actors.user(Role.AGENCY_MEMBER),
         "admin": actors.user(Role.ADMIN),
     }
-    device_headers = {"Authorization": f"Bearer {pair(hub, resident, home_id)}"}
+    device_headers = actors.device(resident, home_id)
     for method, route in api_routes(app):
         kind = audience(route.dependant)
         if kind == "public":
@@ -203,7 +195,7 @@ async def test_residents_cannot_see_or_change_other_homes(
 ) -> None:
     owner, stranger = actors.resident(), actors.resident()
     home_id, camera_ids = actors.home(owner, cameras=2)
-    pair(hub, owner, home_id)
+    clip_id = await upload_clip(client, actors.device(owner, home_id), camera_ids[0])
     with hub.sessions() as session:
         device_id = session.scalar(select(EdgeDevice.id).where(EdgeDevice.home_id == home_id))
     ids = {
@@ -211,6 +203,7 @@ async def test_residents_cannot_see_or_change_other_homes(
         "camera_id": camera_ids[0],
         "device_id": device_id,
         "user_id": owner.user_id,
+        "clip_id": clip_id,
     }
     before = actors.row_counts()
     checked = 0

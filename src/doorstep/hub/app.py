@@ -6,6 +6,7 @@ bus, and puts them on ``app.state.hub``; nothing is created at import time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,8 @@ from doorstep.hub.accounts.router import router as accounts_router
 from doorstep.hub.agencies.router import router as agencies_router
 from doorstep.hub.api_docs import install_api_docs
 from doorstep.hub.bus.factory import open_event_bus
+from doorstep.hub.clips.router import UPLOAD_PATH
+from doorstep.hub.clips.router import router as clips_router
 from doorstep.hub.db import make_engine, make_session_factory
 from doorstep.hub.devices.router import router as devices_router
 from doorstep.hub.errors import install_error_handlers
@@ -49,6 +52,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     homes_router,
     devices_router,
     agencies_router,
+    clips_router,
 )
 
 
@@ -89,6 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        streaming_paths=re.compile(UPLOAD_PATH),
+    )
     app.add_middleware(SecurityHeaders)
     return app

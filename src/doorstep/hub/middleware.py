@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,12 +15,19 @@ class BodySizeLimit:
     chunked upload without Content-Length is held to the same limit.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, streaming_paths: re.Pattern[str] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Routes that stream their body into storage and enforce their own limit.
+        self.streaming_paths = streaming_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        streaming = self.streaming_paths is not None and self.streaming_paths.match(
+            scope.get("path", "")
+        )
+        if scope["type"] != "http" or streaming:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")

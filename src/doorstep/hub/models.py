@@ -2,6 +2,7 @@
 
 from doorstep.hub.accounts.models import ApiToken, AuthAttempt, BrowserSession, User
 from doorstep.hub.agencies.models import Agency
+from doorstep.hub.clips.models import Clip, ClipPart
 from doorstep.hub.db import Base
 from doorstep.hub.devices.models import EdgeDevice, PairingCode
 from doorstep.hub.homes.models import Camera, Home, HomeMember
@@ -13,6 +14,8 @@ __all__ = [
     "Base",
     "BrowserSession",
     "Camera",
+    "Clip",
+    "ClipPart",
     "EdgeDevice",
     "Home",
     "HomeMember",

@@ -1,0 +1,58 @@
+"""Clips recorded by edge devices: sealed parts in blob storage, routing data in rows.
+
+The hub keeps in clear only what routing needs — home, camera, time and size. What
+the event was (labels, scores), the snapshot and the video travel as sealed parts.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from doorstep.hub.db import Base, CreatedMixin
+
+
+class PartName(enum.StrEnum):
+    CLIP = "clip"
+    SNAPSHOT = "snapshot"
+    DETAILS = "details"
+
+
+REQUIRED_PARTS = frozenset(PartName)
+
+
+class Clip(CreatedMixin, Base):
+    """One event: its id is chosen by the edge, which makes every upload idempotent."""
+
+    __tablename__ = "clips"
+    __table_args__ = (Index("ix_clips_camera_started", "camera_id", "started_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    home_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("homes.id", ondelete="CASCADE"), index=True
+    )
+    camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    device_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("edge_devices.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+
+
+class ClipPart(CreatedMixin, Base):
+    """A sealed part, recorded when its upload finished; the clip row comes at commit."""
+
+    __tablename__ = "clip_parts"
+
+    home_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("homes.id", ondelete="CASCADE"), primary_key=True
+    )
+    clip_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+    part: Mapped[PartName] = mapped_column(String(16), primary_key=True)
+    blob_key: Mapped[str] = mapped_column(String(512))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,132 @@
+"""Clip uploads from edge devices, and clips for the household that owns them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from anyio import from_thread, to_thread
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from doorstep.errors import BlobTooLarge
+from doorstep.hub.clips import service
+from doorstep.hub.clips.models import Clip, ClipPart, PartName
+from doorstep.hub.clips.schemas import ClipCommit, ClipPublic, PartPublic
+from doorstep.hub.deps import CurrentDevice, CurrentResident, SessionDep, StateDep
+from doorstep.hub.schemas import Page
+from doorstep.hub.storage.base import BlobStore, StoredBlob
+
+router = APIRouter(prefix="/v1", tags=["clips"])
+
+# Parts are streamed into storage, so the JSON body limit doesn't apply to them.
+UPLOAD_PATH = r"^/v1/device/clips/[^/]+/parts/[^/]+$"
+
+
+def _public(clip: Clip, parts: list[ClipPart]) -> ClipPublic:
+    return ClipPublic(
+        id=clip.id,
+        home_id=clip.home_id,
+        camera_id=clip.camera_id,
+        started_at=clip.started_at,
+        ended_at=clip.ended_at,
+        parts=[PartPublic.model_validate(row) for row in parts],
+    )
+
+
+def _store_stream(
+    storage: BlobStore, key: str, stream: AsyncIterator[bytes], max_bytes: int
+) -> StoredBlob:
+    """Runs in a worker thread: pulls the request body from the event loop chunk by chunk."""
+
+    async def next_chunk() -> bytes:
+        return await stream.__anext__()
+
+    def chunks() -> Iterator[bytes]:
+        while True:
+            try:
+                yield from_thread.run(next_chunk)
+            except StopAsyncIteration:
+                return
+
+    return storage.put(key, chunks(), max_bytes=max_bytes)
+
+
+@router.put("/device/clips/{clip_id}/parts/{part}")
+async def upload_part(
+    clip_id: uuid.UUID,
+    part: PartName,
+    request: Request,
+    device: CurrentDevice,
+    session: SessionDep,
+    state: StateDep,
+) -> PartPublic:
+    """Upload one sealed part (raw bytes); sending it again replaces it until commit."""
+    limit = state.settings.max_clip_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BlobTooLarge(
+            f"part is {declared} bytes; the limit is {limit} (DOORSTEP_MAX_CLIP_BYTES)",
+            field="content-length",
+        )
+    await run_in_threadpool(service.check_part_writable, session, device=device, clip_id=clip_id)
+    key = service.part_key(device.home_id, clip_id, part)
+    stored = await to_thread.run_sync(
+        _store_stream, state.storage, key, request.stream().__aiter__(), limit
+    )
+    row = await run_in_threadpool(
+        service.record_part, session, device=device, clip_id=clip_id, part=part, stored=stored
+    )
+    return PartPublic.model_validate(row)
+
+
+@router.post("/device/clips", status_code=status.HTTP_201_CREATED)
+def commit_clip(
+    body: ClipCommit, device: CurrentDevice, session: SessionDep, response: Response
+) -> ClipPublic:
+    """Make an uploaded clip visible to its household; repeating it answers 200."""
+    committed = service.commit_clip(session, device=device, body=body)
+    if not committed.created:
+        response.status_code = status.HTTP_200_OK
+    return _public(committed.clip, committed.parts)
+
+
+@router.get("/cameras/{camera_id}/clips")
+def list_clips(
+    camera_id: uuid.UUID,
+    user: CurrentResident,
+    session: SessionDep,
+    before: Annotated[datetime | None, Query(description="Only clips that started earlier")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Page[ClipPublic]:
+    """The camera's clips, newest first; page with ``before``."""
+    rows = service.list_clips(session, user=user, camera_id=camera_id, before=before, limit=limit)
+    return Page(data=[_public(clip, parts) for clip, parts in rows], count=len(rows))
+
+
+@router.get("/clips/{clip_id}/parts/{part}", response_class=StreamingResponse)
+def download_part(
+    clip_id: uuid.UUID,
+    part: PartName,
+    user: CurrentResident,
+    session: SessionDep,
+    state: StateDep,
+) -> StreamingResponse:
+    """The sealed bytes of one part, streamed."""
+    row = service.get_part(session, user=user, clip_id=clip_id, part=part)
+    chunks = state.storage.get(row.blob_key)
+    return StreamingResponse(
+        chunks,
+        media_type="application/octet-stream",
+        headers={"Content-Length": str(row.size), "ETag": f'"{row.sha256}"'},
+    )
+
+
+@router.delete("/clips/{clip_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_clip(
+    clip_id: uuid.UUID, user: CurrentResident, session: SessionDep, state: StateDep
+) -> None:
+    service.delete_clip(session, storage=state.storage, user=user, clip_id=clip_id)

@@ -1,0 +1,175 @@
+"""Clips: edge devices upload sealed parts, then commit; household members list and fetch.
+
+Uploads are idempotent so an edge can retry after any failure: a part can be sent
+again until its clip is committed, and committing the same clip twice is a no-op.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from doorstep.errors import Conflict, InvalidInput, NotFound
+from doorstep.hub.accounts.models import User
+from doorstep.hub.clips.models import REQUIRED_PARTS, Clip, ClipPart, PartName
+from doorstep.hub.clips.schemas import ClipCommit
+from doorstep.hub.db import utcnow
+from doorstep.hub.devices.models import EdgeDevice
+from doorstep.hub.homes.models import Camera
+from doorstep.hub.homes.service import get_camera, in_callers_home
+from doorstep.hub.storage.base import BlobStore, StoredBlob
+
+# How far in the future an edge's clock may be before its times are refused.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class CommittedClip:
+    clip: Clip
+    parts: list[ClipPart]
+    created: bool
+
+
+def part_key(home_id: uuid.UUID, clip_id: uuid.UUID, part: PartName) -> str:
+    return f"homes/{home_id}/clips/{clip_id}/{part.value}"
+
+
+def check_part_writable(session: Session, *, device: EdgeDevice, clip_id: uuid.UUID) -> None:
+    """Refuse uploads to a committed clip (its parts are final) or to another home's id."""
+    clip = session.get(Clip, clip_id)
+    if clip is not None:
+        if clip.home_id != device.home_id:
+            raise Conflict(f"clip id {clip_id} is taken; choose another id")
+        raise Conflict(f"clip {clip_id} is committed; its parts can't change")
+
+
+def record_part(
+    session: Session, *, device: EdgeDevice, clip_id: uuid.UUID, part: PartName, stored: StoredBlob
+) -> ClipPart:
+    row = session.get(ClipPart, (device.home_id, clip_id, part))
+    if row is None:
+        row = ClipPart(
+            home_id=device.home_id,
+            clip_id=clip_id,
+            part=part,
+            blob_key=stored.key,
+            size=stored.size,
+            sha256=stored.sha256,
+        )
+        session.add(row)
+    else:
+        row.blob_key, row.size, row.sha256 = stored.key, stored.size, stored.sha256
+    session.flush()
+    return row
+
+
+def commit_clip(session: Session, *, device: EdgeDevice, body: ClipCommit) -> CommittedClip:
+    existing = session.get(Clip, body.id)
+    parts = _parts(session, home_id=device.home_id, clip_id=body.id)
+    if existing is not None:
+        same = (
+            existing.home_id == device.home_id
+            and existing.camera_id == body.camera_id
+            and existing.started_at == body.started_at
+            and existing.ended_at == body.ended_at
+        )
+        if not same:
+            raise Conflict(f"clip {body.id} was committed already with other details")
+        return CommittedClip(clip=existing, parts=parts, created=False)
+    camera = session.get(Camera, body.camera_id)
+    if camera is None or camera.home_id != device.home_id:
+        raise NotFound(f"camera_id: camera {body.camera_id} is not in this device's home")
+    if body.ended_at < body.started_at:
+        raise InvalidInput("ended_at must not be before started_at", field="ended_at")
+    if body.ended_at > utcnow() + CLOCK_SKEW:
+        raise InvalidInput("ended_at is in the future; check the edge's clock", field="ended_at")
+    _check_parts(parts, body)
+    clip = Clip(
+        id=body.id,
+        home_id=device.home_id,
+        camera_id=camera.id,
+        device_id=device.id,
+        started_at=body.started_at,
+        ended_at=body.ended_at,
+    )
+    session.add(clip)
+    session.flush()
+    return CommittedClip(clip=clip, parts=parts, created=True)
+
+
+def _check_parts(parts: list[ClipPart], body: ClipCommit) -> None:
+    uploaded = {row.part: row for row in parts}
+    for name in sorted(REQUIRED_PARTS):
+        row = uploaded.get(name)
+        if row is None:
+            raise InvalidInput(f"parts.{name}: not uploaded yet", field=f"parts.{name}")
+        declared = body.parts.get(name)
+        if declared is None:
+            raise InvalidInput(f"parts.{name}: missing from the commit", field=f"parts.{name}")
+        if (declared.size, declared.sha256) != (row.size, row.sha256):
+            raise InvalidInput(
+                f"parts.{name}: the uploaded bytes (size {row.size}, sha256 {row.sha256[:12]}…) "
+                "differ from what the commit declares",
+                field=f"parts.{name}",
+            )
+
+
+def _parts(session: Session, *, home_id: uuid.UUID, clip_id: uuid.UUID) -> list[ClipPart]:
+    return list(
+        session.scalars(
+            select(ClipPart)
+            .where(ClipPart.home_id == home_id, ClipPart.clip_id == clip_id)
+            .order_by(ClipPart.part)
+        )
+    )
+
+
+def list_clips(
+    session: Session,
+    *,
+    user: User,
+    camera_id: uuid.UUID,
+    before: datetime | None,
+    limit: int,
+) -> list[tuple[Clip, list[ClipPart]]]:
+    camera = get_camera(session, user=user, camera_id=camera_id)
+    query = select(Clip).where(Clip.camera_id == camera.id)
+    if before is not None:
+        query = query.where(Clip.started_at < before)
+    clips = list(session.scalars(query.order_by(Clip.started_at.desc()).limit(limit)))
+    return [(clip, _parts(session, home_id=clip.home_id, clip_id=clip.id)) for clip in clips]
+
+
+def get_clip(session: Session, *, user: User, clip_id: uuid.UUID, owner: bool = False) -> Clip:
+    return in_callers_home(
+        session, user=user, row=session.get(Clip, clip_id), name=f"clip {clip_id}", owner=owner
+    )
+
+
+def get_part(session: Session, *, user: User, clip_id: uuid.UUID, part: PartName) -> ClipPart:
+    clip = get_clip(session, user=user, clip_id=clip_id)
+    row = session.get(ClipPart, (clip.home_id, clip.id, part))
+    if row is None:
+        raise NotFound(f"clip {clip_id} has no {part.value} part")
+    return row
+
+
+def delete_clip(session: Session, *, storage: BlobStore, user: User, clip_id: uuid.UUID) -> None:
+    """Delete the clip's rows and commit, then its blobs.
+
+    In that order a failure leaves at worst an orphan blob (ciphertext), never a row
+    pointing at nothing.
+    """
+    clip = get_clip(session, user=user, clip_id=clip_id, owner=True)
+    parts = _parts(session, home_id=clip.home_id, clip_id=clip.id)
+    session.execute(
+        delete(ClipPart).where(ClipPart.home_id == clip.home_id, ClipPart.clip_id == clip.id)
+    )
+    session.delete(clip)
+    session.commit()
+    for row in parts:
+        storage.delete(row.blob_key)

@@ -1,0 +1,168 @@
+"""Edge devices upload sealed clip parts and commit; households list and fetch them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from doorstep.hub.app import create_app
+from doorstep.hub.state import HubState
+from doorstep.settings import Settings
+from tests.hub.actors import Actors
+from tests.hub.clips.uploads import PARTS, commit_body, upload_clip
+
+
+async def test_upload_commit_list_download(
+    client: AsyncClient, actors: Actors, hub: HubState
+) -> None:
+    owner, member = actors.resident(), actors.resident()
+    home_id, (camera_id,) = actors.home(owner)
+    await client.post(
+        f"/v1/homes/{home_id}/members", json={"email": member.email}, headers=owner.headers
+    )
+    device = actors.device(owner, home_id)
+    # Bigger than the JSON body limit: parts are streamed, not buffered.
+    payloads = {name: os.urandom(3_000_000 if name == "clip" else 2000) for name in PARTS}
+    clip_id = await upload_clip(client, device, camera_id, payloads)
+    listed = await client.get(f"/v1/cameras/{camera_id}/clips", headers=member.headers)
+    assert listed.json()["count"] == 1
+    clip = listed.json()["data"][0]
+    assert clip["id"] == str(clip_id)
+    assert {p["part"]: p["size"] for p in clip["parts"]} == {
+        name: len(data) for name, data in payloads.items()
+    }
+    for name, data in payloads.items():
+        part = await client.get(f"/v1/clips/{clip_id}/parts/{name}", headers=member.headers)
+        assert part.status_code == 200
+        assert part.content == data
+        assert part.headers["etag"] == f'"{hashlib.sha256(data).hexdigest()}"'
+
+
+async def test_commit_is_idempotent_and_parts_final(client: AsyncClient, actors: Actors) -> None:
+    owner = actors.resident()
+    home_id, (camera_id,) = actors.home(owner)
+    device = actors.device(owner, home_id)
+    payloads = {name: os.urandom(100) for name in PARTS}
+    clip_id = uuid.uuid4()
+    for name, data in payloads.items():
+        await client.put(f"/v1/device/clips/{clip_id}/parts/{name}", content=data, headers=device)
+    body = commit_body(clip_id, camera_id, payloads)
+    first = await client.post("/v1/device/clips", json=body, headers=device)
+    again = await client.post("/v1/device/clips", json=body, headers=device)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+    changed = await client.post(
+        "/v1/device/clips", json={**body, "ended_at": body["started_at"]}, headers=device
+    )
+    assert changed.status_code == 409
+    late = await client.put(
+        f"/v1/device/clips/{clip_id}/parts/clip", content=b"tampered", headers=device
+    )
+    assert late.status_code == 409
+    assert actors.row_counts()["clips"] == 1
+
+
+async def test_parts_can_be_replaced_until_commit(client: AsyncClient, actors: Actors) -> None:
+    owner = actors.resident()
+    home_id, (camera_id,) = actors.home(owner)
+    device = actors.device(owner, home_id)
+    clip_id = uuid.uuid4()
+    payloads = {name: os.urandom(100) for name in PARTS}
+    for name, data in payloads.items():
+        await client.put(f"/v1/device/clips/{clip_id}/parts/{name}", content=b"x", headers=device)
+        await client.put(f"/v1/device/clips/{clip_id}/parts/{name}", content=data, headers=device)
+    body = commit_body(clip_id, camera_id, payloads)
+    assert (await client.post("/v1/device/clips", json=body, headers=device)).status_code == 201
+    assert actors.row_counts()["clip_parts"] == 3
+
+
+async def test_commit_checks_parts_and_camera(client: AsyncClient, actors: Actors) -> None:
+    owner, neighbour = actors.resident(), actors.resident()
+    home_id, (camera_id,) = actors.home(owner)
+    _, (other_camera,) = actors.home(neighbour)
+    device = actors.device(owner, home_id)
+    clip_id = uuid.uuid4()
+    payloads = {name: os.urandom(50) for name in PARTS}
+    for name in ("clip", "snapshot"):
+        await client.put(
+            f"/v1/device/clips/{clip_id}/parts/{name}", content=payloads[name], headers=device
+        )
+    missing = await client.post(
+        "/v1/device/clips", json=commit_body(clip_id, camera_id, payloads), headers=device
+    )
+    assert missing.status_code == 422
+    assert missing.json()["detail"].startswith("parts.details: not uploaded")
+    await client.put(
+        f"/v1/device/clips/{clip_id}/parts/details", content=payloads["details"], headers=device
+    )
+    wrong = commit_body(clip_id, camera_id, {**payloads, "clip": b"other bytes"})
+    mismatch = await client.post("/v1/device/clips", json=wrong, headers=device)
+    assert mismatch.status_code == 422
+    assert mismatch.json()["detail"].startswith("parts.clip:")
+    foreign = await client.post(
+        "/v1/device/clips", json=commit_body(clip_id, other_camera, payloads), headers=device
+    )
+    assert foreign.status_code == 404
+    assert actors.row_counts()["clips"] == 0
+
+
+async def test_strangers_and_devices_of_other_homes(client: AsyncClient, actors: Actors) -> None:
+    owner, stranger = actors.resident(), actors.resident()
+    home_id, (camera_id,) = actors.home(owner)
+    stranger_home, _ = actors.home(stranger)
+    clip_id = await upload_clip(client, actors.device(owner, home_id), camera_id)
+    for path in (f"/v1/cameras/{camera_id}/clips", f"/v1/clips/{clip_id}/parts/clip"):
+        assert (await client.get(path, headers=stranger.headers)).status_code == 404
+    other_device = actors.device(stranger, stranger_home)
+    taken = await client.put(
+        f"/v1/device/clips/{clip_id}/parts/clip", content=b"x", headers=other_device
+    )
+    assert taken.status_code == 409
+
+
+async def test_owner_deletes_a_clip_and_its_blobs(
+    client: AsyncClient, actors: Actors, hub: HubState
+) -> None:
+    owner = actors.resident()
+    home_id, (camera_id,) = actors.home(owner)
+    clip_id = await upload_clip(client, actors.device(owner, home_id), camera_id)
+    keys = [f"homes/{home_id}/clips/{clip_id}/{name}" for name in PARTS]
+    assert all(hub.storage.exists(key) for key in keys)
+    deleted = await client.delete(f"/v1/clips/{clip_id}", headers=owner.headers)
+    assert deleted.status_code == 204
+    assert not any(hub.storage.exists(key) for key in keys)
+    assert actors.row_counts()["clip_parts"] == 0
+    gone = await client.get(f"/v1/clips/{clip_id}/parts/clip", headers=owner.headers)
+    assert gone.status_code == 404
+
+
+async def test_oversize_parts_are_refused(settings: Settings, actors: Actors) -> None:
+    app: FastAPI = create_app(settings.model_copy(update={"max_clip_bytes": 10_000}))
+    async with app.router.lifespan_context(app):
+        small = Actors(hub=app.state.hub, client=actors.client)
+        owner = small.resident()
+        home_id, _ = small.home(owner)
+        device = small.device(owner, home_id)
+
+        async def chunked() -> AsyncIterator[bytes]:
+            for _ in range(5):
+                yield os.urandom(4000)
+
+        clip_id = uuid.uuid4()
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
+            declared = await http.put(
+                f"/v1/device/clips/{clip_id}/parts/clip", content=os.urandom(20_000), headers=device
+            )
+            streamed = await http.put(
+                f"/v1/device/clips/{clip_id}/parts/clip", content=chunked(), headers=device
+            )
+        for response in (declared, streamed):
+            assert response.status_code == 413
+            assert "10000" in response.json()["detail"]
+        assert small.row_counts()["clip_parts"] == 0
+        assert not app.state.hub.storage.exists(f"homes/{home_id}/clips/{clip_id}/clip")
