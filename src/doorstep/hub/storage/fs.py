@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from doorstep.durable import fsync_directory
 from doorstep.errors import BlobNotFound, BlobTooLarge, InvalidInput, StorageError
 from doorstep.hub.storage.base import StoredBlob, validate_key
 
@@ -46,7 +47,7 @@ class FilesystemBlobStore:
             temporary.unlink(missing_ok=True)
             raise
         with _os_errors(f"can't flush the directory of blob {key!r}"):
-            _fsync_directory(target.parent)
+            fsync_directory(target.parent)
         return StoredBlob(key=key, size=size, sha256=sha256)
 
     def get(self, key: str) -> Iterator[bytes]:
@@ -126,15 +127,6 @@ def _read_file(path: Path, *, key: str) -> Iterator[bytes]:
             if not chunk:
                 return
             yield chunk
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename durable: a file's name lives in its directory's entries."""
-    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 @contextmanager

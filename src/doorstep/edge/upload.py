@@ -1,0 +1,177 @@
+"""Upload outbox items to the hub: each part, then a commit, retried until confirmed.
+
+Every request is idempotent (the item id is the clip id at the hub), so after a
+crash, a dropped connection or a hub outage the uploader simply tries again. Errors
+the hub will keep giving (4xx other than 401, 403, 408 and 429) mark the item
+rejected: it stays on disk and no longer blocks the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+
+from doorstep.edge.outbox import Outbox, OutboxItem
+
+logger = logging.getLogger("doorstep.edge.upload")
+
+RETRYABLE_STATUS = frozenset({401, 403, 408, 425, 429})
+CHUNK = 256 * 1024
+
+
+class HubUnavailable(Exception):
+    """A failure worth retrying: the network, the hub's 5xx, or a rate limit."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class HubRefused(Exception):
+    """The hub refused the item in a way retrying won't fix."""
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter: 0.5 s doubling up to ``maximum``."""
+
+    initial: float = 0.5
+    maximum: float = 60.0
+    failures: int = 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self.maximum, self.initial * 2**self.failures)
+        self.failures += 1
+        return random.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+class HubClient:
+    """The edge device's side of the hub's clip upload API."""
+
+    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
+        self._http = httpx.Client(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(timeout, connect=5.0),
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def put_part(self, item: OutboxItem, name: str) -> None:
+        part = next(p for p in item.parts if p.name == name)
+
+        def body() -> Iterator[bytes]:
+            with open(part.path, "rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    yield chunk
+
+        self._send(
+            "PUT",
+            f"/v1/device/clips/{item.id}/parts/{name}",
+            content=body(),
+            headers={"Content-Length": str(part.size)},
+        )
+
+    def commit(self, item: OutboxItem) -> None:
+        self._send(
+            "POST",
+            "/v1/device/clips",
+            json={
+                "id": str(item.id),
+                "camera_id": str(item.camera_id),
+                "started_at": item.started_at.isoformat(),
+                "ended_at": item.ended_at.isoformat(),
+                "parts": {p.name: {"size": p.size, "sha256": p.sha256} for p in item.parts},
+            },
+        )
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: Iterator[bytes] | None = None,
+        json: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        try:
+            response = self._http.request(method, path, content=content, json=json, headers=headers)
+        except httpx.TransportError as exc:
+            raise HubUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
+        if response.is_success:
+            return
+        detail = _detail(response)
+        if response.status_code >= 500 or response.status_code in RETRYABLE_STATUS:
+            retry_after = response.headers.get("retry-after")
+            raise HubUnavailable(
+                f"{response.status_code}: {detail}",
+                float(retry_after) if retry_after and retry_after.isdigit() else None,
+            )
+        raise HubRefused(f"{response.status_code}: {detail}")
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail", response.text))
+    except ValueError:
+        return response.text[:200]
+
+
+class Uploader:
+    def __init__(
+        self,
+        outbox: Outbox,
+        client: HubClient,
+        *,
+        backoff: Backoff | None = None,
+        wait: Callable[[threading.Event, float], bool] = threading.Event.wait,
+    ) -> None:
+        self.outbox = outbox
+        self.client = client
+        self.backoff = backoff or Backoff()
+        self._wait = wait
+        self.last_error: str | None = None
+
+    def upload(self, item: OutboxItem) -> None:
+        """Send what the hub hasn't confirmed yet, then commit; marks progress as it goes."""
+        for part in item.parts:
+            if not part.uploaded:
+                self.client.put_part(item, part.name)
+                self.outbox.mark_part_uploaded(item.id, part.name)
+        self.client.commit(item)
+        self.outbox.mark_uploaded(item.id)
+
+    def run(self, stop: threading.Event, *, exit_on_empty: bool = False) -> None:
+        """Upload until ``stop`` is set (or, with ``exit_on_empty``, nothing is pending)."""
+        while not stop.is_set():
+            batch = self.outbox.pending(limit=10)
+            if not batch:
+                if exit_on_empty:
+                    return
+                self._wait(stop, 1.0)
+                continue
+            for item in batch:
+                if stop.is_set():
+                    return
+                try:
+                    self.upload(item)
+                    self.backoff.reset()
+                    self.last_error = None
+                except HubRefused as exc:
+                    self.outbox.mark_rejected(item.id, str(exc))
+                except HubUnavailable as exc:
+                    self.last_error = str(exc)
+                    self.outbox.record_failure(item.id, str(exc))
+                    delay = exc.retry_after or self.backoff.next_delay()
+                    logger.info("hub unavailable (%s); retrying in %.1f s", exc, delay)
+                    self._wait(stop, delay)
+                    break

@@ -1,0 +1,96 @@
+"""A real hub in a child process (SQLite), with a home, a camera and a paired device."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from tests.cli.processes import wait_healthy
+
+OWNER = {"email": "owner@doorstep.example", "password": "owner password 123"}
+
+
+@dataclass
+class HubProcess:
+    data_dir: Path
+    port: int
+    process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DOORSTEP_DATA_DIR": str(self.data_dir),
+            "DOORSTEP_SECRET_KEY": "edge-tests-secret-key-long-enough-0123",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "doorstep", "hub", "serve", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        wait_healthy(self.url, self.process, limit=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+        self.process = None
+
+
+@dataclass(frozen=True)
+class PairedCamera:
+    camera_id: uuid.UUID
+    device_token: str
+    owner_cookies: httpx.Cookies
+
+
+def pair_camera(hub_url: str) -> PairedCamera:
+    """Register an owner, create a home with one camera, and pair an edge device."""
+    with httpx.Client(base_url=hub_url) as http:
+        http.post("/v1/accounts", json={**OWNER, "display_name": "Owner"}).raise_for_status()
+        csrf = http.post("/v1/auth/login", json=OWNER).json()["csrf_token"]
+        headers = {"X-CSRF-Token": csrf}
+        home = http.post("/v1/homes", json={"name": "Home"}, headers=headers).json()
+        camera = http.post(
+            f"/v1/homes/{home['id']}/cameras",
+            json={"name": "Door", "latitude": 45.5, "longitude": -122.6},
+            headers=headers,
+        ).json()
+        code = http.post(f"/v1/homes/{home['id']}/pairing-codes", headers=headers).json()
+        key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        paired = http.post(
+            "/v1/devices/pair",
+            json={
+                "code": code["code"],
+                "name": "edge",
+                "public_key": base64.b64encode(key).decode(),
+            },
+        ).json()
+        return PairedCamera(uuid.UUID(camera["id"]), paired["token"], http.cookies)
+
+
+def hub_clips(hub_url: str, camera: PairedCamera) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{hub_url}/v1/cameras/{camera.camera_id}/clips",
+        cookies=camera.owner_cookies,
+        params={"limit": 500},
+    )
+    response.raise_for_status()
+    clips: list[dict[str, Any]] = response.json()["data"]
+    return clips

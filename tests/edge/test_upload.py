@@ -1,0 +1,106 @@
+"""Uploads reach a real hub exactly once, through outages and a kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from doorstep.edge.outbox import Outbox
+from doorstep.edge.upload import Backoff, HubClient, Uploader
+from tests.cli.processes import free_port
+from tests.edge.hub_process import HubProcess, PairedCamera, hub_clips, pair_camera
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[HubProcess]:
+    process = HubProcess(data_dir=tmp_path / "hub", port=free_port())
+    process.start()
+    yield process
+    process.stop()
+
+
+def add_events(outbox: Outbox, camera: PairedCamera, count: int, size: int) -> list[uuid.UUID]:
+    now = datetime.now(UTC).replace(microsecond=0)
+    return [
+        outbox.add(
+            camera_id=camera.camera_id,
+            started_at=now - timedelta(seconds=20 - n),
+            ended_at=now - timedelta(seconds=10 - n),
+            parts={"clip": os.urandom(size), "snapshot": os.urandom(500), "details": b"{}"},
+        ).id
+        for n in range(count)
+    ]
+
+
+def test_events_recorded_while_the_hub_is_down_arrive_once(tmp_path: Path, hub: HubProcess) -> None:
+    camera = pair_camera(hub.url)
+    hub.stop()
+    outbox = Outbox(tmp_path / "outbox", quota_bytes=100_000_000)
+    ids = add_events(outbox, camera, 3, 50_000)
+    client = HubClient(hub.url, camera.device_token, timeout=5)
+    uploader = Uploader(outbox, client, backoff=Backoff(initial=0.05, maximum=0.3))
+    stop = threading.Event()
+    worker = threading.Thread(target=uploader.run, args=(stop,))
+    worker.start()
+    try:
+        time.sleep(1.0)
+        assert uploader.last_error is not None  # it tried and is waiting to retry
+        assert len(outbox.pending()) == 3
+        hub.start()
+        deadline = time.monotonic() + 30
+        while outbox.pending() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+        client.close()
+    clips = hub_clips(hub.url, camera)
+    assert sorted(c["id"] for c in clips) == sorted(str(i) for i in ids)
+    assert all(outbox.get(i).state == "uploaded" for i in ids)
+
+
+UPLOAD_WORKER = """
+import sys, threading
+from pathlib import Path
+from doorstep.edge.outbox import Outbox
+from doorstep.edge.upload import Backoff, HubClient, Uploader
+outbox = Outbox(Path(sys.argv[1]), quota_bytes=10**9)
+client = HubClient(sys.argv[2], sys.argv[3])
+Uploader(outbox, client, backoff=Backoff(0.05, 0.2)).run(threading.Event(), exit_on_empty=True)
+"""
+
+
+def test_kill_9_mid_upload_loses_and_duplicates_nothing(tmp_path: Path, hub: HubProcess) -> None:
+    camera = pair_camera(hub.url)
+    directory = tmp_path / "outbox"
+    outbox = Outbox(directory, quota_bytes=10**9)
+    ids = add_events(outbox, camera, 3, 8_000_000)
+    command = [sys.executable, "-c", UPLOAD_WORKER, str(directory), hub.url, camera.device_token]
+    worker = subprocess.Popen(command)
+    deadline = time.monotonic() + 30
+    # Kill it once some, but not all, of the work is done.
+    while time.monotonic() < deadline:
+        item = outbox.get(ids[1])
+        if any(part.uploaded for part in item.parts) or item.state == "uploaded":
+            break
+        time.sleep(0.01)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert outbox.pending(), "the worker finished before it could be killed"
+    subprocess.run(command, check=True, timeout=60)
+    clips = hub_clips(hub.url, camera)
+    assert sorted(c["id"] for c in clips) == sorted(str(i) for i in ids)
+    for clip in clips:
+        item = outbox.get(uuid.UUID(str(clip["id"])))
+        uploaded = {p["part"]: p["sha256"] for p in clip["parts"]}
+        assert uploaded == {p.name: p.sha256 for p in item.parts}
