@@ -60,8 +60,26 @@ class PairedCamera:
     owner_cookies: httpx.Cookies
 
 
-def pair_camera(hub_url: str) -> PairedCamera:
-    """Register an owner, create a home with one camera, and pair an edge device."""
+@dataclass(frozen=True)
+class OwnedHome:
+    home_id: str
+    camera_id: uuid.UUID
+    cookies: httpx.Cookies
+    csrf: str
+
+    def pairing_code(self, hub_url: str) -> str:
+        response = httpx.post(
+            f"{hub_url}/v1/homes/{self.home_id}/pairing-codes",
+            cookies=self.cookies,
+            headers={"X-CSRF-Token": self.csrf},
+        )
+        response.raise_for_status()
+        code: str = response.json()["code"]
+        return code
+
+
+def create_home(hub_url: str) -> OwnedHome:
+    """Register an owner and create a home with one camera."""
     with httpx.Client(base_url=hub_url) as http:
         http.post("/v1/accounts", json={**OWNER, "display_name": "Owner"}).raise_for_status()
         csrf = http.post("/v1/auth/login", json=OWNER).json()["csrf_token"]
@@ -72,17 +90,22 @@ def pair_camera(hub_url: str) -> PairedCamera:
             json={"name": "Door", "latitude": 45.5, "longitude": -122.6},
             headers=headers,
         ).json()
-        code = http.post(f"/v1/homes/{home['id']}/pairing-codes", headers=headers).json()
-        key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        paired = http.post(
-            "/v1/devices/pair",
-            json={
-                "code": code["code"],
-                "name": "edge",
-                "public_key": base64.b64encode(key).decode(),
-            },
-        ).json()
-        return PairedCamera(uuid.UUID(camera["id"]), paired["token"], http.cookies)
+        return OwnedHome(home["id"], uuid.UUID(camera["id"]), http.cookies, csrf)
+
+
+def pair_camera(hub_url: str) -> PairedCamera:
+    """A home with one camera, and an edge device paired with it."""
+    home = create_home(hub_url)
+    key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    paired = httpx.post(
+        f"{hub_url}/v1/devices/pair",
+        json={
+            "code": home.pairing_code(hub_url),
+            "name": "edge",
+            "public_key": base64.b64encode(key).decode(),
+        },
+    ).json()
+    return PairedCamera(home.camera_id, paired["token"], home.cookies)
 
 
 def hub_clips(hub_url: str, camera: PairedCamera) -> list[dict[str, Any]]:

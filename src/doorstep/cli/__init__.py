@@ -6,6 +6,7 @@ import typer
 from pydantic import ValidationError
 
 from doorstep.cli.bench import app as bench_app
+from doorstep.cli.edge import app as edge_app
 from doorstep.cli.hub import app as hub_app
 from doorstep.cli.output import fail
 from doorstep.cli.up import up
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.command("up")(up)
 app.add_typer(hub_app, name="hub")
 app.add_typer(bench_app, name="bench")
+app.add_typer(edge_app, name="edge")
 
 
 def main() -> None:

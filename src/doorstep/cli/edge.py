@@ -1,0 +1,106 @@
+"""``doorstep edge ...``: pair this device with a home, record, scan files."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.table import Table
+
+from doorstep.cli.output import console, fail, print_json
+from doorstep.edge.identity import load_or_create_device_key, public_key_base64, write_secret
+
+app = typer.Typer(help="The edge recorder that runs beside the cameras.", no_args_is_help=True)
+
+CONFIG_TEMPLATE = """\
+# Doorstep edge configuration, written by `doorstep edge pair`.
+# Every key is explained in doorstep/edge/config.py; unknown keys are refused.
+data_dir = "{data_dir}"
+
+[hub]
+url = "{hub}"
+token_file = "{token_file}"
+{cameras}"""
+
+CAMERA_TEMPLATE = """
+[[cameras]]
+id = "{id}"
+name = "{name}"
+# Replace with the camera's stream, e.g. rtsp://user:password@192.168.1.20/stream1
+source = {{ type = "rtsp", url = "rtsp://camera.local/stream" }}
+"""
+
+
+def _hub_call(method: str, url: str, **options: Any) -> Any:
+    try:
+        response = httpx.request(method, url, timeout=15, **options)
+    except httpx.TransportError as exc:
+        fail(f"can't reach the hub at {url}: {exc.__class__.__name__}")
+    if not response.is_success:
+        try:
+            detail = response.json().get("detail", response.text)
+        except ValueError:
+            detail = response.text[:200]
+        fail(f"the hub refused: {detail}")
+    return response.json()
+
+
+@app.command()
+def pair(
+    code: Annotated[str, typer.Argument(help="The one-time code the home's owner made.")],
+    hub: Annotated[str, typer.Option(help="The hub's address, e.g. https://hub.example")],
+    data: Annotated[Path, typer.Option(help="Where the device key and token go.")] = Path(
+        "edge-data"
+    ),
+    name: Annotated[str, typer.Option(help="How the home sees this device.")] = "",
+    new_key: Annotated[bool, typer.Option(help="Make a new device key first.")] = False,
+    write_config: Annotated[
+        Path | None, typer.Option(help="Write a starter edge.toml listing the home's cameras.")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Pair this device with a home: registers its public key and stores its token (0600)."""
+    if write_config is not None and write_config.exists():
+        fail(f"{write_config} exists already; choose another path or remove it")
+    hub = hub.rstrip("/")
+    key = load_or_create_device_key(data / "device.key", new=new_key)
+    paired = _hub_call(
+        "POST",
+        f"{hub}/v1/devices/pair",
+        json={
+            "code": code,
+            "name": name or socket.gethostname()[:100],
+            "public_key": public_key_base64(key),
+        },
+    )
+    token_file = data / "edge-token"
+    write_secret(token_file, paired["token"].encode())
+    device = _hub_call(
+        "GET", f"{hub}/v1/device", headers={"Authorization": f"Bearer {paired['token']}"}
+    )
+    if write_config is not None:
+        cameras = "".join(
+            CAMERA_TEMPLATE.format(id=camera["id"], name=camera["name"].replace('"', "'"))
+            for camera in device["cameras"]
+        )
+        write_config.write_text(
+            CONFIG_TEMPLATE.format(data_dir=data, hub=hub, token_file=token_file, cameras=cameras)
+        )
+    if json:
+        print_json({"device": device["device"], "cameras": device["cameras"]})
+        return
+    console.print(
+        f"Paired as [bold]{device['device']['name']}[/] (device {device['device']['id']}); "
+        f"token in {token_file} (mode 0600)."
+    )
+    table = Table(title="The home's cameras")
+    for column in ("id", "name"):
+        table.add_column(column)
+    for camera in device["cameras"]:
+        table.add_row(camera["id"], camera["name"])
+    console.print(table)
+    if write_config is not None:
+        console.print(f"Wrote {write_config}: set each camera's source, then `doorstep edge run`.")
