@@ -181,6 +181,11 @@ class LiveViewConfig(Section):
     enabled: bool = Field(True, title="Serve live MJPEG to the home network")
     host: str = Field("127.0.0.1", title="Address to listen on (0.0.0.0 for the LAN)")
     port: int = Field(8090, ge=1, le=65535, title="Port to listen on")
+    token_file: Path = Field(
+        Path("live-token"), title="Viewers' token (0600); made on first start if missing"
+    )
+    fps: float = Field(5.0, gt=0, le=30, title="Most frames per second sent to a viewer")
+    width: int = Field(640, ge=160, le=1920, title="Width of live frames")
 
 
 class EdgeConfig(Section):
