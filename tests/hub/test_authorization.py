@@ -43,6 +43,7 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "DevicePair": {"code": "AAAAA-AAAAA", "name": "edge", "public_key": "A" * 43 + "="},
     "AgencyCreate": {"name": "Agency", "kind": "fire", "contact_email": "a@agency.example"},
     "AgencyMemberCreate": {"email": "m@agency.example", "display_name": "M"},
+    "CameraHealthReport": {"connected": True, "fps": 15, "last_frame_at": None, "errors": 0},
     "ClipCommit": {
         "id": "6f1c1c1e-0000-4000-8000-000000000001",
         "camera_id": "6f1c1c1e-0000-4000-8000-000000000002",

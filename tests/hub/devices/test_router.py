@@ -105,3 +105,33 @@ async def test_devices_cannot_use_people_routes(client: AsyncClient, actors: Act
     device = {"Authorization": f"Bearer {paired.json()['token']}"}
     assert (await client.get("/v1/me", headers=device)).status_code == 403
     assert (await client.get("/v1/cameras", headers=device)).status_code == 403
+
+
+async def test_devices_report_camera_health(client: AsyncClient, actors: Actors) -> None:
+    owner, neighbour = actors.resident(), actors.resident()
+    home_id, (camera_id,) = actors.home(owner)
+    _, (other_camera,) = actors.home(neighbour)
+    device = actors.device(owner, home_id)
+    before = await client.get(f"/v1/cameras/{camera_id}", headers=owner.headers)
+    assert before.json()["health"] is None
+    report = {
+        "connected": True,
+        "fps": 14.8,
+        "last_frame_at": "2026-11-24T08:00:00Z",
+        "errors": 2,
+    }
+    response = await client.put(
+        f"/v1/device/cameras/{camera_id}/health", json=report, headers=device
+    )
+    assert response.status_code == 200
+    health = (await client.get(f"/v1/cameras/{camera_id}", headers=owner.headers)).json()[
+        "health"
+    ]
+    assert health["connected"] is True and health["fps"] == 14.8 and health["errors"] == 2
+    assert health["last_frame_at"] == "2026-11-24T08:00:00Z"
+    foreign = await client.put(
+        f"/v1/device/cameras/{other_camera}/health", json=report, headers=device
+    )
+    assert foreign.status_code == 404
+    neighbours = await client.get(f"/v1/cameras/{other_camera}", headers=neighbour.headers)
+    assert neighbours.json()["health"] is None

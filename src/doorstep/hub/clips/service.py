@@ -19,7 +19,7 @@ from doorstep.hub.clips.models import REQUIRED_PARTS, Clip, ClipPart, PartName
 from doorstep.hub.clips.schemas import ClipCommit
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice
-from doorstep.hub.homes.models import Camera
+from doorstep.hub.devices.service import device_camera
 from doorstep.hub.homes.service import get_camera, in_callers_home
 from doorstep.hub.storage.base import BlobStore, StoredBlob
 
@@ -80,9 +80,7 @@ def commit_clip(session: Session, *, device: EdgeDevice, body: ClipCommit) -> Co
         if not same:
             raise Conflict(f"clip {body.id} was committed already with other details")
         return CommittedClip(clip=existing, parts=parts, created=False)
-    camera = session.get(Camera, body.camera_id)
-    if camera is None or camera.home_id != device.home_id:
-        raise NotFound(f"camera_id: camera {body.camera_id} is not in this device's home")
+    camera = device_camera(session, device=device, camera_id=body.camera_id)
     if body.ended_at < body.started_at:
         raise InvalidInput("ended_at must not be before started_at", field="ended_at")
     if body.ended_at > utcnow() + CLOCK_SKEW:

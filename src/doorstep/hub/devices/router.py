@@ -15,7 +15,7 @@ from doorstep.hub.devices.schemas import (
     DevicePublic,
     PairingCodePublic,
 )
-from doorstep.hub.homes.schemas import CameraPublic
+from doorstep.hub.homes.schemas import CameraHealthReport, CameraPublic
 from doorstep.hub.schemas import Page
 
 router = APIRouter(prefix="/v1", tags=["devices"])
@@ -69,3 +69,12 @@ def device_config(device: CurrentDevice, session: SessionDep) -> DeviceConfig:
         device=DevicePublic.model_validate(device),
         cameras=[CameraPublic.model_validate(c) for c in cameras],
     )
+
+
+@router.put("/device/cameras/{camera_id}/health")
+def report_camera_health(
+    camera_id: uuid.UUID, body: CameraHealthReport, device: CurrentDevice, session: SessionDep
+) -> CameraPublic:
+    """The edge device's latest view of one camera: connected, frame rate, errors."""
+    camera = service.report_camera_health(session, device=device, camera_id=camera_id, report=body)
+    return CameraPublic.model_validate(camera)

@@ -18,13 +18,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from doorstep.errors import Conflict, InvalidInput
+from doorstep.errors import Conflict, InvalidInput, NotFound
 from doorstep.hub.accounts.models import ApiToken, AttemptKind, User
 from doorstep.hub.accounts.security import keyed_hash
 from doorstep.hub.accounts.service import enforce_attempt_limits, issue_token, record_failure
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice, PairingCode
 from doorstep.hub.homes.models import Camera
+from doorstep.hub.homes.schemas import CameraHealthReport
 from doorstep.hub.homes.service import in_callers_home, membership
 from doorstep.settings import Settings
 
@@ -164,3 +165,23 @@ def device_cameras(session: Session, *, device: EdgeDevice) -> list[Camera]:
             select(Camera).where(Camera.home_id == device.home_id).order_by(Camera.created_at)
         )
     )
+
+
+def report_camera_health(
+    session: Session, *, device: EdgeDevice, camera_id: uuid.UUID, report: CameraHealthReport
+) -> Camera:
+    camera = device_camera(session, device=device, camera_id=camera_id)
+    camera.health_reported_at = utcnow()
+    camera.health_connected = report.connected
+    camera.health_fps = report.fps
+    camera.health_last_frame_at = report.last_frame_at
+    camera.health_errors = report.errors
+    return camera
+
+
+def device_camera(session: Session, *, device: EdgeDevice, camera_id: uuid.UUID) -> Camera:
+    """A camera of the device's own home; any other is NotFound."""
+    camera = session.get(Camera, camera_id)
+    if camera is None or camera.home_id != device.home_id:
+        raise NotFound(f"camera_id: camera {camera_id} is not in this device's home")
+    return camera

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,3 +50,9 @@ class Camera(IdMixin, CreatedMixin, Base):
     longitude: Mapped[float]
     public_cell: Mapped[str] = mapped_column(String(16), index=True)
     audio_enabled: Mapped[bool] = mapped_column(default=False)
+    # Reported by the home's edge device; None until it first reports.
+    health_reported_at: Mapped[datetime | None] = mapped_column(default=None)
+    health_connected: Mapped[bool | None] = mapped_column(default=None)
+    health_fps: Mapped[float | None] = mapped_column(default=None)
+    health_last_frame_at: Mapped[datetime | None] = mapped_column(default=None)
+    health_errors: Mapped[int | None] = mapped_column(default=None)

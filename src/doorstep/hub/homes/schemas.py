@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import EmailStr, Field
+from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
-from doorstep.hub.homes.models import HouseholdRole
+from doorstep.hub.homes.models import Camera, HouseholdRole
 from doorstep.hub.schemas import PublicModel, RequestBody
 
 Name = Field(min_length=1, max_length=100)
@@ -59,6 +59,23 @@ class CameraUpdate(RequestBody):
     audio_enabled: bool | None = None
 
 
+class CameraHealthReport(RequestBody):
+    """What an edge device reports about one camera, every few seconds."""
+
+    connected: bool
+    fps: float = Field(ge=0, le=1000)
+    last_frame_at: AwareDatetime | None
+    errors: int = Field(ge=0)
+
+
+class CameraHealthPublic(PublicModel):
+    reported_at: datetime
+    connected: bool
+    fps: float
+    last_frame_at: datetime | None
+    errors: int
+
+
 class CameraPublic(PublicModel):
     """A camera as its own household sees it (precise location included)."""
 
@@ -70,3 +87,34 @@ class CameraPublic(PublicModel):
     public_cell: str = Field(description="H3 cell at resolution 8: all others ever see.")
     audio_enabled: bool
     created_at: datetime
+    health: CameraHealthPublic | None = Field(
+        None, description="The edge device's last report; null until it reports."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _health_from_row(cls, value: object) -> object:
+        if isinstance(value, Camera):
+            fields = {name: getattr(value, name) for name in _CAMERA_FIELDS}
+            if value.health_reported_at is not None:
+                fields["health"] = CameraHealthPublic(
+                    reported_at=value.health_reported_at,
+                    connected=bool(value.health_connected),
+                    fps=value.health_fps or 0.0,
+                    last_frame_at=value.health_last_frame_at,
+                    errors=value.health_errors or 0,
+                )
+            return fields
+        return value
+
+
+_CAMERA_FIELDS = (
+    "id",
+    "home_id",
+    "name",
+    "latitude",
+    "longitude",
+    "public_cell",
+    "audio_enabled",
+    "created_at",
+)
