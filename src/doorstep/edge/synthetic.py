@@ -1,8 +1,8 @@
 """Generated scenes: a street-like background with people walking across it.
 
 Used by the demo's synthetic cameras and by tests, which need H.264 video with a
-person in it at known times. The person is a photograph shipped with scikit-image
-(nothing is downloaded).
+person in it at known times. Each person's face and jacket are cut from a photograph
+shipped with scikit-image (nothing is downloaded), on an upright walking figure.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 Image = NDArray[np.uint8]
+
+
+# A person is about twice as tall as wide, arms included.
+_SPRITE_ASPECT = 0.42
 
 
 @dataclass(frozen=True)
@@ -45,24 +49,69 @@ class Walker:
         y2 = int(self.feet_y * height)
         return x1, y2 - sprite_h, x1 + sprite_w, y2
 
+    def stride_at(self, seconds: float) -> float:
+        """How far the legs are apart, swinging twice a second as people walk."""
+        return float(0.06 * abs(np.sin(np.pi * 2 * (seconds - self.enter_s))))
 
-# The photographer in scikit-image's "camera" photograph, head to knees.
-_SPRITE_CROP = (20, 512, 60, 380)
-_SPRITE_ASPECT = (_SPRITE_CROP[3] - _SPRITE_CROP[2]) / (_SPRITE_CROP[1] - _SPRITE_CROP[0])
 
-
-@lru_cache(maxsize=32)
-def person_sprite(height: int) -> Image:
-    """A BGR photograph of a standing person, ``height`` pixels tall."""
+@lru_cache(maxsize=1)
+def _photographs() -> tuple[Image, Image]:
+    """The face and the suit of the astronaut in scikit-image's "astronaut" photograph."""
     from skimage import data
 
-    y1, y2, x1, x2 = _SPRITE_CROP
-    photo = np.asarray(data.camera(), dtype=np.uint8)  # type: ignore[no-untyped-call]
-    grey = np.ascontiguousarray(photo[y1:y2, x1:x2])
-    colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
-    width = max(1, int(round(height * _SPRITE_ASPECT)))
-    resized = cv2.resize(colour, (width, height), interpolation=cv2.INTER_AREA)
-    return np.asarray(resized, dtype=np.uint8)
+    photo = cv2.cvtColor(np.asarray(data.astronaut(), dtype=np.uint8), cv2.COLOR_RGB2BGR)  # type: ignore[no-untyped-call]
+    face = np.ascontiguousarray(photo[20:180, 150:300], dtype=np.uint8)
+    suit = np.ascontiguousarray(photo[300:500, 30:140], dtype=np.uint8)
+    return face, suit
+
+
+@lru_cache(maxsize=256)
+def person_sprite(height: int, stride: float = 0.03) -> tuple[Image, NDArray[np.bool_]]:
+    """A standing person ``height`` pixels tall, as a BGR image and its mask.
+
+    The head and the jacket are cut from a photograph; the figure is drawn upright with
+    its legs ``stride`` (a fraction of its height) apart, the shape person detectors
+    are trained on.
+    """
+    h = height
+    w = max(2, int(round(h * _SPRITE_ASPECT)))
+    cx = w / 2
+    image = np.zeros((h, w, 3), dtype=np.uint8)
+    mask = np.zeros((h, w), dtype=np.uint8)
+    face, suit = _photographs()
+
+    def shape(points: list[tuple[float, float]], fill: Image | tuple[int, int, int]) -> None:
+        outline = np.array([[int(x * h + cx), int(y * h)] for x, y in points], dtype=np.int32)
+        region = np.zeros((h, w), dtype=np.uint8)
+        cv2.fillPoly(region, [outline], 1)
+        inside = region.astype(bool)
+        if isinstance(fill, tuple):
+            image[inside] = fill
+        else:
+            image[inside] = cv2.resize(fill, (w, h), interpolation=cv2.INTER_AREA)[inside]
+        mask[inside] = 1
+
+    trousers = (45, 40, 70)
+    s = stride
+    shape([(-0.12, 0.5), (-0.01, 0.5), (-0.03 - s, 0.98), (-0.10 - s, 0.98)], trousers)
+    shape([(0.01, 0.5), (0.12, 0.5), (0.10 + s, 0.98), (0.03 + s, 0.98)], trousers)
+    shape(
+        [(-0.06, 0.15), (0.06, 0.15), (0.16, 0.2), (0.14, 0.52), (-0.14, 0.52), (-0.16, 0.2)], suit
+    )
+    shape([(-0.16, 0.2), (-0.2, 0.45), (-0.17, 0.47), (-0.12, 0.25)], suit)
+    shape([(0.16, 0.2), (0.2, 0.45), (0.17, 0.47), (0.12, 0.25)], suit)
+    head = np.zeros((h, w), dtype=np.uint8)
+    cv2.ellipse(head, (int(cx), int(0.08 * h)), (int(0.055 * h), int(0.07 * h)), 0, 0, 360, 1, -1)
+    face_box = (int(cx - 0.06 * h), 0, int(cx + 0.06 * h), int(0.16 * h))
+    scaled = cv2.resize(face, (max(1, face_box[2] - face_box[0]), max(1, face_box[3])))
+    inside = head.astype(bool)
+    canvas = np.zeros_like(image)
+    canvas[face_box[1] : face_box[3], face_box[0] : face_box[2]] = scaled[
+        : face_box[3] - face_box[1], : max(0, min(w, face_box[2]) - face_box[0])
+    ]
+    image[inside] = canvas[inside]
+    mask[inside] = 1
+    return image, mask.astype(bool)
 
 
 def background(width: int, height: int, seed: int = 0) -> Image:
@@ -88,7 +137,7 @@ def background(width: int, height: int, seed: int = 0) -> Image:
 def render(
     seconds: float, base: Image, walkers: Iterable[Walker], brightness: float = 1.0
 ) -> Image:
-    """The frame at ``seconds``: ``base`` with every visible walker pasted on."""
+    """The frame at ``seconds``: ``base`` with every visible walker on it."""
     frame = base.copy()
     height, width = frame.shape[:2]
     for walker in walkers:
@@ -96,12 +145,14 @@ def render(
         if box is None:
             continue
         x1, y1, x2, y2 = box
-        sprite = person_sprite(y2 - y1)
+        sprite, mask = person_sprite(y2 - y1, round(walker.stride_at(seconds), 2))
         sx1, sy1 = max(0, -x1), max(0, -y1)
         dx1, dy1, dx2, dy2 = max(0, x1), max(0, y1), min(width, x2), min(height, y2)
         if dx2 <= dx1 or dy2 <= dy1:
             continue
-        frame[dy1:dy2, dx1:dx2] = sprite[sy1 : sy1 + dy2 - dy1, sx1 : sx1 + dx2 - dx1]
+        crop = (slice(sy1, sy1 + dy2 - dy1), slice(sx1, sx1 + dx2 - dx1))
+        target = frame[dy1:dy2, dx1:dx2]
+        target[mask[crop]] = sprite[crop][mask[crop]]
     if brightness != 1.0:
         frame = np.clip(frame.astype(np.float32) * brightness, 0, 255).astype(np.uint8)
     return frame

@@ -1,0 +1,167 @@
+"""The tracker turns detections into events: stable ids, flicker suppressed, gaps, zones."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from doorstep.edge.config import HogDetector, MotionConfig, TrackConfig, Zone
+from doorstep.edge.detect.base import Detection
+from doorstep.edge.detect.hog import HogPersonDetector
+from doorstep.edge.geometry import Box
+from doorstep.edge.motion.detector import MotionDetector
+from doorstep.edge.synthetic import Walker, scene
+from doorstep.edge.track import Track, Tracker
+
+CONFIG = TrackConfig(iou=0.3, min_frames=3, min_score=0.5, max_gap_s=2.0)
+
+
+def person(x: float, score: float = 0.9, *, y: float = 0.3, label: str = "person") -> Detection:
+    """A person-shaped box 0.1 wide and 0.5 tall, left edge at ``x``, feet at ``y + 0.5``."""
+    return Detection(label, score, Box(x, y, x + 0.1, y + 0.5))
+
+
+def run(tracker: Tracker, frames: list[tuple[float, list[Detection]]]) -> tuple[list[Track], ...]:
+    started: list[Track] = []
+    ended: list[Track] = []
+    for seconds, detections in frames:
+        update = tracker.update(seconds, detections)
+        started += update.started
+        ended += update.ended
+    return started, ended
+
+
+def test_a_walking_person_keeps_one_id_and_becomes_one_event() -> None:
+    tracker = Tracker(CONFIG)
+    frames = [(step * 0.2, [person(0.1 + step * 0.02, 0.6 + step * 0.01)]) for step in range(10)]
+
+    started, ended = run(tracker, frames)
+
+    assert [track.id for track in tracker.active] == [1]
+    assert len(started) == 1 and started[0].hits == 3  # qualified on the third detection
+    assert started[0].first_seen == 0.0 and started[0].last_seen == pytest.approx(0.4)
+    assert ended == []
+    (track,) = tracker.flush(2.0).ended
+    assert (track.id, track.hits, track.last_seen) == (1, 10, pytest.approx(1.8))
+    assert track.top_score == pytest.approx(0.69)
+    assert track.best_seconds == pytest.approx(1.8)  # the snapshot moment: the top score
+    assert track.best_box == person(0.28).box
+    assert tracker.active == []
+
+
+def test_flicker_and_low_scores_never_become_events() -> None:
+    tracker = Tracker(CONFIG)
+    flicker = [(0.0, [person(0.1)]), (0.2, [person(0.11)])]  # two frames, min_frames is 3
+    faint = [(5.0 + step * 0.2, [person(0.6, score=0.45)]) for step in range(8)]
+
+    started, ended = run(tracker, [*flicker, *faint, (20.0, [])])
+
+    assert started == [] and ended == []
+    assert tracker.active == []
+
+
+def test_a_track_ends_after_max_gap_unseen_and_reports_its_last_sighting() -> None:
+    tracker = Tracker(CONFIG)
+    run(tracker, [(step * 0.2, [person(0.2)]) for step in range(5)])  # last seen at 0.8
+
+    assert tracker.update(2.8, []).ended == []  # 2.0 s unseen: not yet more than max_gap_s
+    (ended,) = tracker.update(2.9, []).ended
+
+    assert ended.last_seen == pytest.approx(0.8)
+    assert tracker.active == []
+    # Back after the gap: a new track, with a new id.
+    run(tracker, [(3.0 + step * 0.2, [person(0.2)]) for step in range(3)])
+    assert [track.id for track in tracker.active] == [2]
+
+
+def test_two_people_are_two_tracks_and_labels_do_not_mix() -> None:
+    tracker = Tracker(CONFIG)
+    frames = [
+        (
+            step * 0.2,
+            [person(0.1 + step * 0.01), person(0.7 - step * 0.01), person(0.1, label="dog")],
+        )
+        for step in range(4)
+    ]
+
+    started, _ = run(tracker, frames)
+
+    assert sorted((track.id, track.label) for track in started) == [
+        (1, "person"),
+        (2, "person"),
+        (3, "dog"),
+    ]
+    left, right = sorted(started[:2], key=lambda track: track.best_box.x1)
+    assert left.best_box.x1 < 0.2 < 0.5 < right.best_box.x1
+
+
+def test_require_zone_counts_a_track_only_once_it_stands_inside() -> None:
+    door = Zone(name="door", polygon=((0.5, 0.6), (1.0, 0.6), (1.0, 1.0), (0.5, 1.0)))
+    tracker = Tracker(CONFIG, [door])
+    # Feet at y 0.8: bottom-centre x is x + 0.05, inside the door zone once x > 0.45.
+    outside = [(step * 0.2, [person(0.1 + step * 0.05)]) for step in range(6)]  # x up to 0.35
+    inside = [(1.2 + step * 0.2, [person(0.4 + step * 0.05)]) for step in range(3)]
+
+    started_outside, _ = run(tracker, outside)
+    started_inside, _ = run(tracker, inside)
+
+    assert started_outside == []
+    (track,) = started_inside
+    assert track.id == 1 and track.zones == ("door",)
+    assert track.first_seen == 0.0  # the event starts when the person was first seen
+
+
+def test_exclude_zone_drops_detections_standing_in_it() -> None:
+    road = Zone(
+        name="road", polygon=((0.0, 0.0), (0.5, 0.0), (0.5, 1.0), (0.0, 1.0)), mode="exclude"
+    )
+    tracker = Tracker(CONFIG, [road])
+    frames = [(step * 0.2, [person(0.1), person(0.7)]) for step in range(4)]
+
+    started, _ = run(tracker, frames)
+
+    assert [track.best_box.x1 for track in started] == [0.7]
+    assert len(tracker.active) == 1
+
+
+def _pipeline_events(
+    walkers: list[Walker], brightness_changes: list[tuple[float, float]] | None = None
+) -> list[Track]:
+    """Motion on a 160 px grey frame, HOG at 5 fps on its regions, then the tracker."""
+    fps, detect_fps = 10, 5.0
+    motion = MotionDetector(MotionConfig(width=160))
+    detector = HogPersonDetector(HogDetector(fps=detect_fps))
+    tracker = Tracker(TrackConfig())
+    events: list[Track] = []
+    next_detection = 0.0
+    frames = scene(
+        width=640,
+        height=360,
+        fps=fps,
+        duration_s=20,
+        walkers=walkers,
+        brightness_changes=brightness_changes,
+    )
+    for index, frame in enumerate(frames):
+        seconds = index / fps
+        small = cv2.resize(frame, (160, 90), interpolation=cv2.INTER_AREA)
+        regions = motion.update(np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)))
+        detections: list[Detection] = []
+        if regions and seconds >= next_detection:
+            next_detection = seconds + 1 / detect_fps
+            detections = detector.detect(frame, regions)
+        events += tracker.update(seconds, detections).ended
+    return events + tracker.flush(20.0).ended
+
+
+def test_pipeline_turns_one_walker_into_one_event() -> None:
+    events = _pipeline_events([Walker(enter_s=4.0, exit_s=9.0)])
+
+    assert len(events) == 1
+    assert 4.0 <= events[0].first_seen <= 5.0
+    assert 8.0 <= events[0].last_seen <= 9.0
+
+
+def test_pipeline_ignores_a_brightness_jump_in_a_static_scene() -> None:
+    assert _pipeline_events([], brightness_changes=[(8.0, 1.6)]) == []
