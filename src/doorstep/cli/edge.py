@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 import httpx
 import typer
+from rich.progress import Progress, TextColumn
 from rich.table import Table
 
-from doorstep.cli.output import console, fail, print_json
+from doorstep.cli.output import console, errors, fail, print_json
 from doorstep.edge.identity import load_or_create_device_key, public_key_base64, write_secret
+from doorstep.edge.scan import scan_file
 
 app = typer.Typer(help="The edge recorder that runs beside the cameras.", no_args_is_help=True)
 
@@ -104,3 +106,57 @@ def pair(
     console.print(table)
     if write_config is not None:
         console.print(f"Wrote {write_config}: set each camera's source, then `doorstep edge run`.")
+
+
+@app.command()
+def scan(
+    video: Annotated[Path, typer.Argument(help="A video file PyAV can read.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Where clips and snapshots go (default: VIDEO-events/).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the events as JSON.")] = False,
+) -> None:
+    """Run the edge pipeline over a file as fast as possible and list the events found."""
+    if not video.is_file():
+        fail(f"{video} is not a file")
+    out = out or video.with_name(f"{video.stem}-events")
+    with Progress(
+        TextColumn("scanning {task.description}"),
+        TextColumn("{task.completed:.1f} s of video"),
+        console=errors,
+        transient=True,
+        disable=json,
+    ) as progress:
+        task = progress.add_task(video.name, total=None)
+        events = scan_file(
+            video, out=out, progress=lambda seconds: progress.update(task, completed=seconds)
+        )
+    rows = [
+        {
+            "start_s": round(found.event.start_s, 2),
+            "end_s": round(found.event.end_s, 2),
+            "clip_start_s": round(found.event.clip_start_s, 2),
+            "clip_end_s": round(found.event.clip_end_s, 2),
+            "label": found.event.label,
+            "score": round(found.event.score, 3),
+            "snapshot": str(found.snapshot_path),
+            "clip": str(found.clip_path),
+        }
+        for found in events
+    ]
+    if json:
+        print_json({"video": str(video), "events": rows})
+        return
+    table = Table(title=f"{len(rows)} event(s) in {video.name}")
+    for column in ("start s", "end s", "clip", "label", "score", "snapshot"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            f"{row['start_s']:.1f}",
+            f"{row['end_s']:.1f}",
+            f"{row['clip_start_s']:.1f}–{row['clip_end_s']:.1f} s",
+            str(row["label"]),
+            f"{row['score']:.2f}",
+            str(row["snapshot"]),
+        )
+    console.print(table)

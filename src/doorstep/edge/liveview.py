@@ -35,10 +35,11 @@ class _Latest:
 class LiveFrames:
     """The newest JPEG per camera, handed from pipeline threads to viewers."""
 
-    def __init__(self, camera_ids: list[uuid.UUID], *, fps: float) -> None:
+    def __init__(self, camera_ids: list[uuid.UUID], *, fps: float, width: int = 640) -> None:
         self._cameras = {camera_id: _Latest() for camera_id in camera_ids}
         self._lock = threading.Lock()
         self.interval = 1.0 / fps
+        self.width = width
 
     def wanted(self, camera_id: uuid.UUID) -> bool:
         """Whether a viewer waits and the next frame is due (saves encoding otherwise)."""

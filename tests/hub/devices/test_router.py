@@ -124,9 +124,7 @@ async def test_devices_report_camera_health(client: AsyncClient, actors: Actors)
         f"/v1/device/cameras/{camera_id}/health", json=report, headers=device
     )
     assert response.status_code == 200
-    health = (await client.get(f"/v1/cameras/{camera_id}", headers=owner.headers)).json()[
-        "health"
-    ]
+    health = (await client.get(f"/v1/cameras/{camera_id}", headers=owner.headers)).json()["health"]
     assert health["connected"] is True and health["fps"] == 14.8 and health["errors"] == 2
     assert health["last_frame_at"] == "2026-11-24T08:00:00Z"
     foreign = await client.put(

@@ -1,0 +1,311 @@
+"""One camera's pipeline: captured packets in, recorded events out.
+
+Per decoded frame: a small grey frame for motion; where motion is, and at most
+``detect.fps`` times a second, detection on a ``detect.width`` frame; the tracker
+turns detections into events. Packets go to a rolling buffer, from which each event's
+clip is cut by stream copy once its post-roll has passed (cameras with privacy zones
+re-encode instead, with the zones blacked out). Privacy zones are blacked out of the
+grey and detection frames too, so no stage ever looks inside them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import av.video.frame
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from doorstep.edge.config import CameraConfig
+from doorstep.edge.detect.base import Detection, Detector
+from doorstep.edge.geometry import Polygon, polygon_mask
+from doorstep.edge.liveview import LiveFrames
+from doorstep.edge.media import Captured
+from doorstep.edge.motion.detector import MotionDetector
+from doorstep.edge.record import ClipInfo, PinHandle, SegmentBuffer, cut_clip
+from doorstep.edge.redact import reencode_clip, snapshot_jpeg
+from doorstep.edge.track import Track, Tracker
+
+logger = logging.getLogger("doorstep.edge.pipeline")
+
+Image = NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """A finished event: its clip (MP4), snapshot (JPEG) and what it was."""
+
+    id: uuid.UUID
+    camera_id: uuid.UUID
+    label: str
+    score: float
+    start_s: float
+    end_s: float
+    clip_start_s: float
+    clip_end_s: float
+    started_at: datetime
+    ended_at: datetime
+    clip: bytes
+    snapshot: bytes
+    zones: tuple[str, ...] = ()
+    trigger: str | None = None
+
+    def details(self) -> dict[str, Any]:
+        """What travels sealed beside the clip: the hub never sees it in clear."""
+        return {
+            "id": str(self.id),
+            "camera_id": str(self.camera_id),
+            "label": self.label,
+            "score": round(self.score, 4),
+            "start_s": round(self.start_s, 3),
+            "end_s": round(self.end_s, 3),
+            "clip_start_s": round(self.clip_start_s, 3),
+            "clip_end_s": round(self.clip_end_s, 3),
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat(),
+            "zones": list(self.zones),
+            "trigger": self.trigger,
+        }
+
+    def details_json(self) -> bytes:
+        return json.dumps(self.details(), sort_keys=True).encode()
+
+
+@dataclass
+class _OpenEvent:
+    label: str
+    start_s: float
+    pin: PinHandle
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    score: float = 0.0
+    snapshot: Image | None = None
+    zones: tuple[str, ...] = ()
+    trigger: str | None = None
+    end_s: float | None = None  # set when the track ended; the clip waits for post-roll
+
+
+class CameraPipeline:
+    def __init__(
+        self,
+        camera: CameraConfig,
+        *,
+        detector: Detector,
+        on_event: Callable[[RecordedEvent], None],
+        live: LiveFrames | None = None,
+        on_presence: Callable[[bool], None] | None = None,
+        workdir: Path | None = None,
+    ) -> None:
+        self.camera = camera
+        self.detector = detector
+        self.on_event = on_event
+        self.live = live
+        self.on_presence = on_presence
+        self.workdir = workdir or Path(tempfile.gettempdir())
+        record = camera.record
+        self.buffer = SegmentBuffer(keep_s=record.pre_roll_s + 10.0)
+        self.motion = MotionDetector(camera.motion)
+        self.tracker = Tracker(camera.track, list(camera.zones))
+        self.privacy: list[Polygon] = [zone.polygon for zone in camera.privacy_zones]
+        self.events: dict[int | str, _OpenEvent] = {}
+        self.now_s = 0.0
+        self._next_detection_s = 0.0
+        self._wallclock_offset: datetime | None = None
+        self._masks: dict[tuple[int, int], NDArray[np.bool_]] = {}
+        self._present = False
+        self._latest: av.video.frame.VideoFrame | None = None
+
+    # -- input ---------------------------------------------------------------------------
+
+    def process(self, item: Captured) -> None:
+        if self._wallclock_offset is None:
+            self._wallclock_offset = item.wallclock - timedelta(seconds=item.seconds)
+        self.buffer.append(item)
+        self.now_s = max(self.now_s, item.seconds)
+        for frame in item.frames:
+            self._analyse(frame, item.seconds)
+        self._finish_due()
+
+    def trigger(self, label: str) -> None:
+        """An external trigger (doorbell, sensor): an event now, with pre- and post-roll."""
+        key = f"trigger-{uuid.uuid4()}"
+        start = self.now_s
+        self.events[key] = _OpenEvent(
+            label=label,
+            start_s=start,
+            pin=self.buffer.pin(start - self.camera.record.pre_roll_s),
+            score=1.0,
+            snapshot=self._bgr(self._latest, self.camera.detect.width) if self._latest else None,
+            trigger=label,
+            end_s=start,
+        )
+        self._presence()
+
+    def finish(self) -> None:
+        """End of input: close every track and record what the buffer still holds."""
+        for track in self.tracker.flush(self.now_s).ended:
+            self._track_ended(track)
+        for key in list(self.events):
+            event = self.events[key]
+            if event.end_s is None:
+                event.end_s = self.now_s
+            self._record(
+                key, clip_end_s=min(self.now_s, event.end_s + self.camera.record.post_roll_s)
+            )
+
+    # -- analysis ------------------------------------------------------------------------
+
+    def _analyse(self, frame: av.video.frame.VideoFrame, seconds: float) -> None:
+        self._latest = frame
+        motion_width = self.camera.motion.width
+        motion_height = _scaled_height(frame, motion_width)
+        grey = np.asarray(
+            frame.to_ndarray(format="gray", width=motion_width, height=motion_height),
+            dtype=np.uint8,
+        )
+        regions = self.motion.update(self._masked(grey))
+        if self.live is not None and self.live.wanted(self.camera.id):
+            self._publish_live(frame)
+        if seconds < self._next_detection_s:
+            return
+        self._next_detection_s = seconds + 1.0 / self.camera.detect.fps
+        detections: list[Detection] = []
+        image: Image | None = None
+        if regions:
+            image = self._bgr(frame, self.camera.detect.width)
+            detections = self.detector.detect(image, regions)
+        update = self.tracker.update(seconds, detections)
+        for track in update.started:
+            self._track_started(track)
+        for track in self.tracker.active:
+            event = self.events.get(track.id)
+            if event is not None and image is not None and track.best_seconds == seconds:
+                event.score = track.top_score
+                event.snapshot = image.copy()
+                event.zones = tuple(sorted(track.zones))
+        for track in update.ended:
+            self._track_ended(track)
+
+    def _track_started(self, track: Track) -> None:
+        start = track.first_seen
+        self.events[track.id] = _OpenEvent(
+            label=track.label,
+            start_s=start,
+            pin=self.buffer.pin(start - self.camera.record.pre_roll_s),
+            score=track.top_score,
+            zones=tuple(sorted(track.zones)),
+        )
+        self._presence()
+
+    def _track_ended(self, track: Track) -> None:
+        event = self.events.get(track.id)
+        if event is not None:
+            event.end_s = track.last_seen
+            event.score = max(event.score, track.top_score)
+
+    def _finish_due(self) -> None:
+        record = self.camera.record
+        for key in list(self.events):
+            event = self.events[key]
+            if event.end_s is not None and self.now_s >= event.end_s + record.post_roll_s:
+                self._record(key, clip_end_s=event.end_s + record.post_roll_s)
+            elif event.end_s is None and self.now_s - event.start_s >= record.max_event_s:
+                # A very long event becomes several clips; the track goes on in the next.
+                event.end_s = self.now_s
+                self._record(key, clip_end_s=self.now_s, keep_open=True)
+
+    # -- output --------------------------------------------------------------------------
+
+    def _record(self, key: int | str, *, clip_end_s: float, keep_open: bool = False) -> None:
+        event = self.events.pop(key)
+        assert event.end_s is not None
+        clip_start = max(0.0, event.start_s - self.camera.record.pre_roll_s)
+        path = self.workdir / f"{event.id}.mp4"
+        try:
+            info = self._cut(clip_start, clip_end_s, path)
+            clip = path.read_bytes()
+        finally:
+            path.unlink(missing_ok=True)
+        self.buffer.unpin(event.pin)
+        if keep_open:
+            self.events[key] = _OpenEvent(
+                label=event.label,
+                start_s=self.now_s,
+                pin=self.buffer.pin(self.now_s),
+                score=event.score,
+                zones=event.zones,
+            )
+        offset = self._wallclock_offset or datetime.now().astimezone()
+        recorded = RecordedEvent(
+            id=event.id,
+            camera_id=self.camera.id,
+            label=event.label,
+            score=event.score,
+            start_s=event.start_s,
+            end_s=event.end_s,
+            clip_start_s=info.start_s,
+            clip_end_s=info.end_s,
+            started_at=offset + timedelta(seconds=info.start_s),
+            ended_at=offset + timedelta(seconds=info.end_s),
+            clip=clip,
+            snapshot=self._snapshot(event),
+            zones=event.zones,
+            trigger=event.trigger,
+        )
+        self._presence()
+        self.on_event(recorded)
+
+    def _cut(self, start_s: float, end_s: float, path: Path) -> ClipInfo:
+        if self.privacy:
+            return reencode_clip(
+                self.buffer, start_s, end_s, path, self.privacy, audio=self.camera.audio
+            )
+        return cut_clip(self.buffer, start_s, end_s, path, audio=self.camera.audio)
+
+    def _snapshot(self, event: _OpenEvent) -> bytes:
+        if event.snapshot is None:
+            return b""
+        return snapshot_jpeg(event.snapshot, [])  # privacy zones were masked when it was taken
+
+    def _bgr(self, frame: av.video.frame.VideoFrame, width: int) -> Image:
+        """The frame at ``width`` pixels, privacy zones blacked out."""
+        width = min(width, frame.width)
+        image = frame.to_ndarray(format="bgr24", width=width, height=_scaled_height(frame, width))
+        return self._masked(np.asarray(image, dtype=np.uint8))
+
+    def _masked(self, image: Image) -> Image:
+        if not self.privacy:
+            return image
+        size = (image.shape[1], image.shape[0])
+        mask = self._masks.get(size)
+        if mask is None:
+            mask = self._masks[size] = polygon_mask(self.privacy, *size)
+        image[mask] = 0
+        return image
+
+    def _publish_live(self, frame: av.video.frame.VideoFrame) -> None:
+        assert self.live is not None
+        image = self._bgr(frame, self.live.width)
+        ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 75])
+        if ok:
+            self.live.publish(self.camera.id, jpeg.tobytes())
+
+    def _presence(self) -> None:
+        present = bool(self.events)
+        if present != self._present:
+            self._present = present
+            if self.on_presence is not None:
+                self.on_presence(present)
+
+
+def _scaled_height(frame: av.video.frame.VideoFrame, width: int) -> int:
+    """The height that keeps the aspect ratio at ``width``, rounded to an even number."""
+    return max(2, int(round(frame.height * width / frame.width / 2)) * 2)

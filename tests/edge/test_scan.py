@@ -1,0 +1,146 @@
+"""The whole pipeline over generated video: one walker, one event; lighting alone, none."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from doorstep.cli import app
+from doorstep.edge.capture import capture
+from doorstep.edge.config import CameraConfig, FileSource, HogDetector, PrivacyZone
+from doorstep.edge.detect.factory import make_detector
+from doorstep.edge.geometry import Box
+from doorstep.edge.media import CameraHealth
+from doorstep.edge.pipeline import CameraPipeline, RecordedEvent
+from doorstep.edge.scan import default_camera, scan_file
+from doorstep.edge.synthetic import Walker, scene, write_h264
+
+
+@pytest.fixture(scope="module")
+def walker_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20 s at 1280×720, 15 fps, a person crossing from second 4 to 9."""
+    path = tmp_path_factory.mktemp("media") / "walker.mp4"
+    frames = scene(width=1280, height=720, fps=15, duration_s=20, walkers=[Walker(4.0, 9.0)])
+    write_h264(path, frames, fps=15)
+    return path
+
+
+def video_packets(path: Path) -> Iterator[bytes]:
+    with av.open(str(path)) as container:
+        for packet in container.demux(container.streams.video[0]):
+            if packet.size:
+                yield bytes(packet)
+
+
+def test_one_walker_gives_one_event_with_pre_and_post_roll(
+    walker_video: Path, tmp_path: Path
+) -> None:
+    (found,) = scan_file(walker_video, out=tmp_path)
+    event = found.event
+    assert event.label == "person"
+    assert 4.0 <= event.start_s <= 5.0 and 8.0 <= event.end_s <= 9.5
+    assert abs(event.clip_start_s - 0.0) <= 1.0
+    assert abs(event.clip_end_s - 14.0) <= 1.0
+    with av.open(str(found.clip_path)) as clip:
+        assert abs(float(clip.duration or 0) / 1e6 - 14.0) <= 1.0
+    # Stream copy: the clip's packets are the camera's own bytes, not a re-encode.
+    clip_packets = list(video_packets(found.clip_path))
+    source_packets = list(video_packets(walker_video))
+    assert clip_packets == source_packets[: len(clip_packets)]
+    snapshot = cv2.imdecode(np.frombuffer(found.snapshot_path.read_bytes(), np.uint8), 1)
+    people = make_detector(HogDetector()).detect(snapshot, [Box(0.0, 0.0, 1.0, 1.0)])
+    assert [d.label for d in people] == ["person"]
+
+
+def test_a_lighting_change_alone_gives_no_event(tmp_path: Path) -> None:
+    video = tmp_path / "lights.mp4"
+    frames = scene(
+        width=640, height=360, fps=15, duration_s=20, walkers=[], brightness_changes=[(8.0, 1.6)]
+    )
+    write_h264(video, frames, fps=15)
+    assert scan_file(video, out=tmp_path / "events") == []
+
+
+def test_privacy_zones_never_reach_clips_or_snapshots(tmp_path: Path) -> None:
+    video = tmp_path / "private.mp4"
+    write_h264(
+        video,
+        scene(width=640, height=360, fps=15, duration_s=12, walkers=[Walker(2.0, 7.0)]),
+        fps=15,
+    )
+    zone = ((0.0, 0.0), (0.25, 0.0), (0.25, 0.3), (0.0, 0.3))  # top left: a neighbour's window
+    camera = default_camera(video).model_copy(update={"privacy_zones": [PrivacyZone(polygon=zone)]})
+    (found,) = scan_file(video, out=tmp_path / "events", camera=camera)
+    snapshot = cv2.imdecode(np.frombuffer(found.event.snapshot, np.uint8), 1)
+    height, width = snapshot.shape[:2]
+    assert snapshot[: int(0.3 * height) - 4, : int(0.25 * width) - 4].max() <= 16
+    assert snapshot[int(0.5 * height) :, :].max() > 100
+    with av.open(str(found.clip_path)) as clip:
+        for frame in clip.decode(video=0):
+            image = frame.to_ndarray(format="gray")
+            assert image[: int(0.3 * 360) - 4, : int(0.25 * 640) - 4].max() <= 16
+            assert image[int(0.5 * 360) :, :].max() > 100
+
+
+def test_a_doorbell_trigger_records_around_the_press(walker_video: Path, tmp_path: Path) -> None:
+    camera = CameraConfig(
+        id=uuid.uuid4(),
+        name="Door",
+        source=FileSource(path=walker_video, realtime=False),
+        detect=HogDetector(min_score=0.99),  # nothing but the trigger makes events here
+    )
+    events: list[RecordedEvent] = []
+    pipeline = CameraPipeline(
+        camera, detector=make_detector(camera.detect), on_event=events.append, workdir=tmp_path
+    )
+    pressed = False
+    for item in capture(camera, stop=threading.Event(), health=CameraHealth(), data_dir=tmp_path):
+        pipeline.process(item)
+        if not pressed and item.seconds >= 12.0:
+            pressed = True
+            pipeline.trigger("doorbell")
+    pipeline.finish()
+    (event,) = [e for e in events if e.trigger == "doorbell"]
+    assert event.label == "doorbell"
+    assert abs(event.clip_start_s - 7.0) <= 1.0
+    assert abs(event.clip_end_s - 17.0) <= 1.0
+    assert event.snapshot.startswith(b"\xff\xd8")
+    assert event.details()["trigger"] == "doorbell"
+
+
+def test_scan_command_prints_events_as_json(walker_video: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["edge", "scan", str(walker_video), "--out", str(tmp_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    (event,) = json.loads(result.stdout)["events"]
+    assert event["label"] == "person"
+    assert Path(event["snapshot"]).exists() and Path(event["clip"]).exists()
+
+
+def test_scan_of_a_broken_file_is_one_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    out = tmp_path / "events"
+    for path in (broken, tmp_path / "missing.mp4"):
+        result = subprocess.run(
+            [sys.executable, "-m", "doorstep", "edge", "scan", str(path), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 1, result.stderr
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("error:") and path.name in line
+    assert not out.exists() or not any(out.iterdir())
