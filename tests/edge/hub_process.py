@@ -108,10 +108,10 @@ def pair_camera(hub_url: str) -> PairedCamera:
     return PairedCamera(home.camera_id, paired["token"], home.cookies)
 
 
-def hub_clips(hub_url: str, camera: PairedCamera) -> list[dict[str, Any]]:
+def hub_clips(hub_url: str, camera_id: uuid.UUID, cookies: httpx.Cookies) -> list[dict[str, Any]]:
     response = httpx.get(
-        f"{hub_url}/v1/cameras/{camera.camera_id}/clips",
-        cookies=camera.owner_cookies,
+        f"{hub_url}/v1/cameras/{camera_id}/clips",
+        cookies=cookies,
         params={"limit": 500},
     )
     response.raise_for_status()

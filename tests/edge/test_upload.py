@@ -64,7 +64,7 @@ def test_events_recorded_while_the_hub_is_down_arrive_once(tmp_path: Path, hub: 
         stop.set()
         worker.join(timeout=10)
         client.close()
-    clips = hub_clips(hub.url, camera)
+    clips = hub_clips(hub.url, camera.camera_id, camera.owner_cookies)
     assert sorted(c["id"] for c in clips) == sorted(str(i) for i in ids)
     assert all(outbox.get(i).state == "uploaded" for i in ids)
 
@@ -98,7 +98,7 @@ def test_kill_9_mid_upload_loses_and_duplicates_nothing(tmp_path: Path, hub: Hub
     worker.wait()
     assert outbox.pending(), "the worker finished before it could be killed"
     subprocess.run(command, check=True, timeout=60)
-    clips = hub_clips(hub.url, camera)
+    clips = hub_clips(hub.url, camera.camera_id, camera.owner_cookies)
     assert sorted(c["id"] for c in clips) == sorted(str(i) for i in ids)
     for clip in clips:
         item = outbox.get(uuid.UUID(str(clip["id"])))

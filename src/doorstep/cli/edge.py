@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 import socket
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
+from rich.logging import RichHandler
 from rich.progress import Progress, TextColumn
 from rich.table import Table
 
 from doorstep.cli.output import console, errors, fail, print_json
-from doorstep.edge.identity import load_or_create_device_key, public_key_base64, write_secret
+from doorstep.edge.config import load_edge_config
+from doorstep.edge.daemon import EdgeDaemon
+from doorstep.edge.identity import (
+    load_or_create_device_key,
+    public_key_base64,
+    read_token,
+    write_secret,
+)
+from doorstep.edge.probe import probe_camera
 from doorstep.edge.scan import scan_file
 
 app = typer.Typer(help="The edge recorder that runs beside the cameras.", no_args_is_help=True)
@@ -160,3 +172,63 @@ def scan(
             str(row["snapshot"]),
         )
     console.print(table)
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Option(help="The edge's TOML configuration.")] = Path(
+        "edge.toml"
+    ),
+) -> None:
+    """Record every configured camera and upload sealed events until Ctrl-C or SIGTERM."""
+    settings = load_edge_config(config)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=errors, show_path=False)],
+    )
+    daemon = EdgeDaemon(settings, base_dir=config.parent)
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    console.print(
+        f"Edge recording {len(settings.cameras)} camera(s) for {settings.hub.url}; "
+        "stop with Ctrl-C."
+    )
+    daemon.run(stop)
+    console.print("Edge stopped; events not yet uploaded stay in the outbox.")
+
+
+@app.command()
+def check(
+    config: Annotated[Path, typer.Option(help="The edge's TOML configuration.")] = Path(
+        "edge.toml"
+    ),
+    json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Check the configuration, the hub and every camera once; exit 1 if anything fails."""
+    settings = load_edge_config(config)
+    token = read_token(config.parent / settings.hub.token_file)
+    device = _hub_call(
+        "GET",
+        f"{settings.hub.url.rstrip('/')}/v1/device",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    known = {camera["id"] for camera in device["cameras"]}
+    results = []
+    for camera in settings.cameras:
+        problem = None if str(camera.id) in known else "the hub has no such camera in this home"
+        if problem is None:
+            problem = probe_camera(camera, data_dir=config.parent / settings.data_dir)
+        results.append({"camera": camera.name, "id": str(camera.id), "problem": problem})
+    if json:
+        print_json({"device": device["device"]["name"], "cameras": results})
+    else:
+        table = Table(title=f"Edge {device['device']['name']}: hub reachable, token valid")
+        for column in ("camera", "status"):
+            table.add_column(column)
+        for row in results:
+            table.add_row(str(row["camera"]), row["problem"] or "[green]ok[/]")
+        console.print(table)
+    if any(row["problem"] for row in results):
+        raise typer.Exit(1)

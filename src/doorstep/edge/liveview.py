@@ -1,4 +1,7 @@
-"""Live view for the home network: each camera as MJPEG, behind a token.
+"""Live view and triggers for the home network: each camera as MJPEG, behind a token.
+
+``POST /cameras/<id>/trigger?label=doorbell`` (same token) records an event now, with the
+camera's pre- and post-roll: for doorbells and sensors on the home network.
 
 Frames are JPEG-encoded only while someone watches, at most ``fps`` per second and
 ``width`` pixels wide, with privacy zones already blacked out by the pipeline. The
@@ -13,7 +16,7 @@ import html
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -81,7 +84,16 @@ class LiveFrames:
                 latest.viewers -= 1
 
 
-def live_app(frames: LiveFrames, *, token: str, names: dict[uuid.UUID, str]) -> Starlette:
+TriggerCallback = Callable[[uuid.UUID, str], None]
+
+
+def live_app(
+    frames: LiveFrames,
+    *,
+    token: str,
+    names: dict[uuid.UUID, str],
+    on_trigger: TriggerCallback | None = None,
+) -> Starlette:
     def authorized(request: Request) -> bool:
         header = request.headers.get("authorization", "")
         sent = header.removeprefix("Bearer ").strip() or request.query_params.get("token", "")
@@ -131,8 +143,25 @@ def live_app(frames: LiveFrames, *, token: str, names: dict[uuid.UUID, str]) -> 
             },
         )
 
+    async def trigger(request: Request) -> Response:
+        """A doorbell or sensor on the home network: an event now, with pre- and post-roll."""
+        if not authorized(request):
+            return _refused()
+        key = camera_id(request)
+        if key is None or on_trigger is None:
+            return JSONResponse({"error": "not_found", "detail": "no such camera"}, 404)
+        label = request.query_params.get("label", "trigger")
+        if not label.isidentifier() or len(label) > 32:
+            return JSONResponse(
+                {"error": "invalid_input", "detail": "label: letters, digits and _ only, ≤ 32"},
+                422,
+            )
+        on_trigger(key, label)
+        return JSONResponse({"camera_id": str(key), "label": label}, 202)
+
     return Starlette(
         routes=[
+            Route("/cameras/{camera_id}/trigger", trigger, methods=["POST"]),
             Route("/cameras", index),
             Route("/cameras/{camera_id}/mjpeg", mjpeg),
             Route("/cameras/{camera_id}", page),

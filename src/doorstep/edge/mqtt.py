@@ -8,6 +8,7 @@ Topics (``prefix`` is ``doorstep`` by default, ``<camera>`` the camera id):
 - ``<prefix>/<camera>/person`` — ``ON`` while a person event is open, then ``OFF`` (retained)
 - ``<prefix>/<camera>/event`` — one JSON message per finished event
 - ``<prefix>/<camera>/snapshot`` — the event's JPEG snapshot (retained)
+- ``<prefix>/<camera>/trigger`` — publish a label (``doorbell``) here to record an event
 - ``<discovery>/binary_sensor|image/doorstep_<camera>_.../config`` — discovery (retained)
 """
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -29,9 +32,16 @@ logger = logging.getLogger("doorstep.edge.mqtt")
 
 
 class MqttPublisher:
-    def __init__(self, config: MqttConfig, cameras: list[CameraConfig]) -> None:
+    def __init__(
+        self,
+        config: MqttConfig,
+        cameras: list[CameraConfig],
+        *,
+        on_trigger: Callable[[uuid.UUID, str], None] | None = None,
+    ) -> None:
         self.config = config
         self.cameras = cameras
+        self.on_trigger = on_trigger
         self.prefix = config.topic_prefix.rstrip("/")
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"doorstep-edge-{id(self):x}"
@@ -41,6 +51,7 @@ class MqttPublisher:
             self.client.username_pw_set(config.username, password)
         self.client.will_set(f"{self.prefix}/availability", "offline", qos=1, retain=True)
         self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
 
     def start(self) -> None:
         """Connect (the client reconnects by itself afterwards) and announce the cameras."""
@@ -69,6 +80,22 @@ class MqttPublisher:
         self._publish(f"{self.prefix}/availability", "online", retain=True)
         for camera in self.cameras:
             self._announce(camera)
+            if self.on_trigger is not None:
+                client.subscribe(self._topic(camera, "trigger"), qos=1)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        """``<prefix>/<camera>/trigger`` with a label (``doorbell``) records an event now."""
+        camera_id = message.topic.removeprefix(f"{self.prefix}/").split("/", 1)[0]
+        label = message.payload.decode("utf-8", "replace").strip() or "trigger"
+        if self.on_trigger is None or not label.isidentifier() or len(label) > 32:
+            logger.warning(
+                "ignored a trigger on %s: label must be a short identifier", message.topic
+            )
+            return
+        try:
+            self.on_trigger(uuid.UUID(camera_id), label)
+        except (ValueError, KeyError):
+            logger.warning("ignored a trigger for an unknown camera: %s", message.topic)
 
     def camera_available(self, camera: CameraConfig, available: bool) -> None:
         self._publish(

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 
+from doorstep.edge.media import CameraHealth
 from doorstep.edge.outbox import Outbox, OutboxItem
 
 logger = logging.getLogger("doorstep.edge.upload")
@@ -91,6 +93,18 @@ class HubClient:
                 "started_at": item.started_at.isoformat(),
                 "ended_at": item.ended_at.isoformat(),
                 "parts": {p.name: {"size": p.size, "sha256": p.sha256} for p in item.parts},
+            },
+        )
+
+    def report_health(self, camera_id: uuid.UUID, health: CameraHealth) -> None:
+        self._send(
+            "PUT",
+            f"/v1/device/cameras/{camera_id}/health",
+            json={
+                "connected": health.connected,
+                "fps": round(health.fps, 2),
+                "last_frame_at": health.last_frame_at.isoformat() if health.last_frame_at else None,
+                "errors": health.errors,
             },
         )
 

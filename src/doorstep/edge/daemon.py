@@ -1,0 +1,182 @@
+"""`doorstep edge run`: every camera's pipeline, the outbox, uploads, MQTT and live view.
+
+Threads, each with its own loop and the shared ``stop`` event: one per camera (capture
+→ pipeline), the uploader, the health reporter, and the live-view server. Events are
+sealed and committed to the outbox in the camera's thread, before anything is sent.
+Triggers (MQTT, HTTP) are queued to the camera's thread, which owns its pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from doorstep.edge.capture import capture
+from doorstep.edge.config import CameraConfig, EdgeConfig
+from doorstep.edge.detect.factory import make_detector
+from doorstep.edge.identity import read_token, write_secret
+from doorstep.edge.liveview import LiveFrames, live_app
+from doorstep.edge.media import CameraHealth
+from doorstep.edge.mqtt import MqttPublisher
+from doorstep.edge.outbox import Outbox
+from doorstep.edge.pipeline import CameraPipeline, RecordedEvent
+from doorstep.edge.seal import SealContext, seal_part
+from doorstep.edge.upload import HubClient, HubRefused, HubUnavailable, Uploader
+from doorstep.errors import DoorstepError
+from doorstep.settings import read_secret_file
+
+logger = logging.getLogger("doorstep.edge")
+
+HEALTH_INTERVAL_S = 10.0
+
+
+@dataclass
+class CameraWorker:
+    camera: CameraConfig
+    health: CameraHealth = field(default_factory=CameraHealth)
+    triggers: queue.SimpleQueue[str] = field(default_factory=queue.SimpleQueue)
+    events: int = 0
+
+
+class EdgeDaemon:
+    def __init__(self, config: EdgeConfig, *, base_dir: Path) -> None:
+        self.config = config
+        self.data_dir = base_dir / config.data_dir
+        self.token_file = base_dir / config.hub.token_file
+        self.live_token_file = self.data_dir / config.live.token_file
+        self.workers = {camera.id: CameraWorker(camera) for camera in config.cameras}
+        self.outbox = Outbox(
+            self.data_dir / "outbox", quota_bytes=config.outbox.quota_mb * 1024 * 1024
+        )
+        self.hub = HubClient(config.hub.url, read_token(self.token_file))
+        self.mqtt = (
+            MqttPublisher(config.mqtt, list(config.cameras), on_trigger=self.trigger)
+            if config.mqtt.enabled
+            else None
+        )
+        self.live = LiveFrames(list(self.workers), fps=config.live.fps, width=config.live.width)
+        self._threads: list[threading.Thread] = []
+
+    def trigger(self, camera_id: uuid.UUID, label: str) -> None:
+        """Queue an external trigger for the camera's own thread."""
+        self.workers[camera_id].triggers.put(label)
+
+    def run(self, stop: threading.Event) -> None:
+        """Run until ``stop`` is set; then finish open events and shut everything down."""
+        if self.mqtt is not None:
+            self.mqtt.start()
+        server = self._live_server() if self.config.live.enabled else None
+        self._spawn("uploader", Uploader(self.outbox, self.hub).run, stop)
+        self._spawn("health", self._report_health, stop)
+        for worker in self.workers.values():
+            self._spawn(f"camera {worker.camera.name}", self._run_camera, worker, stop)
+        logger.info("edge running with %d camera(s)", len(self.workers))
+        stop.wait()
+        if server is not None:
+            server.should_exit = True
+        for thread in self._threads:
+            thread.join(timeout=30)
+        if self.mqtt is not None:
+            self.mqtt.stop()
+        self.hub.close()
+        self.outbox.close()
+
+    def _spawn(self, name: str, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _run_camera(self, worker: CameraWorker, stop: threading.Event) -> None:
+        camera = worker.camera
+        pipeline = CameraPipeline(
+            camera,
+            detector=make_detector(camera.detect),
+            on_event=lambda event: self._keep(worker, event),
+            live=self.live if self.config.live.enabled else None,
+            on_presence=self._presence_reporter(camera),
+            workdir=self.data_dir / "work",
+        )
+        (self.data_dir / "work").mkdir(parents=True, exist_ok=True)
+        try:
+            for item in capture(camera, stop=stop, health=worker.health, data_dir=self.data_dir):
+                pipeline.process(item)
+                while not worker.triggers.empty():
+                    pipeline.trigger(worker.triggers.get())
+        except DoorstepError as exc:
+            worker.health.last_error = exc.detail
+            logger.error("camera %s stopped: %s", camera.name, exc.detail)
+        finally:
+            pipeline.finish()
+
+    def _presence_reporter(self, camera: CameraConfig) -> Callable[[bool], None] | None:
+        mqtt = self.mqtt
+        if mqtt is None:
+            return None
+        return lambda present: mqtt.person(camera, present)
+
+    def _keep(self, worker: CameraWorker, event: RecordedEvent) -> None:
+        """Seal the event's parts and commit them to the outbox before anything else."""
+        parts = {"clip": event.clip, "snapshot": event.snapshot, "details": event.details_json()}
+        sealed = {
+            name: seal_part(
+                data, SealContext(clip_id=str(event.id), camera_id=str(event.camera_id), part=name)
+            )
+            for name, data in parts.items()
+        }
+        self.outbox.add(
+            item_id=event.id,
+            camera_id=event.camera_id,
+            started_at=event.started_at,
+            ended_at=event.ended_at,
+            parts=sealed,
+        )
+        worker.events += 1
+        logger.info("camera %s: %s event recorded", worker.camera.name, event.label)
+        if self.mqtt is not None:
+            summary = {k: v for k, v in event.details().items() if k != "camera_id"}
+            self.mqtt.event(worker.camera, summary, event.snapshot or None)
+
+    def _report_health(self, stop: threading.Event) -> None:
+        available: dict[uuid.UUID, bool] = {}
+        while not stop.is_set():
+            for camera_id, worker in self.workers.items():
+                try:
+                    self.hub.report_health(camera_id, worker.health)
+                except (HubUnavailable, HubRefused) as exc:
+                    logger.debug("health report for %s not sent: %s", worker.camera.name, exc)
+                if self.mqtt is not None and available.get(camera_id) != worker.health.connected:
+                    available[camera_id] = worker.health.connected
+                    self.mqtt.camera_available(worker.camera, worker.health.connected)
+            stop.wait(HEALTH_INTERVAL_S)
+
+    def _live_server(self) -> uvicorn.Server:
+        if not self.live_token_file.exists():
+            write_secret(self.live_token_file, secrets.token_urlsafe(24).encode())
+        app = live_app(
+            self.live,
+            token=read_secret_file(self.live_token_file),
+            names={camera_id: w.camera.name for camera_id, w in self.workers.items()},
+            on_trigger=self.trigger,
+        )
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=self.config.live.host,
+                port=self.config.live.port,
+                log_level="warning",
+                access_log=False,
+            )
+        )
+        # Off the main thread uvicorn leaves SIGINT and SIGTERM to the daemon.
+        thread = threading.Thread(target=server.run, name="live view", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return server

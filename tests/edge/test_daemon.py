@@ -1,0 +1,109 @@
+"""`doorstep edge run` against a real hub and Mosquitto: an event goes from file to hub."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from doorstep.cli import app
+from doorstep.edge.config import load_edge_config
+from doorstep.edge.daemon import EdgeDaemon
+from doorstep.edge.synthetic import Walker, scene, write_h264
+from tests.cli.processes import free_port
+from tests.edge.hub_process import HubProcess, create_home, hub_clips
+from tests.edge.test_mqtt import LEFT_BEHIND, Listener
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[HubProcess]:
+    process = HubProcess(data_dir=tmp_path / "hub", port=free_port())
+    process.start()
+    yield process
+    process.stop()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_a_recorded_event_reaches_the_hub_sealed_and_home_assistant(
+    tmp_path: Path, hub: HubProcess
+) -> None:
+    home = create_home(hub.url)
+    paired = CliRunner().invoke(
+        app,
+        [
+            "edge",
+            "pair",
+            home.pairing_code(hub.url),
+            "--hub",
+            hub.url,
+            "--data",
+            str(tmp_path / "edge-data"),
+        ],
+    )
+    assert paired.exit_code == 0, paired.output
+    video = tmp_path / "door.mp4"
+    write_h264(
+        video,
+        scene(width=640, height=360, fps=15, duration_s=12, walkers=[Walker(2.0, 6.0)]),
+        fps=15,
+    )
+    run = uuid.uuid4().hex[:8]
+    live_port = free_port()
+    config = tmp_path / "edge.toml"
+    config.write_text(
+        f"""
+data_dir = "edge-data"
+[hub]
+url = "{hub.url}"
+token_file = "edge-data/edge-token"
+[mqtt]
+enabled = true
+topic_prefix = "doorstep-test-{run}"
+discovery_prefix = "ha-test-{run}"
+[live]
+port = {live_port}
+[[cameras]]
+id = "{home.camera_id}"
+name = "Door"
+source = {{ type = "file", path = "{video}", realtime = false }}
+"""
+    )
+    listener = Listener(f"doorstep-test-{run}")
+    daemon = EdgeDaemon(load_edge_config(config), base_dir=tmp_path)
+    stop = threading.Event()
+    thread = threading.Thread(target=daemon.run, args=(stop,))
+    thread.start()
+    try:
+        wait_until(lambda: len(hub_clips(hub.url, home.camera_id, home.cookies)) == 1)
+        event = json.loads(listener.wait_for(f"doorstep-test-{run}/{home.camera_id}/event"))
+        assert event["label"] == "person"
+        token = (tmp_path / "edge-data" / "live-token").read_text()
+        listing = httpx.get(f"http://127.0.0.1:{live_port}/cameras", params={"token": token})
+        assert listing.json()["cameras"][0]["name"] == "Door"
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+        LEFT_BEHIND.update(listener.messages)
+        listener.close()
+    (clip,) = hub_clips(hub.url, home.camera_id, home.cookies)
+    details = httpx.get(
+        f"{hub.url}/v1/clips/{clip['id']}/parts/details", cookies=home.cookies
+    ).json()
+    assert details["label"] == "person" and 1.5 <= details["start_s"] <= 3.0
+    video_part = httpx.get(f"{hub.url}/v1/clips/{clip['id']}/parts/clip", cookies=home.cookies)
+    assert video_part.content[4:8] == b"ftyp"  # sealing is the identity until E2EE lands
+    camera = httpx.get(f"{hub.url}/v1/cameras/{home.camera_id}", cookies=home.cookies).json()
+    assert camera["health"] is not None
