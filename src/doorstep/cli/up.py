@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +12,13 @@ import uvicorn
 from rich.table import Table
 
 from doorstep.cli.output import console
+from doorstep.edge.config import load_edge_config
+from doorstep.edge.daemon import EdgeDaemon
+from doorstep.edge.demo import write_demo_edge
+from doorstep.edge.identity import load_or_create_device_key, public_key_base64
 from doorstep.hub.app import create_app
 from doorstep.hub.db import make_engine, make_session_factory, transaction
-from doorstep.hub.demo import DemoAccount, create_demo_neighbourhood, is_empty
+from doorstep.hub.demo import DemoAccount, create_demo_neighbourhood, is_empty, pair_demo_edge
 from doorstep.hub.migrate import upgrade_database
 from doorstep.settings import Settings
 
@@ -23,18 +29,36 @@ def up(
     ),
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    edge: Annotated[
+        bool, typer.Option(help="Also run the demo edge, with generated camera scenes.")
+    ] = True,
+    live_port: Annotated[
+        int, typer.Option(help="The demo edge's live-view port.", min=1, max=65535)
+    ] = 8090,
 ) -> None:
     """Start the hub on SQLite and local files, creating a demo neighbourhood on first start."""
     settings = Settings(data_dir=data)
-    settings.resolved_secret_key()  # creates the development key (0600) before anything else
+    secret_key = settings.resolved_secret_key()  # creates the development key (0600) first
+    url = f"http://{host}:{port}"
+    edge_dir = data / "edge"
     engine = make_engine(settings.resolved_database_url())
     upgrade_database(engine)
     with transaction(make_session_factory(engine)) as session:
-        accounts = (
-            create_demo_neighbourhood(session, settings=settings) if is_empty(session) else []
-        )
+        accounts: list[DemoAccount] = []
+        if is_empty(session):
+            accounts = create_demo_neighbourhood(session, settings=settings)
+            key = load_or_create_device_key(edge_dir / "edge-data" / "device.key")
+            token, cameras = pair_demo_edge(
+                session, settings=settings, secret_key=secret_key, public_key=public_key_base64(key)
+            )
+            write_demo_edge(
+                edge_dir,
+                hub_url=url,
+                token=token,
+                cameras=[(camera.id, camera.name) for camera in cameras],
+                live_port=live_port,
+            )
     engine.dispose()
-    url = f"http://{host}:{port}"
     if accounts:
         _print_accounts(accounts)
     else:
@@ -42,14 +66,44 @@ def up(
             f"Using the existing data in [bold]{data}[/] (demo passwords were shown once)."
         )
     console.print(f"Doorstep hub on [bold]{url}[/]  API docs: {url}/docs  Stop with Ctrl-C.")
+    stop = threading.Event()
+    edge_thread = _start_demo_edge(edge_dir / "edge.toml", stop) if edge else None
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
     )
+    # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the signal again
+    # for the previous handler: make both end up here, so the edge stops cleanly too.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run()
     except KeyboardInterrupt:
-        pass  # uvicorn shut down gracefully and re-raised Ctrl-C for us to see
+        pass
+    finally:
+        stop.set()
+        if edge_thread is not None:
+            edge_thread.join(timeout=60)
     console.print("Doorstep stopped.")
+
+
+def _interrupt(signal_number: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _start_demo_edge(config_path: Path, stop: threading.Event) -> threading.Thread | None:
+    if not config_path.exists():
+        console.print("No demo edge in this data directory (it is made on first start).")
+        return None
+    config = load_edge_config(config_path)
+    daemon = EdgeDaemon(config, base_dir=config_path.parent)
+    thread = threading.Thread(target=daemon.run, args=(stop,), name="demo edge")
+    thread.start()
+    live = f"http://{config.live.host}:{config.live.port}/cameras"
+    console.print(
+        f"Demo edge: {len(config.cameras)} generated camera(s) recording; events reach the hub "
+        f"a few seconds after a person passes. Live view: {live} "
+        f"(token in {config_path.parent / config.data_dir / config.live.token_file})."
+    )
+    return thread
 
 
 def _print_accounts(accounts: list[DemoAccount]) -> None:

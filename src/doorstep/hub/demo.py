@@ -18,6 +18,8 @@ from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.accounts.service import create_user
 from doorstep.hub.agencies.models import AgencyKind
 from doorstep.hub.agencies.service import add_agency_member, create_agency, verify_agency
+from doorstep.hub.devices.service import create_pairing_code, device_cameras, pair_device
+from doorstep.hub.homes.models import Camera, Home
 from doorstep.hub.homes.service import create_camera, create_home
 from doorstep.settings import Settings
 
@@ -95,3 +97,24 @@ def create_demo_neighbourhood(session: Session, *, settings: Settings) -> list[D
     )
     printed.append(DemoAccount(role=member.role.value, email=member.email, password=password))
     return printed
+
+
+def pair_demo_edge(
+    session: Session, *, settings: Settings, secret_key: bytes, public_key: str
+) -> tuple[str, list[Camera]]:
+    """Pair an edge device with the demo resident's home: its token and the home's cameras."""
+    owner = session.scalars(select(User).where(User.email == "resident@doorstep.example")).one()
+    home = session.scalars(select(Home).where(Home.name == HOMES[0][0])).one()
+    issued = create_pairing_code(
+        session, settings=settings, secret_key=secret_key, user=owner, home_id=home.id
+    )
+    paired = pair_device(
+        session,
+        settings=settings,
+        secret_key=secret_key,
+        code=issued.code,
+        name="Demo edge",
+        public_key=public_key,
+        address="127.0.0.1",
+    )
+    return paired.token, device_cameras(session, device=paired.device)
