@@ -165,3 +165,26 @@ def test_pipeline_turns_one_walker_into_one_event() -> None:
 
 def test_pipeline_ignores_a_brightness_jump_in_a_static_scene() -> None:
     assert _pipeline_events([], brightness_changes=[(8.0, 1.6)]) == []
+
+
+def test_a_fast_walker_stays_one_track() -> None:
+    # 0.1 wide boxes moving 0.12 per detection: they never overlap the last box, but each
+    # lands where the walk so far says it should.
+    tracker = Tracker(TrackConfig(min_frames=3))
+    frames = [(step * 0.2, [person(0.05 + 0.12 * step)]) for step in range(7)]
+    frames.append((4.0, []))  # more than max_gap_s later: the track ends
+
+    started, ended = run(tracker, frames)
+
+    assert len(started) == 1
+    assert [track.hits for track in ended] == [7]
+
+
+def test_people_far_apart_stay_two_tracks() -> None:
+    tracker = Tracker(TrackConfig(min_frames=2))
+    frames = [(step * 0.2, [person(0.1), person(0.7)]) for step in range(3)]
+
+    started, _ = run(tracker, frames)
+
+    assert len(started) == 2
+    assert len({track.id for track in started}) == 2

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from doorstep.bench.api import ApiBenchResult, run_api_bench
 from doorstep.bench.detect import DetectBenchResult, onnx_config, run_detect_bench
+from doorstep.bench.edge import GOAL_RESOLUTION, RESOLUTIONS, EdgeBenchResult, run_edge_bench
 from doorstep.cli.output import console, errors, fail, print_json
 from doorstep.errors import ConfigurationError
 
@@ -169,5 +170,78 @@ def _detect_table(result: DetectBenchResult) -> Table:
     table.caption = (
         "FP: false positives on person / empty street / non-person object frames."
         " Precision over all frames / street only (no objects). Milliseconds per frame."
+    )
+    return table
+
+
+@app.command()
+def edge(
+    seconds: Annotated[
+        float, typer.Option(help="Length of each generated input, in seconds.", min=1, max=600)
+    ] = 20.0,
+    repeat: Annotated[
+        int, typer.Option(help="Runs of each measurement; the median is kept.", min=1, max=20)
+    ] = 3,
+    resolutions: Annotated[
+        str, typer.Option(help=f"Comma-separated, of {', '.join(RESOLUTIONS)}.")
+    ] = "720p,1080p",
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the figures as JSON only.")
+    ] = False,
+) -> None:
+    """CPU seconds the camera pipeline spends per second of video, against decoding alone.
+
+    Generates 15 fps H.264 inputs at each resolution: a static street, and
+    the same street with people crossing all the time. Measures the
+    process's CPU time (every thread) to demux and decode each with PyAV as
+    capture does (the floor), and to run the camera pipeline over it, fed by
+    capture: idle on the static input, motion on the moving one. Ratios are
+    to the floor of the same input; streams per core is 1 / CPU s per s.
+    """
+    names = tuple(name.strip() for name in resolutions.split(",") if name.strip())
+    unknown = [name for name in names if name not in RESOLUTIONS]
+    if unknown or not names:
+        fail(f"--resolutions takes {', '.join(RESOLUTIONS)}, not {resolutions!r}")
+    if json_output:
+        result = run_edge_bench(seconds=seconds, repeat=repeat, resolutions=names)
+        print_json(result.as_json())
+        return
+    with errors.status("starting") as status:
+        result = run_edge_bench(
+            seconds=seconds,
+            repeat=repeat,
+            resolutions=names,
+            progress=lambda line: status.update(line),
+        )
+    console.print(_edge_table(result))
+    for what, ratio, goal in result.goals():
+        verdict = "[green]met[/]" if ratio <= goal else "[red]not met[/]"
+        line = f"{what} at {GOAL_RESOLUTION}: {ratio:.2f}× the floor, goal ≤ {goal:g}×: {verdict}"
+        console.print(line)
+
+
+def _edge_table(result: EdgeBenchResult) -> Table:
+    title = (
+        f"doorstep bench edge: 15 fps H.264, {result.seconds:g} s inputs, median of {result.repeat}"
+    )
+    table = Table(title=title)
+    for column in ("input", "run", "CPU s/s", "× floor", "per core", "CPU/wall", "events"):
+        table.add_column(column, justify="left" if column in ("input", "run") else "right")
+    for resolution in result.resolutions:
+        for scene, run, timing, ratio in resolution.rows():
+            table.add_row(
+                f"{resolution.name} {scene}",
+                run,
+                f"{timing.cpu_per_stream_s:.4f}",
+                f"{ratio:.2f}",
+                f"{timing.streams_per_core:.1f}",
+                f"{timing.threads_busy:.2f}",
+                str(timing.events) if run.startswith("pipeline") else "–",
+            )
+        table.add_section()
+    table.caption = (
+        "CPU s/s: the process's CPU seconds (user + system, every thread) per second of"
+        " video; decode is the floor; × floor: to decoding that input alone; per core:"
+        " streams one core keeps up with (1 / CPU s/s); CPU/wall: threads busy at once."
     )
     return table

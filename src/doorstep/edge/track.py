@@ -52,6 +52,28 @@ class TrackerUpdate:
 class _LiveTrack:
     track: Track
     qualified: bool = False
+    # Smoothed velocity of the box centre, in frame fractions per second.
+    velocity: tuple[float, float] = (0.0, 0.0)
+
+    def predicted(self, seconds: float) -> Box:
+        """Where the box should be at ``seconds`` if it keeps its pace."""
+        dt = seconds - self.track.last_seen
+        dx, dy = self.velocity[0] * dt, self.velocity[1] * dt
+        box = self.track.last_box
+        return Box(box.x1 + dx, box.y1 + dy, box.x2 + dx, box.y2 + dy)
+
+    def moved(self, seconds: float, box: Box) -> None:
+        dt = seconds - self.track.last_seen
+        if dt <= 0:
+            return
+        (old_x, old_y), (new_x, new_y) = self.track.last_box.center, box.center
+        measured = ((new_x - old_x) / dt, (new_y - old_y) / dt)
+        if self.track.hits > 1:  # smooth out the detector's jitter
+            measured = (
+                (self.velocity[0] + measured[0]) / 2,
+                (self.velocity[1] + measured[1]) / 2,
+            )
+        self.velocity = measured
 
 
 class Tracker:
@@ -82,11 +104,12 @@ class Tracker:
             if not _inside_any(self._exclude, detection.box.bottom_center)
         ]
         started: list[Track] = []
-        for live, detection in self._match(kept):
+        for live, detection in self._match(kept, seconds):
             if live is None:
                 live = _LiveTrack(self._new_track(seconds, detection))
                 self._live.append(live)
             else:
+                live.moved(seconds, detection.box)
                 live.track = self._continue(live.track, seconds, detection)
             if not live.qualified and self._qualifies(live.track):
                 live.qualified = True
@@ -111,11 +134,31 @@ class Tracker:
         self._live = still
         return ended
 
-    def _match(self, detections: list[Detection]) -> list[tuple[_LiveTrack | None, Detection]]:
-        """Greedy matching, best overlap first: each track takes at most one detection."""
+    def _affinity(self, live: _LiveTrack, box: Box, seconds: float) -> float:
+        """How well ``box`` continues the track: overlap with where it was or should be.
+
+        A person crossing a frame in a few seconds moves more than a box width between
+        detections at a few per second, so overlap alone would split one walk into many
+        tracks: a box whose centre lies within one box width of where the track should be
+        (half a width once its pace is known) still continues it, at the least acceptable
+        affinity.
+        """
+        predicted = live.predicted(seconds)
+        overlap = max(live.track.last_box.iou(box), predicted.iou(box))
+        if overlap < self._config.iou:
+            reach = predicted.expanded(1.0 if live.track.hits == 1 else 0.5)
+            x, y = box.center
+            if reach.x1 <= x <= reach.x2 and reach.y1 <= y <= reach.y2:
+                return self._config.iou
+        return overlap
+
+    def _match(
+        self, detections: list[Detection], seconds: float
+    ) -> list[tuple[_LiveTrack | None, Detection]]:
+        """Greedy matching, best affinity first: each track takes at most one detection."""
         pairs = sorted(
             (
-                (live.track.last_box.iou(detection.box), track_index, detection_index)
+                (self._affinity(live, detection.box, seconds), track_index, detection_index)
                 for track_index, live in enumerate(self._live)
                 for detection_index, detection in enumerate(detections)
                 if live.track.label == detection.label
