@@ -79,3 +79,28 @@ def test_frames_stream_only_while_watched(live: tuple[str, LiveFrames]) -> None:
     while frames.viewers(CAMERA):
         assert time.monotonic() < deadline, "the viewer was not released"
         time.sleep(0.05)
+
+
+async def test_triggers_need_the_token_and_a_plain_label() -> None:
+    pressed: list[tuple[uuid.UUID, str]] = []
+
+    def on_trigger(camera_id: uuid.UUID, label: str) -> None:
+        pressed.append((camera_id, label))
+
+    app = live_app(
+        LiveFrames([CAMERA], fps=5), token=TOKEN, names={CAMERA: "Door"}, on_trigger=on_trigger
+    )
+    path = f"/cameras/{CAMERA}/trigger"
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://edge"
+    ) as client:
+        assert (await client.post(path, params={"label": "doorbell"})).status_code == 401
+        bad = await client.post(path, params={"label": "door bell!", "token": TOKEN})
+        assert bad.status_code == 422
+        unknown = await client.post(f"/cameras/{uuid.uuid4()}/trigger", params={"token": TOKEN})
+        assert unknown.status_code == 404
+        ok = await client.post(
+            path, params={"label": "doorbell"}, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        assert ok.status_code == 202
+    assert pressed == [(CAMERA, "doorbell")]

@@ -126,3 +126,37 @@ def test_a_crashed_edge_is_marked_offline_by_its_last_will(prefixes: tuple[str, 
     finally:
         LEFT_BEHIND.update(listener.messages)
         listener.close()
+
+
+def test_a_trigger_topic_reaches_the_camera(prefixes: tuple[str, str]) -> None:
+    prefix, discovery = prefixes
+    front = camera()
+    pressed: list[tuple[uuid.UUID, str]] = []
+    arrived = threading.Event()
+
+    def on_trigger(camera_id: uuid.UUID, label: str) -> None:
+        pressed.append((camera_id, label))
+        arrived.set()
+
+    publisher = MqttPublisher(
+        MqttConfig(enabled=True, topic_prefix=prefix, discovery_prefix=discovery),
+        [front],
+        on_trigger=on_trigger,
+    )
+    listener = Listener(prefix)
+    try:
+        publisher.start()
+        listener.wait_for(f"{prefix}/availability", b"online")
+        sender = mqtt.Client(CallbackAPIVersion.VERSION2)
+        sender.connect("127.0.0.1", 1883)
+        sender.loop_start()
+        sender.publish(f"{prefix}/{front.id}/trigger", b"not a label!", qos=1).wait_for_publish(5)
+        sender.publish(f"{prefix}/{front.id}/trigger", b"doorbell", qos=1).wait_for_publish(5)
+        assert arrived.wait(5)
+        assert pressed == [(front.id, "doorbell")]
+        sender.loop_stop()
+        sender.disconnect()
+        publisher.stop()
+    finally:
+        LEFT_BEHIND.update(listener.messages)
+        listener.close()
