@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from doorstep.edge.synthetic import random_walkers, scene, write_h264
+from tests.cli.processes import free_port
+from tests.edge.hub_process import HubProcess
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 RTSP_SERVER = Path(__file__).with_name("rtsp_server.py")
@@ -78,13 +80,6 @@ def long_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_scene(tmp_path_factory.mktemp("video") / "long.mp4", seconds=30)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class RtspCamera:
     """``tests/edge/rtsp_server.py`` run by the system Python, which has GstRtspServer."""
 
@@ -133,3 +128,12 @@ def rtsp_camera(long_video: Path) -> Iterator[RtspCamera]:
     finally:
         camera.kill()
         camera.log.close()
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[HubProcess]:
+    """A real hub in a child process, on SQLite under ``tmp_path``."""
+    process = HubProcess(data_dir=tmp_path / "hub", port=free_port())
+    process.start()
+    yield process
+    process.stop()

@@ -117,3 +117,18 @@ def hub_clips(hub_url: str, camera_id: uuid.UUID, cookies: httpx.Cookies) -> lis
     response.raise_for_status()
     clips: list[dict[str, Any]] = response.json()["data"]
     return clips
+
+
+def pair_with_cli(
+    hub_url: str, home: OwnedHome, data: Path, *, write_config: Path | None = None
+) -> None:
+    """Pair an edge the way a person would: `doorstep edge pair CODE --hub URL`."""
+    from typer.testing import CliRunner
+
+    from doorstep.cli import app
+
+    arguments = ["edge", "pair", home.pairing_code(hub_url), "--hub", hub_url, "--data", str(data)]
+    if write_config is not None:
+        arguments += ["--write-config", str(write_config)]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output

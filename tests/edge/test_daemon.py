@@ -6,28 +6,17 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
-from typer.testing import CliRunner
 
-from doorstep.cli import app
 from doorstep.edge.config import load_edge_config
 from doorstep.edge.daemon import EdgeDaemon
 from doorstep.edge.synthetic import Walker, scene, write_h264
 from tests.cli.processes import free_port
-from tests.edge.hub_process import HubProcess, create_home, hub_clips
+from tests.edge.hub_process import HubProcess, create_home, hub_clips, pair_with_cli
 from tests.edge.test_mqtt import LEFT_BEHIND, Listener
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubProcess]:
-    process = HubProcess(data_dir=tmp_path / "hub", port=free_port())
-    process.start()
-    yield process
-    process.stop()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -41,19 +30,7 @@ def test_a_recorded_event_reaches_the_hub_sealed_and_home_assistant(
     tmp_path: Path, hub: HubProcess
 ) -> None:
     home = create_home(hub.url)
-    paired = CliRunner().invoke(
-        app,
-        [
-            "edge",
-            "pair",
-            home.pairing_code(hub.url),
-            "--hub",
-            hub.url,
-            "--data",
-            str(tmp_path / "edge-data"),
-        ],
-    )
-    assert paired.exit_code == 0, paired.output
+    pair_with_cli(hub.url, home, tmp_path / "edge-data")
     video = tmp_path / "door.mp4"
     write_h264(
         video,

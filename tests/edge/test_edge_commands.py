@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from doorstep.cli import app
 from tests.cli.processes import free_port
-from tests.edge.hub_process import HubProcess, create_home
+from tests.edge.hub_process import HubProcess, create_home, pair_with_cli
 
 CAMERA = """
 [[cameras]]
@@ -57,34 +54,11 @@ def test_bad_configuration_is_one_line_naming_the_key(
     assert not (tmp_path / "edge-data").exists()  # nothing half-written
 
 
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubProcess]:
-    process = HubProcess(data_dir=tmp_path / "hub", port=free_port())
-    process.start()
-    yield process
-    process.stop()
-
-
 def test_check_names_an_unreachable_camera(tmp_path: Path, hub: HubProcess) -> None:
     home = create_home(hub.url)
-    runner = CliRunner()
     data = tmp_path / "edge-data"
     config = tmp_path / "edge.toml"
-    paired = runner.invoke(
-        app,
-        [
-            "edge",
-            "pair",
-            home.pairing_code(hub.url),
-            "--hub",
-            hub.url,
-            "--data",
-            str(data),
-            "--write-config",
-            str(config),
-        ],
-    )
-    assert paired.exit_code == 0, paired.output
+    pair_with_cli(hub.url, home, data, write_config=config)
     port = free_port()  # nothing listens there
     text = config.read_text().replace(
         "rtsp://camera.local/stream", f"rtsp://user:secret@127.0.0.1:{port}/live"

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from typer.testing import CliRunner
 
 from doorstep.cli import app
 from doorstep.edge.config import load_edge_config
 from tests.cli.processes import free_port
 from tests.edge.hub_process import HubProcess, create_home
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubProcess]:
-    process = HubProcess(data_dir=tmp_path / "hub", port=free_port())
-    process.start()
-    yield process
-    process.stop()
 
 
 def test_pair_writes_private_files_and_a_config(tmp_path: Path, hub: HubProcess) -> None:

@@ -9,24 +9,12 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from doorstep.edge.outbox import Outbox
 from doorstep.edge.upload import Backoff, HubClient, Uploader
-from tests.cli.processes import free_port
 from tests.edge.hub_process import HubProcess, PairedCamera, hub_clips, pair_camera
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubProcess]:
-    process = HubProcess(data_dir=tmp_path / "hub", port=free_port())
-    process.start()
-    yield process
-    process.stop()
 
 
 def add_events(outbox: Outbox, camera: PairedCamera, count: int, size: int) -> list[uuid.UUID]:

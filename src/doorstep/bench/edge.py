@@ -164,7 +164,7 @@ class EdgeBenchResult:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "pyav": av.__version__,
-            "ffmpeg": av.library_versions.get("libavcodec"),
+            "libavcodec": ".".join(map(str, av.library_versions.get("libavcodec", ()))),
             "opencv": cv2.__version__,
             "opencv_threads": cv2.getNumThreads(),
         }

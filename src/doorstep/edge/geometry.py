@@ -33,13 +33,17 @@ class Box:
         """Where a person stands: what zones are tested against."""
         return ((self.x1 + self.x2) / 2, self.y2)
 
-    def iou(self, other: Box) -> float:
-        inter = Box(
+    def intersection(self, other: Box) -> Box:
+        """The overlap of two boxes (with zero area when they don't overlap)."""
+        return Box(
             max(self.x1, other.x1),
             max(self.y1, other.y1),
             min(self.x2, other.x2),
             min(self.y2, other.y2),
-        ).area
+        )
+
+    def iou(self, other: Box) -> float:
+        inter = self.intersection(other).area
         union = self.area + other.area - inter
         return inter / union if union > 0 else 0.0
 

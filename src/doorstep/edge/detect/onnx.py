@@ -279,11 +279,6 @@ def _widen(start: int, end: int, least: int, limit: int) -> tuple[int, int]:
 
 def _overlap(first: Box, second: Box) -> float:
     """Intersection over the smaller box: a person's box over a small moving arm counts."""
-    inter = Box(
-        max(first.x1, second.x1),
-        max(first.y1, second.y1),
-        min(first.x2, second.x2),
-        min(first.y2, second.y2),
-    ).area
+    inter = first.intersection(second).area
     smaller = min(first.area, second.area)
     return inter / smaller if smaller > 0 else 0.0
