@@ -23,6 +23,7 @@ from typing import Any
 import av.video.frame
 import cv2
 import numpy as np
+from av.video.reformatter import VideoReformatter
 from numpy.typing import NDArray
 
 from doorstep.edge.config import CameraConfig
@@ -122,6 +123,11 @@ class CameraPipeline:
         self._masks: dict[tuple[int, int], NDArray[np.bool_]] = {}
         self._present = False
         self._latest: av.video.frame.VideoFrame | None = None
+        self._grey_scaler = VideoReformatter()
+        self._colour_scaler = VideoReformatter()
+        # Each camera has its own thread; OpenCV's own pool costs more than it saves on
+        # frames this small (doorstep bench edge).
+        cv2.setNumThreads(1)
 
     # -- input ---------------------------------------------------------------------------
 
@@ -167,10 +173,7 @@ class CameraPipeline:
         self._latest = frame
         motion_width = self.camera.motion.width
         motion_height = _scaled_height(frame, motion_width)
-        grey = np.asarray(
-            frame.to_ndarray(format="gray", width=motion_width, height=motion_height),
-            dtype=np.uint8,
-        )
+        grey = self._scaled(self._grey_scaler, frame, motion_width, motion_height, "gray")
         regions = self.motion.update(self._masked(grey))
         if self.live is not None and self.live.wanted(self.camera.id):
             self._publish_live(frame)
@@ -278,8 +281,26 @@ class CameraPipeline:
     def _bgr(self, frame: av.video.frame.VideoFrame, width: int) -> Image:
         """The frame at ``width`` pixels, privacy zones blacked out."""
         width = min(width, frame.width)
-        image = frame.to_ndarray(format="bgr24", width=width, height=_scaled_height(frame, width))
-        return self._masked(np.asarray(image, dtype=np.uint8))
+        image = self._scaled(
+            self._colour_scaler, frame, width, _scaled_height(frame, width), "bgr24"
+        )
+        return self._masked(image)
+
+    @staticmethod
+    def _scaled(
+        scaler: VideoReformatter,
+        frame: av.video.frame.VideoFrame,
+        width: int,
+        height: int,
+        pixel_format: str,
+    ) -> Image:
+        """``frame`` at ``width``×``height`` as an array.
+
+        One scaler per output, reused frame after frame and single-threaded: building a
+        scaler (and its thread pool) for every frame cost more than the scaling did.
+        """
+        scaled = scaler.reformat(frame, width=width, height=height, format=pixel_format, threads=1)
+        return np.asarray(scaled.to_ndarray(), dtype=np.uint8)
 
     def _masked(self, image: Image) -> Image:
         if not self.privacy:
