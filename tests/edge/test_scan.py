@@ -144,3 +144,24 @@ def test_scan_of_a_broken_file_is_one_clear_error(tmp_path: Path) -> None:
         (line,) = result.stderr.strip().splitlines()
         assert line.startswith("error:") and path.name in line
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_clip_that_cannot_be_written_does_not_stop_recording(
+    walker_video: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    camera = default_camera(walker_video)
+    events: list[RecordedEvent] = []
+    pipeline = CameraPipeline(
+        camera,
+        detector=make_detector(camera.detect),
+        on_event=events.append,
+        workdir=tmp_path / "not-there",  # every clip write fails
+    )
+    frames = 0
+    for item in capture(camera, stop=threading.Event(), health=CameraHealth(), data_dir=tmp_path):
+        pipeline.process(item)
+        frames += len(item.frames)
+    pipeline.finish()
+    assert frames == 300  # the camera kept going to the end
+    assert events == []
+    assert "person event not recorded" in caplog.text

@@ -131,13 +131,18 @@ class EdgeDaemon:
             )
             for name, data in parts.items()
         }
-        self.outbox.add(
-            item_id=event.id,
-            camera_id=event.camera_id,
-            started_at=event.started_at,
-            ended_at=event.ended_at,
-            parts=sealed,
-        )
+        try:
+            self.outbox.add(
+                item_id=event.id,
+                camera_id=event.camera_id,
+                started_at=event.started_at,
+                ended_at=event.ended_at,
+                parts=sealed,
+            )
+        except OSError as exc:
+            # A full or failing disk loses this event; recording goes on for the next.
+            logger.error("camera %s: event not stored in the outbox: %s", worker.camera.name, exc)
+            return
         worker.events += 1
         logger.info("camera %s: %s event recorded", worker.camera.name, event.label)
         if self.mqtt is not None:

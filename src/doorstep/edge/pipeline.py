@@ -35,6 +35,7 @@ from doorstep.edge.motion.detector import MotionDetector
 from doorstep.edge.record import ClipInfo, PinHandle, SegmentBuffer, cut_clip
 from doorstep.edge.redact import reencode_clip, snapshot_jpeg
 from doorstep.edge.track import Track, Tracker
+from doorstep.errors import DoorstepError
 
 logger = logging.getLogger("doorstep.edge.pipeline")
 
@@ -235,6 +236,12 @@ class CameraPipeline:
         try:
             info = self._cut(clip_start, clip_end_s, path)
             clip = path.read_bytes()
+        except (DoorstepError, OSError) as exc:
+            # One clip that can't be written must not stop the camera's recording.
+            logger.error("camera %s: %s event not recorded: %s", self.camera.name, event.label, exc)
+            self.buffer.unpin(event.pin)
+            self._presence()
+            return
         finally:
             path.unlink(missing_ok=True)
         self.buffer.unpin(event.pin)
