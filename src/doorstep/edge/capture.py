@@ -37,6 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 import av
 import av.error
 import av.stream
+from av.codec.context import Flags2
 from av.container import InputContainer
 from av.video.frame import VideoFrame
 
@@ -204,6 +205,9 @@ class _Capture:
         if not container.streams.video:
             raise InvalidInput(f"{self.source} has no video stream")
         video = container.streams.video[0]
+        # Cameras often send a frame as several slices, which RTSP delivers as several
+        # packets: in chunks mode the decoder joins them into one frame.
+        video.codec_context.flags2 |= Flags2.chunks
         streams = [video, *(container.streams.audio[:1] if self.camera.audio else ())]
         self.health.reconnects += self.live and self.plays > 0
         self.plays, self.health.connected = self.plays + 1, True

@@ -70,6 +70,9 @@ Source = Annotated[
 
 class MotionConfig(Section):
     width: int = Field(160, ge=32, le=640, title="Width of the grey frame motion runs on")
+    fps: float = Field(
+        10.0, gt=0, le=60, title="Most motion checks per second (every frame is still decoded)"
+    )
     threshold: int = Field(25, ge=1, le=255, title="Grey-level change that counts as motion")
     min_area: float = Field(
         0.002, gt=0, lt=1, title="Smallest moving region, as a fraction of the frame"

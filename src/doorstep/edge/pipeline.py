@@ -39,6 +39,11 @@ from doorstep.errors import DoorstepError
 
 logger = logging.getLogger("doorstep.edge.pipeline")
 
+# A frame this close to a due time, as a fraction of the frame interval, counts as due:
+# a 10 fps camera's frames come a few ms early or late, and must not skip every other
+# motion check at 10 checks a second.
+DUE_SLACK = 0.25
+
 Image = NDArray[np.uint8]
 
 
@@ -120,6 +125,8 @@ class CameraPipeline:
         self.events: dict[int | str, _OpenEvent] = {}
         self.now_s = 0.0
         self._next_detection_s = 0.0
+        self._next_motion_s = 0.0
+        self._last_frame_s = 0.0
         self._wallclock_offset: datetime | None = None
         self._masks: dict[tuple[int, int], NDArray[np.bool_]] = {}
         self._present = False
@@ -172,13 +179,18 @@ class CameraPipeline:
 
     def _analyse(self, frame: av.video.frame.VideoFrame, seconds: float) -> None:
         self._latest = frame
+        if self.live is not None and self.live.wanted(self.camera.id):
+            self._publish_live(frame)
+        slack = DUE_SLACK * max(0.0, seconds - self._last_frame_s)
+        self._last_frame_s = seconds
+        if seconds + slack < self._next_motion_s:
+            return
+        self._next_motion_s = seconds + 1.0 / self.camera.motion.fps
         motion_width = self.camera.motion.width
         motion_height = _scaled_height(frame, motion_width)
         grey = self._scaled(self._grey_scaler, frame, motion_width, motion_height, "gray")
         regions = self.motion.update(self._masked(grey))
-        if self.live is not None and self.live.wanted(self.camera.id):
-            self._publish_live(frame)
-        if seconds < self._next_detection_s:
+        if seconds + slack < self._next_detection_s:
             return
         self._next_detection_s = seconds + 1.0 / self.camera.detect.fps
         detections: list[Detection] = []
