@@ -12,8 +12,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+import pytest
+
 from doorstep.edge.outbox import Outbox
-from doorstep.edge.upload import Backoff, HubClient, Uploader
+from doorstep.edge.upload import Backoff, HubClient, HubRefused, HubUnavailable, Uploader
 from tests.edge.hub_process import HubProcess, PairedCamera, hub_clips, pair_camera
 
 
@@ -61,7 +64,7 @@ UPLOAD_WORKER = """
 import sys, threading
 from pathlib import Path
 from doorstep.edge.outbox import Outbox
-from doorstep.edge.upload import Backoff, HubClient, Uploader
+from doorstep.edge.upload import Backoff, HubClient, HubRefused, HubUnavailable, Uploader
 outbox = Outbox(Path(sys.argv[1]), quota_bytes=10**9)
 client = HubClient(sys.argv[2], sys.argv[3])
 Uploader(outbox, client, backoff=Backoff(0.05, 0.2)).run(threading.Event(), exit_on_empty=True)
@@ -92,3 +95,36 @@ def test_kill_9_mid_upload_loses_and_duplicates_nothing(tmp_path: Path, hub: Hub
         item = outbox.get(uuid.UUID(str(clip["id"])))
         uploaded = {p["part"]: p["sha256"] for p in clip["parts"]}
         assert uploaded == {p.name: p.sha256 for p in item.parts}
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "final"),
+    [
+        (422, {}, b'{"error": "invalid_input", "detail": "parts.clip: not uploaded yet"}', True),
+        (409, {}, b'{"error": "conflict", "detail": "clip id is taken"}', True),
+        (404, {}, b"<html>the proxy has no such page</html>", False),
+        (301, {"location": "https://hub.example/v1/device/clips"}, b"", False),
+        (503, {}, b'{"error": "storage_error", "detail": "storage unreachable"}', False),
+        (429, {"retry-after": "7"}, b'{"error": "rate_limited", "detail": "slow down"}', False),
+        (401, {}, b'{"error": "authentication_failed", "detail": "token revoked"}', False),
+    ],
+)
+def test_only_the_hubs_own_refusals_are_final(
+    tmp_path: Path, status: int, headers: dict[str, str], body: bytes, final: bool
+) -> None:
+    """A redirect or a proxy's error page must not make the edge give up on an event."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers=headers, content=body)
+
+    outbox = Outbox(tmp_path, quota_bytes=10**9)
+    now = datetime.now(UTC)
+    item = outbox.add(
+        camera_id=uuid.uuid4(), started_at=now, ended_at=now, parts={"details": b"{}"}
+    )
+    client = HubClient("http://hub.test", "token", transport=httpx.MockTransport(answer))
+    expected = HubRefused if final else HubUnavailable
+    with pytest.raises(expected) as raised:
+        Uploader(outbox, client).upload(item)
+    if status == 429:
+        assert isinstance(raised.value, HubUnavailable) and raised.value.retry_after == 7

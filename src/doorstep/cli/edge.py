@@ -26,6 +26,7 @@ from doorstep.edge.identity import (
 )
 from doorstep.edge.probe import probe_camera
 from doorstep.edge.scan import scan_file
+from doorstep.edge.upload import hub_error
 
 app = typer.Typer(help="The edge recorder that runs beside the cameras.", no_args_is_help=True)
 
@@ -54,10 +55,7 @@ def _hub_call(method: str, url: str, **options: Any) -> Any:
     except httpx.TransportError as exc:
         fail(f"can't reach the hub at {url}: {exc.__class__.__name__}")
     if not response.is_success:
-        try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text[:200]
+        _, detail = hub_error(response)
         fail(f"the hub refused: {detail}")
     return response.json()
 

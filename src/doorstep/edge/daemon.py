@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import uvicorn
@@ -53,6 +54,9 @@ class EdgeDaemon:
         self.token_file = base_dir / config.hub.token_file
         self.live_token_file = self.data_dir / config.live.token_file
         self.workers = {camera.id: CameraWorker(camera) for camera in config.cameras}
+        # Clips wait here until they are uploaded: for the device's owner only.
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
         self.outbox = Outbox(
             self.data_dir / "outbox", quota_bytes=config.outbox.quota_mb * 1024 * 1024
         )
@@ -74,25 +78,47 @@ class EdgeDaemon:
         if self.mqtt is not None:
             self.mqtt.start()
         server = self._live_server() if self.config.live.enabled else None
-        self._spawn("uploader", Uploader(self.outbox, self.hub).run, stop)
-        self._spawn("health", self._report_health, stop)
-        for worker in self.workers.values():
-            self._spawn(f"camera {worker.camera.name}", self._run_camera, worker, stop)
+        uploader = Uploader(self.outbox, self.hub)
+        services = [
+            self._spawn("uploader", lambda: uploader.run(stop), stop),
+            self._spawn("health", lambda: self._report_health(stop), stop),
+        ]
+        cameras = [
+            self._spawn(f"camera {w.camera.name}", partial(self._run_camera, w, stop), stop)
+            for w in self.workers.values()
+        ]
         logger.info("edge running with %d camera(s)", len(self.workers))
         stop.wait()
         if server is not None:
             server.should_exit = True
-        for thread in self._threads:
-            thread.join(timeout=30)
+        # Cameras first: their open events are recorded into the outbox as they stop.
+        for thread in cameras + services:
+            thread.join()
         if self.mqtt is not None:
             self.mqtt.stop()
         self.hub.close()
         self.outbox.close()
 
-    def _spawn(self, name: str, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+    def _spawn(
+        self, name: str, target: Callable[[], None], stop: threading.Event
+    ) -> threading.Thread:
+        """Run ``target`` in a thread; if it fails unexpectedly, log it and start it again."""
+
+        def supervised() -> None:
+            delay = 1.0
+            while not stop.is_set():
+                try:
+                    target()
+                    return
+                except Exception:
+                    logger.exception("%s failed; starting it again in %.0f s", name, delay)
+                    stop.wait(delay)
+                    delay = min(delay * 2, 60.0)
+
+        thread = threading.Thread(target=supervised, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+        return thread
 
     def _run_camera(self, worker: CameraWorker, stop: threading.Event) -> None:
         camera = worker.camera

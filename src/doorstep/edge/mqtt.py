@@ -25,7 +25,6 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from doorstep import __version__
 from doorstep.edge.config import CameraConfig, MqttConfig
-from doorstep.errors import ConfigurationError
 from doorstep.settings import read_secret_file
 
 logger = logging.getLogger("doorstep.edge.mqtt")
@@ -54,20 +53,21 @@ class MqttPublisher:
         self.client.on_message = self._on_message
 
     def start(self) -> None:
-        """Connect (the client reconnects by itself afterwards) and announce the cameras."""
-        try:
-            self.client.connect(self.config.host, self.config.port, keepalive=30)
-        except OSError as exc:
-            raise ConfigurationError(
-                f"can't reach the MQTT broker at {self.config.host}:{self.config.port}: "
-                f"{exc.strerror or exc}"
-            ) from exc
+        """Connect in the background: a broker that is down must not stop the recording.
+
+        The client keeps trying, and announces the cameras each time it (re)connects.
+        """
+        self.client.connect_async(self.config.host, self.config.port, keepalive=30)
         self.client.loop_start()
 
     def stop(self) -> None:
-        for camera in self.cameras:
-            self.camera_available(camera, False)
-        self._publish(f"{self.prefix}/availability", "offline", retain=True).wait_for_publish(5)
+        try:
+            for camera in self.cameras:
+                self.camera_available(camera, False)
+            offline = self._publish(f"{self.prefix}/availability", "offline", retain=True)
+            offline.wait_for_publish(5)
+        except (RuntimeError, ValueError) as exc:  # not connected: the last will says it
+            logger.info("MQTT broker not reachable at shutdown: %s", exc)
         self.client.disconnect()
         self.client.loop_stop()
 

@@ -243,6 +243,14 @@ class CameraPipeline:
     def _record(self, key: int | str, *, clip_end_s: float, keep_open: bool = False) -> None:
         event = self.events.pop(key)
         assert event.end_s is not None
+        if keep_open:  # the track goes on: so does its event, in the next clip
+            self.events[key] = _OpenEvent(
+                label=event.label,
+                start_s=self.now_s,
+                pin=self.buffer.pin(self.now_s),
+                score=event.score,
+                zones=event.zones,
+            )
         clip_start = max(0.0, event.start_s - self.camera.record.pre_roll_s)
         path = self.workdir / f"{event.id}.mp4"
         try:
@@ -251,20 +259,11 @@ class CameraPipeline:
         except (DoorstepError, OSError) as exc:
             # One clip that can't be written must not stop the camera's recording.
             logger.error("camera %s: %s event not recorded: %s", self.camera.name, event.label, exc)
-            self.buffer.unpin(event.pin)
             self._presence()
             return
         finally:
             path.unlink(missing_ok=True)
-        self.buffer.unpin(event.pin)
-        if keep_open:
-            self.events[key] = _OpenEvent(
-                label=event.label,
-                start_s=self.now_s,
-                pin=self.buffer.pin(self.now_s),
-                score=event.score,
-                zones=event.zones,
-            )
+            self.buffer.unpin(event.pin)
         offset = self._wallclock_offset or datetime.now().astimezone()
         recorded = RecordedEvent(
             id=event.id,

@@ -22,7 +22,8 @@ from doorstep.edge.outbox import Outbox, OutboxItem
 
 logger = logging.getLogger("doorstep.edge.upload")
 
-RETRYABLE_STATUS = frozenset({401, 403, 408, 425, 429})
+# Refusals the hub will repeat however often it is asked (in its own error format).
+PERMANENT_STATUS = frozenset({400, 404, 409, 413, 422})
 CHUNK = 256 * 1024
 
 
@@ -58,11 +59,19 @@ class Backoff:
 class HubClient:
     """The edge device's side of the hub's clip upload API."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self._http = httpx.Client(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=httpx.Timeout(timeout, connect=5.0),
+            transport=transport,
         )
 
     def close(self) -> None:
@@ -119,25 +128,30 @@ class HubClient:
     ) -> None:
         try:
             response = self._http.request(method, path, content=content, json=json, headers=headers)
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             raise HubUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
         if response.is_success:
             return
-        detail = _detail(response)
-        if response.status_code >= 500 or response.status_code in RETRYABLE_STATUS:
-            retry_after = response.headers.get("retry-after")
-            raise HubUnavailable(
-                f"{response.status_code}: {detail}",
-                float(retry_after) if retry_after and retry_after.isdigit() else None,
-            )
-        raise HubRefused(f"{response.status_code}: {detail}")
+        code, detail = hub_error(response)
+        if code is not None and response.status_code in PERMANENT_STATUS:
+            raise HubRefused(f"{response.status_code} {code}: {detail}")
+        # Anything else — 5xx, 429, a redirect, a proxy's page — may pass: try again later.
+        retry_after = response.headers.get("retry-after")
+        raise HubUnavailable(
+            f"{response.status_code}: {detail}",
+            float(retry_after) if retry_after and retry_after.isdigit() else None,
+        )
 
 
-def _detail(response: httpx.Response) -> str:
+def hub_error(response: httpx.Response) -> tuple[str | None, str]:
+    """The hub's ``{"error", "detail"}`` body; (None, text) for anything else."""
     try:
-        return str(response.json().get("detail", response.text))
+        body = response.json()
     except ValueError:
-        return response.text[:200]
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return body["error"], str(body.get("detail", ""))
+    return None, response.text[:200]
 
 
 class Uploader:

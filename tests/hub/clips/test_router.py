@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy import select
 
 from doorstep.hub.app import create_app
+from doorstep.hub.clips.models import ClipPart
 from doorstep.hub.state import HubState
 from doorstep.settings import Settings
 from tests.hub.actors import Actors
@@ -67,7 +69,9 @@ async def test_commit_is_idempotent_and_parts_final(client: AsyncClient, actors:
     assert actors.row_counts()["clips"] == 1
 
 
-async def test_parts_can_be_replaced_until_commit(client: AsyncClient, actors: Actors) -> None:
+async def test_parts_can_be_replaced_until_commit(
+    client: AsyncClient, actors: Actors, settings: Settings
+) -> None:
     owner = actors.resident()
     home_id, (camera_id,) = actors.home(owner)
     device = actors.device(owner, home_id)
@@ -79,6 +83,8 @@ async def test_parts_can_be_replaced_until_commit(client: AsyncClient, actors: A
     body = commit_body(clip_id, camera_id, payloads)
     assert (await client.post("/v1/device/clips", json=body, headers=device)).status_code == 201
     assert actors.row_counts()["clip_parts"] == 3
+    # The replaced uploads are gone from storage: three blobs, the last of each part.
+    assert len([p for p in (settings.data_dir / "blobs").rglob("*") if p.is_file()]) == 3
 
 
 async def test_commit_checks_parts_and_camera(client: AsyncClient, actors: Actors) -> None:
@@ -131,8 +137,9 @@ async def test_owner_deletes_a_clip_and_its_blobs(
     owner = actors.resident()
     home_id, (camera_id,) = actors.home(owner)
     clip_id = await upload_clip(client, actors.device(owner, home_id), camera_id)
-    keys = [f"homes/{home_id}/clips/{clip_id}/{name}" for name in PARTS]
-    assert all(hub.storage.exists(key) for key in keys)
+    with hub.sessions() as session:
+        keys = list(session.scalars(select(ClipPart.blob_key)))
+    assert len(keys) == 3 and all(hub.storage.exists(key) for key in keys)
     deleted = await client.delete(f"/v1/clips/{clip_id}", headers=owner.headers)
     assert deleted.status_code == 204
     assert not any(hub.storage.exists(key) for key in keys)
@@ -165,4 +172,4 @@ async def test_oversize_parts_are_refused(settings: Settings, actors: Actors) ->
             assert response.status_code == 413
             assert "10000" in response.json()["detail"]
         assert small.row_counts()["clip_parts"] == 0
-        assert not app.state.hub.storage.exists(f"homes/{home_id}/clips/{clip_id}/clip")
+        assert not [p for p in (settings.data_dir / "blobs").rglob("*") if p.is_file()]

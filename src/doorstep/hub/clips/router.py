@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from anyio import from_thread, to_thread
@@ -78,7 +79,15 @@ async def upload_part(
         _store_stream, state.storage, key, request.stream().__aiter__(), limit
     )
     row = await run_in_threadpool(
-        service.record_part, session, device=device, clip_id=clip_id, part=part, stored=stored
+        partial(
+            service.record_part,
+            session,
+            storage=state.storage,
+            device=device,
+            clip_id=clip_id,
+            part=part,
+            stored=stored,
+        )
     )
     return PartPublic.model_validate(row)
 

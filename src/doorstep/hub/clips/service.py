@@ -35,7 +35,8 @@ class CommittedClip:
 
 
 def part_key(home_id: uuid.UUID, clip_id: uuid.UUID, part: PartName) -> str:
-    return f"homes/{home_id}/clips/{clip_id}/{part.value}"
+    """A fresh key per upload: a late or repeated upload never overwrites a stored part."""
+    return f"homes/{home_id}/clips/{clip_id}/{part.value}-{uuid.uuid4().hex}"
 
 
 def check_part_writable(session: Session, *, device: EdgeDevice, clip_id: uuid.UUID) -> None:
@@ -48,9 +49,24 @@ def check_part_writable(session: Session, *, device: EdgeDevice, clip_id: uuid.U
 
 
 def record_part(
-    session: Session, *, device: EdgeDevice, clip_id: uuid.UUID, part: PartName, stored: StoredBlob
+    session: Session,
+    *,
+    storage: BlobStore,
+    device: EdgeDevice,
+    clip_id: uuid.UUID,
+    part: PartName,
+    stored: StoredBlob,
 ) -> ClipPart:
+    """Record an uploaded part; the blob it replaces, or a blob that came too late, goes."""
+    try:
+        # Checked again: the clip may have been committed while this part was uploading.
+        check_part_writable(session, device=device, clip_id=clip_id)
+    except Conflict:
+        storage.delete(stored.key)
+        raise
     row = session.get(ClipPart, (device.home_id, clip_id, part))
+    if row is not None:
+        storage.delete(row.blob_key)
     if row is None:
         row = ClipPart(
             home_id=device.home_id,
