@@ -17,7 +17,8 @@ from tests.edge.hub_process import HubProcess, create_home
 
 def test_pair_writes_private_files_and_a_config(tmp_path: Path, hub: HubProcess) -> None:
     home = create_home(hub.url)
-    data, config = tmp_path / "edge-data", tmp_path / "edge.toml"
+    data, config = tmp_path / "edge-data", tmp_path / "conf" / "edge.toml"
+    config.parent.mkdir()
     result = CliRunner().invoke(
         app,
         [
@@ -48,6 +49,9 @@ def test_pair_writes_private_files_and_a_config(tmp_path: Path, hub: HubProcess)
     loaded = load_edge_config(config)
     assert loaded.cameras[0].id == home.camera_id
     assert loaded.hub.url == hub.url
+    # Paths in the file are relative to it, wherever it was written from.
+    assert (config.parent / loaded.hub.token_file).resolve() == (data / "edge-token").resolve()
+    assert (config.parent / loaded.data_dir).resolve() == data.resolve()
 
 
 def test_a_used_code_is_one_clear_error(tmp_path: Path, hub: HubProcess) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json as json_module
 import logging
+import os
 import signal
 import socket
 import threading
@@ -33,20 +35,25 @@ app = typer.Typer(help="The edge recorder that runs beside the cameras.", no_arg
 CONFIG_TEMPLATE = """\
 # Doorstep edge configuration, written by `doorstep edge pair`.
 # Every key is explained in doorstep/edge/config.py; unknown keys are refused.
-data_dir = "{data_dir}"
+data_dir = {data_dir}
 
 [hub]
-url = "{hub}"
-token_file = "{token_file}"
+url = {hub}
+token_file = {token_file}
 {cameras}"""
 
 CAMERA_TEMPLATE = """
 [[cameras]]
 id = "{id}"
-name = "{name}"
+name = {name}
 # Replace with the camera's stream, e.g. rtsp://user:password@192.168.1.20/stream1
 source = {{ type = "rtsp", url = "rtsp://camera.local/stream" }}
 """
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string: JSON's escaping is valid TOML for these."""
+    return json_module.dumps(value, ensure_ascii=False)
 
 
 def _hub_call(method: str, url: str, **options: Any) -> Any:
@@ -94,12 +101,19 @@ def pair(
         "GET", f"{hub}/v1/device", headers={"Authorization": f"Bearer {paired['token']}"}
     )
     if write_config is not None:
+        base = write_config.resolve().parent
         cameras = "".join(
-            CAMERA_TEMPLATE.format(id=camera["id"], name=camera["name"].replace('"', "'"))
+            CAMERA_TEMPLATE.format(id=camera["id"], name=toml_string(camera["name"]))
             for camera in device["cameras"]
         )
         write_config.write_text(
-            CONFIG_TEMPLATE.format(data_dir=data, hub=hub, token_file=token_file, cameras=cameras)
+            CONFIG_TEMPLATE.format(
+                # The edge reads paths relative to its configuration file.
+                data_dir=toml_string(os.path.relpath(data.resolve(), base)),
+                hub=toml_string(hub),
+                token_file=toml_string(os.path.relpath(token_file.resolve(), base)),
+                cameras=cameras,
+            )
         )
     if json:
         print_json({"device": device["device"], "cameras": device["cameras"]})
