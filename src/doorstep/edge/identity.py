@@ -7,7 +7,6 @@ device; pairing sends the hub the public key only.
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -27,12 +26,7 @@ from doorstep.settings import read_secret_file
 def write_secret(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` readable by its owner only (mode 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    old_umask = os.umask(0o077)
-    try:
-        write_atomically(path, data)
-    finally:
-        os.umask(old_umask)
-    os.chmod(path, 0o600)
+    write_atomically(path, data, mode=0o600)
 
 
 def load_or_create_device_key(path: Path, *, new: bool = False) -> Ed25519PrivateKey:

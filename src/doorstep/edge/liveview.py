@@ -68,14 +68,16 @@ class LiveFrames:
         try:
             seen = -1
             while True:
-                if latest.sequence != seen and latest.jpeg:
-                    seen = latest.sequence
+                with self._lock:  # the sequence and the bytes of one and the same frame
+                    sequence, jpeg = latest.sequence, latest.jpeg
+                if sequence != seen and jpeg:
+                    seen = sequence
                     yield (
                         (
                             f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                            f"Content-Length: {len(latest.jpeg)}\r\n\r\n"
+                            f"Content-Length: {len(jpeg)}\r\n\r\n"
                         ).encode()
-                        + latest.jpeg
+                        + jpeg
                         + b"\r\n"
                     )
                 await asyncio.sleep(self.interval / 2)

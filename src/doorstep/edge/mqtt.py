@@ -85,6 +85,8 @@ class MqttPublisher:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         """``<prefix>/<camera>/trigger`` with a label (``doorbell``) records an event now."""
+        if message.retain:
+            return  # a trigger left on the broker is old news, not a doorbell now
         camera_id = message.topic.removeprefix(f"{self.prefix}/").split("/", 1)[0]
         label = message.payload.decode("utf-8", "replace").strip() or "trigger"
         if self.on_trigger is None or not label.isidentifier() or len(label) > 32:

@@ -116,10 +116,14 @@ class Outbox:
         folder = self.items_dir / str(item_id)
         folder.mkdir()
         digests = {}
-        for name, data in parts.items():
-            write_atomically(folder / name, data)
-            digests[name] = (len(data), hashlib.sha256(data).hexdigest())
-        fsync_directory(self.items_dir)
+        try:
+            for name, data in parts.items():
+                write_atomically(folder / name, data)
+                digests[name] = (len(data), hashlib.sha256(data).hexdigest())
+            fsync_directory(self.items_dir)
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)  # a full disk leaves no half item
+            raise
         with self._lock, self._db:
             self._db.execute(
                 "INSERT INTO items (id, camera_id, started_at, ended_at, state, bytes, created_at)"
