@@ -13,6 +13,8 @@ if [ "$extras" = "test" ]; then
   # Cameras are tested against GStreamer's RTSP server, run by Debian's own Python.
   debian_packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
                     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+  # The browser's clip decryption is tested in Debian's Chromium, driven by Playwright.
+  debian_packages+=(chromium)
 fi
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }

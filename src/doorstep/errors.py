@@ -16,7 +16,8 @@ boto3, nats-py) are translated at the boundary with ``raise X(...) from exc``.
     ├── StorageError            the blob store failed
     │   ├── BlobNotFound
     │   └── BlobTooLarge
-    └── BusError                the event bus failed
+    ├── BusError                the event bus failed
+    └── CryptoError             a sealed part, wrapped key or box didn't open or verify
 """
 
 from __future__ import annotations
@@ -86,3 +87,9 @@ class BlobTooLarge(StorageError, LimitExceeded):
 
 class BusError(DoorstepError):
     code = "bus_error"
+
+
+class CryptoError(DoorstepError):
+    """Decryption or verification failed; the detail says which check and where."""
+
+    code = "crypto_error"

@@ -24,6 +24,7 @@ _STATUS: list[tuple[type[errors.DoorstepError], int]] = [
     (errors.BlobTooLarge, 413),
     (errors.BlobNotFound, 404),
     (errors.InvalidInput, 422),
+    (errors.CryptoError, 422),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.AuthenticationFailed, 401),
