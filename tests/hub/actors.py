@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import base64
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from httpx import AsyncClient
 from sqlalchemy import func, select
 
+from doorstep.crypto.envelope import home_subject, wrap_key
+from doorstep.crypto.format import MIN_BOX_ITERATIONS, MIN_BOX_MEMORY_KIB, BoxParameters
+from doorstep.crypto.keys import key_id, private_raw, public_raw, x25519_public
+from doorstep.crypto.passphrase import seal_private_key
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.accounts.service import create_user, issue_token
 from doorstep.hub.agencies.models import AgencyKind
@@ -19,9 +23,12 @@ from doorstep.hub.agencies.service import create_agency, verify_agency
 from doorstep.hub.db import Base, transaction
 from doorstep.hub.devices.service import create_pairing_code, pair_device
 from doorstep.hub.homes.service import create_camera, create_home
+from doorstep.hub.keys.service import Grant, member_keys, rotate_home_key, set_user_key
 from doorstep.hub.state import HubState
 
 PASSWORD = "correct horse battery staple"
+# The cheapest passphrase box the hub accepts: tests make many keys.
+TEST_BOX = BoxParameters(memory_kib=MIN_BOX_MEMORY_KIB, iterations=MIN_BOX_ITERATIONS, lanes=1)
 _serial = count(1)
 
 
@@ -36,10 +43,22 @@ class Actor:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+class DeviceHeaders(dict[str, str]):
+    """An edge device's Authorization header, with the signing key a real edge holds."""
+
+    def __init__(self, token: str, signing_key: Ed25519PrivateKey, home_id: uuid.UUID) -> None:
+        super().__init__({"Authorization": f"Bearer {token}"})
+        self.signing_key = signing_key
+        self.home_id = home_id
+
+
 @dataclass
 class Actors:
     hub: HubState
     client: AsyncClient
+    # Private keys the actors' own clients would hold; the hub never sees these.
+    user_keys: dict[uuid.UUID, X25519PrivateKey] = field(default_factory=dict)
+    home_keys: dict[uuid.UUID, X25519PrivateKey] = field(default_factory=dict)
 
     def user(self, role: Role, *, email: str | None = None) -> Actor:
         email = email or f"{role.value}{next(_serial)}@doorstep.example"
@@ -90,9 +109,56 @@ class Actors:
             ]
             return home.id, camera_ids
 
-    def device(self, owner: Actor, home_id: uuid.UUID) -> dict[str, str]:
-        """Pair an edge device with ``owner``'s home; returns its Authorization header."""
-        key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    def user_key(self, actor: Actor) -> X25519PrivateKey:
+        """The actor's key pair, published with its passphrase box (made once)."""
+        if actor.user_id not in self.user_keys:
+            private = X25519PrivateKey.generate()
+            box = seal_private_key(private, PASSWORD, parameters=TEST_BOX)
+            with transaction(self.hub.sessions) as session:
+                user = session.get_one(User, actor.user_id)
+                set_user_key(
+                    session, user=user, public_key=public_raw(private.public_key()), box=box
+                )
+            self.user_keys[actor.user_id] = private
+        return self.user_keys[actor.user_id]
+
+    def home_key(
+        self, owner: Actor, home_id: uuid.UUID, *, rotate: bool = False
+    ) -> X25519PrivateKey:
+        """The home's current key, wrapped to every member with a key (made once, or rotated)."""
+        if home_id in self.home_keys and not rotate:
+            return self.home_keys[home_id]
+        self.user_key(owner)
+        private = X25519PrivateKey.generate()
+        home_key_id = key_id(private.public_key())
+        with transaction(self.hub.sessions) as session:
+            user = session.get_one(User, owner.user_id)
+            grants = [
+                Grant(
+                    key.id,
+                    wrap_key(
+                        private_raw(private),
+                        recipient=x25519_public(key.public_key),
+                        subject=home_subject(home_key_id),
+                    ),
+                )
+                for _, key in member_keys(session, user=user, home_id=home_id)
+                if key is not None
+            ]
+            rotate_home_key(
+                session,
+                user=user,
+                home_id=home_id,
+                public_key=public_raw(private.public_key()),
+                grants=grants,
+            )
+        self.home_keys[home_id] = private
+        return private
+
+    def device(self, owner: Actor, home_id: uuid.UUID) -> DeviceHeaders:
+        """Pair an edge device with ``owner``'s home (which gets a home key if it has none)."""
+        self.home_key(owner, home_id)
+        signing_key = Ed25519PrivateKey.generate()
         with transaction(self.hub.sessions) as session:
             user = session.get_one(User, owner.user_id)
             issued = create_pairing_code(
@@ -108,10 +174,10 @@ class Actors:
                 secret_key=self.hub.secret_key,
                 code=issued.code,
                 name="edge",
-                public_key=base64.b64encode(key).decode(),
+                public_key=base64.b64encode(public_raw(signing_key.public_key())).decode(),
                 address="127.0.0.1",
             )
-            return {"Authorization": f"Bearer {paired.token}"}
+            return DeviceHeaders(paired.token, signing_key, home_id)
 
     def row_counts(self) -> dict[str, int]:
         """How many rows every table holds, to prove a refused call wrote nothing."""

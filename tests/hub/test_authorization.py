@@ -6,6 +6,7 @@ dependencies, and a route with a body needs an example body below, or this fails
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from typing import Any
@@ -30,6 +31,9 @@ DOC_PATHS = {"/docs", "/docs/assets/swagger-ui-bundle.js", "/openapi.json"}
 # A 401 that asks the caller to sign in, as opposed to one for wrong credentials.
 NO_CREDENTIALS = -401
 
+PUBLIC_KEY = base64.b64encode(bytes(range(32))).decode()
+WRAPPED_KEY = base64.b64encode(b"\x01" + bytes(80)).decode()
+
 EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "UserRegister": {"email": "new@doorstep.example", "password": "x" * 16, "display_name": "N"},
     "SignIn": {"email": "nobody@doorstep.example", "password": "x" * 16},
@@ -50,7 +54,15 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "started_at": "2026-11-24T10:00:00Z",
         "ended_at": "2026-11-24T10:00:10Z",
         "parts": {"clip": {"size": 1, "sha256": "0" * 64}},
+        "keys": [{"recipient_key_id": "a" * 32, "wrapped_key": WRAPPED_KEY}],
     },
+    "UserKeySet": {
+        "public_key": PUBLIC_KEY,
+        "private_key_box": base64.b64encode(bytes(113)).decode(),
+    },
+    "HomeKeyRotate": {"public_key": PUBLIC_KEY, "grants": []},
+    "HomeKeyGrantSet": {"wrapped_key": WRAPPED_KEY},
+    "ClipShare": {"recipient_key_id": "a" * 32, "wrapped_key": WRAPPED_KEY},
 }
 
 
@@ -104,7 +116,12 @@ def body_for(route: APIRoute) -> dict[str, Any] | None:
 
 
 # Path parameters that aren't ids, with a valid value.
-PATH_VALUES = {"part": "clip"}
+PATH_VALUES = {
+    "part": "clip",
+    "home_key_id": "a" * 32,
+    "user_key_id": "b" * 32,
+    "recipient_key_id": "c" * 32,
+}
 
 
 def fill(path: str, ids: dict[str, uuid.UUID]) -> str:

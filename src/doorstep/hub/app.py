@@ -26,6 +26,7 @@ from doorstep.hub.devices.router import router as devices_router
 from doorstep.hub.errors import install_error_handlers
 from doorstep.hub.health.router import router as health_router
 from doorstep.hub.homes.router import router as homes_router
+from doorstep.hub.keys.router import router as keys_router
 from doorstep.hub.middleware import BodySizeLimit, SecurityHeaders
 from doorstep.hub.migrate import upgrade_database
 from doorstep.hub.state import HubState
@@ -53,6 +54,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     devices_router,
     agencies_router,
     clips_router,
+    keys_router,
 )
 
 

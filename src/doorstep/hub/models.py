@@ -6,6 +6,7 @@ from doorstep.hub.clips.models import Clip, ClipPart
 from doorstep.hub.db import Base
 from doorstep.hub.devices.models import EdgeDevice, PairingCode
 from doorstep.hub.homes.models import Camera, Home, HomeMember
+from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, UserKey
 
 __all__ = [
     "Agency",
@@ -15,10 +16,14 @@ __all__ = [
     "BrowserSession",
     "Camera",
     "Clip",
+    "ClipKey",
     "ClipPart",
     "EdgeDevice",
     "Home",
+    "HomeKey",
+    "HomeKeyGrant",
     "HomeMember",
     "PairingCode",
     "User",
+    "UserKey",
 ]

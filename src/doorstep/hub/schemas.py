@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
 
 ItemT = TypeVar("ItemT")
 
@@ -38,3 +47,21 @@ class Page(BaseModel, Generic[ItemT]):
 
     data: list[ItemT]
     count: int
+
+
+def _decode_base64(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError) as exc:
+            raise ValueError("must be standard base64") from exc
+    return value
+
+
+# Binary values (keys, wrapped keys) travel as standard base64 with padding.
+Base64Bytes = Annotated[
+    bytes,
+    BeforeValidator(_decode_base64),
+    PlainSerializer(lambda raw: base64.b64encode(raw).decode("ascii"), return_type=str),
+    WithJsonSchema({"type": "string", "contentEncoding": "base64"}),
+]

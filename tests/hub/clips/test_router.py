@@ -11,12 +11,22 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 
+from doorstep.crypto.stream import new_content_key
 from doorstep.hub.app import create_app
 from doorstep.hub.clips.models import ClipPart
 from doorstep.hub.state import HubState
 from doorstep.settings import Settings
-from tests.hub.actors import Actors
-from tests.hub.clips.uploads import PARTS, commit_body, upload_clip
+from tests.hub.actors import Actors, DeviceHeaders
+from tests.hub.clips.uploads import PARTS, commit_body, home_key_wrap, seal_parts, upload_clip
+
+
+def sealed(
+    device: DeviceHeaders, camera_id: uuid.UUID, size: int = 100
+) -> tuple[uuid.UUID, bytes, dict[str, bytes]]:
+    """A new clip id, its content key and its three parts sealed by ``device``."""
+    clip_id, content_key = uuid.uuid4(), new_content_key()
+    plaintexts = {name: os.urandom(size) for name in PARTS}
+    return clip_id, content_key, seal_parts(device, clip_id, camera_id, plaintexts, content_key)
 
 
 async def test_upload_commit_list_download(
@@ -29,16 +39,26 @@ async def test_upload_commit_list_download(
     )
     device = actors.device(owner, home_id)
     # Bigger than the JSON body limit: parts are streamed, not buffered.
-    payloads = {name: os.urandom(3_000_000 if name == "clip" else 2000) for name in PARTS}
-    clip_id = await upload_clip(client, device, camera_id, payloads)
+    clip_id, content_key, parts = sealed(device, camera_id)
+    parts["clip"] = seal_parts(
+        device, clip_id, camera_id, {"clip": os.urandom(3_000_000)}, content_key
+    )["clip"]
+    for name, data in parts.items():
+        put = await client.put(
+            f"/v1/device/clips/{clip_id}/parts/{name}", content=data, headers=device
+        )
+        assert put.status_code == 200, put.text
+    keys = await home_key_wrap(client, device, clip_id, content_key)
+    body = commit_body(clip_id, camera_id, parts, keys)
+    assert (await client.post("/v1/device/clips", json=body, headers=device)).status_code == 201
     listed = await client.get(f"/v1/cameras/{camera_id}/clips", headers=member.headers)
     assert listed.json()["count"] == 1
     clip = listed.json()["data"][0]
     assert clip["id"] == str(clip_id)
     assert {p["part"]: p["size"] for p in clip["parts"]} == {
-        name: len(data) for name, data in payloads.items()
+        name: len(data) for name, data in parts.items()
     }
-    for name, data in payloads.items():
+    for name, data in parts.items():
         part = await client.get(f"/v1/clips/{clip_id}/parts/{name}", headers=member.headers)
         assert part.status_code == 200
         assert part.content == data
@@ -49,11 +69,11 @@ async def test_commit_is_idempotent_and_parts_final(client: AsyncClient, actors:
     owner = actors.resident()
     home_id, (camera_id,) = actors.home(owner)
     device = actors.device(owner, home_id)
-    payloads = {name: os.urandom(100) for name in PARTS}
-    clip_id = uuid.uuid4()
+    clip_id, content_key, payloads = sealed(device, camera_id)
     for name, data in payloads.items():
         await client.put(f"/v1/device/clips/{clip_id}/parts/{name}", content=data, headers=device)
-    body = commit_body(clip_id, camera_id, payloads)
+    keys = await home_key_wrap(client, device, clip_id, content_key)
+    body = commit_body(clip_id, camera_id, payloads, keys)
     first = await client.post("/v1/device/clips", json=body, headers=device)
     again = await client.post("/v1/device/clips", json=body, headers=device)
     assert (first.status_code, again.status_code) == (201, 200)
@@ -63,7 +83,7 @@ async def test_commit_is_idempotent_and_parts_final(client: AsyncClient, actors:
     )
     assert changed.status_code == 409
     late = await client.put(
-        f"/v1/device/clips/{clip_id}/parts/clip", content=b"tampered", headers=device
+        f"/v1/device/clips/{clip_id}/parts/clip", content=payloads["snapshot"], headers=device
     )
     assert late.status_code == 409
     assert actors.row_counts()["clips"] == 1
@@ -75,12 +95,19 @@ async def test_parts_can_be_replaced_until_commit(
     owner = actors.resident()
     home_id, (camera_id,) = actors.home(owner)
     device = actors.device(owner, home_id)
-    clip_id = uuid.uuid4()
-    payloads = {name: os.urandom(100) for name in PARTS}
+    clip_id, _, first = sealed(device, camera_id)
+    content_key = new_content_key()
+    payloads = seal_parts(
+        device, clip_id, camera_id, {name: os.urandom(100) for name in PARTS}, content_key
+    )
     for name, data in payloads.items():
-        await client.put(f"/v1/device/clips/{clip_id}/parts/{name}", content=b"x", headers=device)
-        await client.put(f"/v1/device/clips/{clip_id}/parts/{name}", content=data, headers=device)
-    body = commit_body(clip_id, camera_id, payloads)
+        for upload in (first[name], data):
+            put = await client.put(
+                f"/v1/device/clips/{clip_id}/parts/{name}", content=upload, headers=device
+            )
+            assert put.status_code == 200, put.text
+    keys = await home_key_wrap(client, device, clip_id, content_key)
+    body = commit_body(clip_id, camera_id, payloads, keys)
     assert (await client.post("/v1/device/clips", json=body, headers=device)).status_code == 201
     assert actors.row_counts()["clip_parts"] == 3
     # The replaced uploads are gone from storage: three blobs, the last of each part.
@@ -92,28 +119,34 @@ async def test_commit_checks_parts_and_camera(client: AsyncClient, actors: Actor
     home_id, (camera_id,) = actors.home(owner)
     _, (other_camera,) = actors.home(neighbour)
     device = actors.device(owner, home_id)
-    clip_id = uuid.uuid4()
-    payloads = {name: os.urandom(50) for name in PARTS}
+    clip_id, content_key, payloads = sealed(device, camera_id, size=50)
+    keys = await home_key_wrap(client, device, clip_id, content_key)
     for name in ("clip", "snapshot"):
         await client.put(
             f"/v1/device/clips/{clip_id}/parts/{name}", content=payloads[name], headers=device
         )
     missing = await client.post(
-        "/v1/device/clips", json=commit_body(clip_id, camera_id, payloads), headers=device
+        "/v1/device/clips", json=commit_body(clip_id, camera_id, payloads, keys), headers=device
     )
     assert missing.status_code == 422
     assert missing.json()["detail"].startswith("parts.details: not uploaded")
     await client.put(
         f"/v1/device/clips/{clip_id}/parts/details", content=payloads["details"], headers=device
     )
-    wrong = commit_body(clip_id, camera_id, {**payloads, "clip": b"other bytes"})
+    wrong = commit_body(clip_id, camera_id, {**payloads, "clip": b"other bytes"}, keys)
     mismatch = await client.post("/v1/device/clips", json=wrong, headers=device)
     assert mismatch.status_code == 422
     assert mismatch.json()["detail"].startswith("parts.clip:")
     foreign = await client.post(
-        "/v1/device/clips", json=commit_body(clip_id, other_camera, payloads), headers=device
+        "/v1/device/clips", json=commit_body(clip_id, other_camera, payloads, keys), headers=device
     )
     assert foreign.status_code == 404
+    not_home_key = commit_body(
+        clip_id, camera_id, payloads, [{**keys[0], "recipient_key_id": "a" * 32}]
+    )
+    refused = await client.post("/v1/device/clips", json=not_home_key, headers=device)
+    assert refused.status_code == 422
+    assert "not one of this home's keys" in refused.json()["detail"]
     assert actors.row_counts()["clips"] == 0
 
 
@@ -125,8 +158,9 @@ async def test_strangers_and_devices_of_other_homes(client: AsyncClient, actors:
     for path in (f"/v1/cameras/{camera_id}/clips", f"/v1/clips/{clip_id}/parts/clip"):
         assert (await client.get(path, headers=stranger.headers)).status_code == 404
     other_device = actors.device(stranger, stranger_home)
+    _, _, parts = sealed(other_device, camera_id)
     taken = await client.put(
-        f"/v1/device/clips/{clip_id}/parts/clip", content=b"x", headers=other_device
+        f"/v1/device/clips/{clip_id}/parts/clip", content=parts["clip"], headers=other_device
     )
     assert taken.status_code == 409
 
@@ -156,14 +190,16 @@ async def test_oversize_parts_are_refused(settings: Settings, actors: Actors) ->
         home_id, _ = small.home(owner)
         device = small.device(owner, home_id)
 
-        async def chunked() -> AsyncIterator[bytes]:
-            for _ in range(5):
-                yield os.urandom(4000)
+        clip_id, content_key = uuid.uuid4(), new_content_key()
+        big = seal_parts(device, clip_id, uuid.uuid4(), {"clip": os.urandom(20_000)}, content_key)
 
-        clip_id = uuid.uuid4()
+        async def chunked() -> AsyncIterator[bytes]:
+            for start in range(0, len(big["clip"]), 4000):
+                yield big["clip"][start : start + 4000]
+
         async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
             declared = await http.put(
-                f"/v1/device/clips/{clip_id}/parts/clip", content=os.urandom(20_000), headers=device
+                f"/v1/device/clips/{clip_id}/parts/clip", content=big["clip"], headers=device
             )
             streamed = await http.put(
                 f"/v1/device/clips/{clip_id}/parts/clip", content=chunked(), headers=device

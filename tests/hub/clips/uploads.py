@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import uuid
@@ -10,40 +11,92 @@ from typing import Any
 
 from httpx import AsyncClient
 
+from doorstep.crypto.envelope import clip_subject, wrap_key
+from doorstep.crypto.keys import x25519_public
+from doorstep.crypto.stream import PartContext, new_content_key, seal_part
+from tests.hub.actors import DeviceHeaders
+
 PARTS = ("clip", "snapshot", "details")
 
 
-def commit_body(
-    clip_id: uuid.UUID, camera_id: uuid.UUID, payloads: dict[str, bytes]
-) -> dict[str, Any]:
+def clip_times() -> tuple[datetime, datetime]:
     ended = datetime.now(UTC).replace(microsecond=0)
+    return ended - timedelta(seconds=14), ended
+
+
+def seal_parts(
+    device: DeviceHeaders,
+    clip_id: uuid.UUID,
+    camera_id: uuid.UUID,
+    plaintexts: dict[str, bytes],
+    content_key: bytes,
+) -> dict[str, bytes]:
+    started, ended = clip_times()
+    return {
+        name: seal_part(
+            data,
+            content_key=content_key,
+            context=PartContext(clip_id, camera_id, name, started, ended),
+            device_key=device.signing_key,
+        )
+        for name, data in plaintexts.items()
+    }
+
+
+def commit_body(
+    clip_id: uuid.UUID,
+    camera_id: uuid.UUID,
+    sealed: dict[str, bytes],
+    keys: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    started, ended = clip_times()
     return {
         "id": str(clip_id),
         "camera_id": str(camera_id),
-        "started_at": (ended - timedelta(seconds=14)).isoformat(),
+        "started_at": started.isoformat(),
         "ended_at": ended.isoformat(),
         "parts": {
             name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-            for name, data in payloads.items()
+            for name, data in sealed.items()
         },
+        "keys": keys or [{"recipient_key_id": "0" * 32, "wrapped_key": ""}],
     }
+
+
+async def home_key_wrap(
+    client: AsyncClient, device: DeviceHeaders, clip_id: uuid.UUID, content_key: bytes
+) -> list[dict[str, str]]:
+    """The content key wrapped to the home key the hub gives the device."""
+    response = await client.get("/v1/device", headers=device)
+    assert response.status_code == 200, response.text
+    home_key = response.json()["home_key"]
+    wrapped = wrap_key(
+        content_key,
+        recipient=x25519_public(base64.b64decode(home_key["public_key"])),
+        subject=clip_subject(clip_id),
+    )
+    return [{"recipient_key_id": home_key["id"], "wrapped_key": base64.b64encode(wrapped).decode()}]
 
 
 async def upload_clip(
     client: AsyncClient,
-    device: dict[str, str],
+    device: DeviceHeaders,
     camera_id: uuid.UUID,
     payloads: dict[str, bytes] | None = None,
 ) -> uuid.UUID:
+    """Seal ``payloads`` (plaintexts; random by default), upload and commit them."""
     payloads = payloads or {name: os.urandom(1000) for name in PARTS}
     clip_id = uuid.uuid4()
-    for name, data in payloads.items():
+    content_key = new_content_key()
+    sealed = seal_parts(device, clip_id, camera_id, payloads, content_key)
+    for name, data in sealed.items():
         response = await client.put(
             f"/v1/device/clips/{clip_id}/parts/{name}", content=data, headers=device
         )
         assert response.status_code == 200, response.text
+    keys = await home_key_wrap(client, device, clip_id, content_key)
     response = await client.post(
-        "/v1/device/clips", json=commit_body(clip_id, camera_id, payloads), headers=device
+        "/v1/device/clips", json=commit_body(clip_id, camera_id, sealed, keys), headers=device
     )
     assert response.status_code == 201, response.text
     return clip_id

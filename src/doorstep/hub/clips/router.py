@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from functools import partial
 from typing import Annotated
@@ -13,10 +13,12 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from doorstep.crypto.keys import key_id
 from doorstep.errors import BlobTooLarge
 from doorstep.hub.clips import service
 from doorstep.hub.clips.models import Clip, ClipPart, PartName
 from doorstep.hub.clips.schemas import ClipCommit, ClipPublic, PartPublic
+from doorstep.hub.clips.sealed import require_sealed
 from doorstep.hub.deps import CurrentDevice, CurrentResident, SessionDep, StateDep
 from doorstep.hub.schemas import Page
 from doorstep.hub.storage.base import BlobStore, StoredBlob
@@ -39,7 +41,11 @@ def _public(clip: Clip, parts: list[ClipPart]) -> ClipPublic:
 
 
 def _store_stream(
-    storage: BlobStore, key: str, stream: AsyncIterator[bytes], max_bytes: int
+    storage: BlobStore,
+    key: str,
+    stream: AsyncIterator[bytes],
+    max_bytes: int,
+    check: Callable[[Iterator[bytes]], Iterator[bytes]],
 ) -> StoredBlob:
     """Runs in a worker thread: pulls the request body from the event loop chunk by chunk."""
 
@@ -53,7 +59,7 @@ def _store_stream(
             except StopAsyncIteration:
                 return
 
-    return storage.put(key, chunks(), max_bytes=max_bytes)
+    return storage.put(key, check(chunks()), max_bytes=max_bytes)
 
 
 @router.put("/device/clips/{clip_id}/parts/{part}")
@@ -65,7 +71,7 @@ async def upload_part(
     session: SessionDep,
     state: StateDep,
 ) -> PartPublic:
-    """Upload one sealed part (raw bytes); sending it again replaces it until commit."""
+    """Upload one sealed part (docs/crypto-format.md); sending it again replaces it until commit."""
     limit = state.settings.max_clip_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -75,8 +81,11 @@ async def upload_part(
         )
     await run_in_threadpool(service.check_part_writable, session, device=device, clip_id=clip_id)
     key = service.part_key(device.home_id, clip_id, part)
+    check = partial(
+        require_sealed, clip_id=clip_id, part=part.value, device_key_id=key_id(device.public_key)
+    )
     stored = await to_thread.run_sync(
-        _store_stream, state.storage, key, request.stream().__aiter__(), limit
+        _store_stream, state.storage, key, request.stream().__aiter__(), limit, check
     )
     row = await run_in_threadpool(
         partial(

@@ -21,6 +21,8 @@ from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice
 from doorstep.hub.devices.service import device_camera
 from doorstep.hub.homes.service import get_camera, in_callers_home
+from doorstep.hub.keys.models import ClipKey
+from doorstep.hub.keys.service import record_edge_keys
 from doorstep.hub.storage.base import BlobStore, StoredBlob
 
 # How far in the future an edge's clock may be before its times are refused.
@@ -112,6 +114,9 @@ def commit_clip(session: Session, *, device: EdgeDevice, body: ClipCommit) -> Co
     )
     session.add(clip)
     session.flush()
+    record_edge_keys(
+        session, clip=clip, keys=[(key.recipient_key_id, key.wrapped_key) for key in body.keys]
+    )
     return CommittedClip(clip=clip, parts=parts, created=True)
 
 
@@ -173,13 +178,19 @@ def get_part(session: Session, *, user: User, clip_id: uuid.UUID, part: PartName
 
 
 def delete_clip(session: Session, *, storage: BlobStore, user: User, clip_id: uuid.UUID) -> None:
-    """Delete the clip's rows and commit, then its blobs.
+    """Delete the clip's keys and rows and commit, then its blobs.
 
-    In that order a failure leaves at worst an orphan blob (ciphertext), never a row
-    pointing at nothing.
+    In that order a failure leaves at worst an orphan blob — ciphertext whose key is
+    gone — never a row pointing at nothing.
     """
     clip = get_clip(session, user=user, clip_id=clip_id, owner=True)
+    shred_clip(session, storage=storage, clip=clip)
+
+
+def shred_clip(session: Session, *, storage: BlobStore, clip: Clip) -> None:
+    """Crypto-shredding: every wrapped key goes first, then the parts; commits."""
     parts = _parts(session, home_id=clip.home_id, clip_id=clip.id)
+    session.execute(delete(ClipKey).where(ClipKey.clip_id == clip.id))
     session.execute(
         delete(ClipPart).where(ClipPart.home_id == clip.home_id, ClipPart.clip_id == clip.id)
     )

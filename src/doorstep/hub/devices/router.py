@@ -10,12 +10,14 @@ from doorstep.hub.deps import CurrentDevice, CurrentResident, SessionDep, StateD
 from doorstep.hub.devices import service
 from doorstep.hub.devices.schemas import (
     DeviceConfig,
+    DeviceHomeKey,
     DevicePair,
     DevicePaired,
     DevicePublic,
     PairingCodePublic,
 )
 from doorstep.hub.homes.schemas import CameraHealthReport, CameraPublic
+from doorstep.hub.keys.service import current_home_key
 from doorstep.hub.schemas import Page
 
 router = APIRouter(prefix="/v1", tags=["devices"])
@@ -64,10 +66,13 @@ def revoke_device(device_id: uuid.UUID, user: CurrentResident, session: SessionD
 
 @router.get("/device")
 def device_config(device: CurrentDevice, session: SessionDep) -> DeviceConfig:
+    """The device, its home's cameras, and the home key it wraps every clip key to."""
     cameras = service.device_cameras(session, device=device)
+    home_key = current_home_key(session, home_id=device.home_id)
     return DeviceConfig(
         device=DevicePublic.model_validate(device),
         cameras=[CameraPublic.model_validate(c) for c in cameras],
+        home_key=DeviceHomeKey.model_validate(home_key) if home_key else None,
     )
 
 

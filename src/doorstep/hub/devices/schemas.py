@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import Field, field_serializer
 
 from doorstep.hub.homes.schemas import CameraPublic
-from doorstep.hub.schemas import PublicModel, RequestBody
+from doorstep.hub.schemas import Base64Bytes, PublicModel, RequestBody
 
 
 class PairingCodePublic(PublicModel):
@@ -43,8 +43,16 @@ class DevicePaired(PublicModel):
     token: str = Field(description="The device's bearer token; shown once.")
 
 
+class DeviceHomeKey(PublicModel):
+    id: str
+    public_key: Base64Bytes
+
+
 class DeviceConfig(PublicModel):
-    """What an edge device learns about itself: its identity and its home's cameras."""
+    """What an edge device learns: its identity, its home's cameras and current home key."""
 
     device: DevicePublic
     cameras: list[CameraPublic]
+    home_key: DeviceHomeKey | None = Field(
+        description="Wrap every clip key to this; null until the owner made a home key."
+    )

@@ -10,7 +10,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.hub.db import Base, CreatedMixin, IdMixin
@@ -26,6 +26,8 @@ class Home(IdMixin, CreatedMixin, Base):
 
     name: Mapped[str] = mapped_column(String(100))
     retention_days: Mapped[int] = mapped_column(default=30)
+    # Set when a member leaves: the owner's client must rotate the home key.
+    key_rotation_due: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class HomeMember(CreatedMixin, Base):

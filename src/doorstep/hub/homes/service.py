@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from typing import Protocol, TypeVar
 
 import h3
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from doorstep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from doorstep.hub.accounts.models import Role, User
+from doorstep.hub.clips.models import Clip
 from doorstep.hub.homes.models import Camera, Home, HomeMember, HouseholdRole
+from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, UserKey
 
 PUBLIC_CELL_RESOLUTION = 8
 
@@ -121,6 +123,7 @@ def remove_member(
     if member.role == HouseholdRole.OWNER:
         raise Conflict("the owner can't be removed; delete the home instead")
     session.delete(member)
+    revoke_member_keys(session, home_id=home_id, user_id=member_id)
 
 
 def create_camera(
@@ -207,3 +210,24 @@ def _apply(row: object, changes: Mapping[str, object]) -> None:
         if value is None:
             raise InvalidInput(f"{field} can't be null; leave it out to keep it", field=field)
         setattr(row, field, value)
+
+
+def revoke_member_keys(session: Session, *, home_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """A member leaves: their grants and clip shares in this home go; the home key must rotate."""
+    user_key = session.scalar(select(UserKey.id).where(UserKey.user_id == user_id))
+    if user_key is not None:
+        home_key_ids = select(HomeKey.id).where(HomeKey.home_id == home_id)
+        session.execute(
+            delete(HomeKeyGrant).where(
+                HomeKeyGrant.user_key_id == user_key, HomeKeyGrant.home_key_id.in_(home_key_ids)
+            )
+        )
+        clip_ids = select(Clip.id).where(Clip.home_id == home_id)
+        session.execute(
+            delete(ClipKey).where(
+                ClipKey.recipient_key_id == user_key, ClipKey.clip_id.in_(clip_ids)
+            )
+        )
+    home = session.get(Home, home_id)
+    if home is not None:
+        home.key_rotation_due = True

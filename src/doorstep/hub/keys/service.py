@@ -1,0 +1,272 @@
+"""User keys, home keys and their grants, and clip keys; the hub only stores and routes them.
+
+Every wrapped key is checked for layout (``envelope.check_wrapped_key``) and every
+public key for length; nothing here can, or tries to, open one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from doorstep.crypto.envelope import check_wrapped_key
+from doorstep.crypto.format import box_parameters
+from doorstep.crypto.keys import KEY_BYTES, key_id, x25519_public
+from doorstep.errors import Conflict, CryptoError, InvalidInput, NotFound
+from doorstep.hub.accounts.models import User
+from doorstep.hub.clips.models import Clip
+from doorstep.hub.db import utcnow
+from doorstep.hub.homes.models import Home, HomeMember
+from doorstep.hub.homes.service import membership
+from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, RecipientKind, UserKey
+
+
+@dataclass(frozen=True)
+class Grant:
+    user_key_id: str
+    wrapped_key: bytes
+
+
+def checked_public_key(raw: bytes, field: str) -> bytes:
+    if len(raw) != KEY_BYTES:
+        raise InvalidInput(
+            f"{field}: an X25519 public key is 32 bytes, got {len(raw)}", field=field
+        )
+    try:
+        x25519_public(raw)
+    except (CryptoError, ValueError) as exc:
+        raise InvalidInput(f"{field}: not an X25519 public key", field=field) from exc
+    return raw
+
+
+def checked_wrapped_key(wrapped: bytes, field: str) -> bytes:
+    try:
+        check_wrapped_key(wrapped)
+    except CryptoError as exc:
+        raise InvalidInput(f"{field}: {exc.detail}", field=field) from exc
+    return wrapped
+
+
+def set_user_key(session: Session, *, user: User, public_key: bytes, box: bytes) -> UserKey:
+    """Store the caller's public key and passphrase box; a new key drops the old one's grants."""
+    public_key = checked_public_key(public_key, "public_key")
+    try:
+        box_parameters(box)
+    except CryptoError as exc:
+        raise InvalidInput(f"private_key_box: {exc.detail}", field="private_key_box") from exc
+    new_id = key_id(public_key)
+    current = session.scalar(select(UserKey).where(UserKey.user_id == user.id))
+    if current is not None:
+        if current.id == new_id:
+            current.private_key_box = box  # a new passphrase for the same key
+            return current
+        session.delete(current)
+        session.flush()
+    if session.get(UserKey, new_id) is not None:
+        raise Conflict("this public key belongs to another account; generate a new key")
+    row = UserKey(id=new_id, user_id=user.id, public_key=public_key, private_key_box=box)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_user_key(session: Session, *, user: User) -> UserKey:
+    row = session.scalar(select(UserKey).where(UserKey.user_id == user.id))
+    if row is None:
+        raise NotFound("you have no key yet; create one with `doorstep keys generate`")
+    return row
+
+
+def member_keys(
+    session: Session, *, user: User, home_id: uuid.UUID
+) -> list[tuple[User, UserKey | None]]:
+    """Each household member with their public key (None until they made one)."""
+    membership(session, user=user, home_id=home_id)
+    rows = session.execute(
+        select(User, UserKey)
+        .join(HomeMember, HomeMember.user_id == User.id)
+        .outerjoin(UserKey, UserKey.user_id == User.id)
+        .where(HomeMember.home_id == home_id)
+        .order_by(HomeMember.created_at)
+    ).all()
+    return [(member, key) for member, key in rows]
+
+
+def home_keys(
+    session: Session, *, user: User, home_id: uuid.UUID
+) -> tuple[Home, list[tuple[HomeKey, HomeKeyGrant | None]]]:
+    """The home's keys, newest first, each with the caller's grant if they have one."""
+    home, _ = membership(session, user=user, home_id=home_id)
+    mine = select(UserKey.id).where(UserKey.user_id == user.id).scalar_subquery()
+    rows = session.execute(
+        select(HomeKey, HomeKeyGrant)
+        .outerjoin(
+            HomeKeyGrant,
+            (HomeKeyGrant.home_key_id == HomeKey.id) & (HomeKeyGrant.user_key_id == mine),
+        )
+        .where(HomeKey.home_id == home_id)
+        .order_by(HomeKey.created_at.desc())
+    ).all()
+    return home, [(key, grant) for key, grant in rows]
+
+
+def current_home_key(session: Session, *, home_id: uuid.UUID) -> HomeKey | None:
+    return session.scalar(
+        select(HomeKey).where(HomeKey.home_id == home_id, HomeKey.retired_at.is_(None))
+    )
+
+
+def _member_key_ids(session: Session, home_id: uuid.UUID) -> set[str]:
+    return set(
+        session.scalars(
+            select(UserKey.id)
+            .join(HomeMember, HomeMember.user_id == UserKey.user_id)
+            .where(HomeMember.home_id == home_id)
+        )
+    )
+
+
+def rotate_home_key(
+    session: Session, *, user: User, home_id: uuid.UUID, public_key: bytes, grants: Sequence[Grant]
+) -> HomeKey:
+    """Make a new current home key, wrapped to exactly the members who have keys."""
+    home, _ = membership(session, user=user, home_id=home_id, owner=True)
+    public_key = checked_public_key(public_key, "public_key")
+    members = _member_key_ids(session, home_id)
+    given = {grant.user_key_id for grant in grants}
+    if len(given) != len(grants):
+        raise InvalidInput("grants: a member's key is listed twice", field="grants")
+    if unknown := sorted(given - set(members)):
+        raise InvalidInput(
+            f"grants: key {unknown[0]} is not a current household member's key", field="grants"
+        )
+    if missing := sorted(set(members) - given):
+        raise InvalidInput(
+            f"grants: the household member with key {missing[0]} has no grant; "
+            "wrap the new home key to every member",
+            field="grants",
+        )
+    new_id = key_id(public_key)
+    if session.get(HomeKey, new_id) is not None:
+        raise Conflict("this home key exists already; generate a new one")
+    session.execute(
+        update(HomeKey)
+        .where(HomeKey.home_id == home_id, HomeKey.retired_at.is_(None))
+        .values(retired_at=utcnow())
+    )
+    row = HomeKey(id=new_id, home_id=home_id, public_key=public_key, created_by=user.id)
+    session.add(row)
+    session.flush()
+    for index, grant in enumerate(grants):
+        wrapped = checked_wrapped_key(grant.wrapped_key, f"grants[{index}].wrapped_key")
+        session.add(
+            HomeKeyGrant(home_key_id=new_id, user_key_id=grant.user_key_id, wrapped_key=wrapped)
+        )
+    home.key_rotation_due = False
+    session.flush()
+    return row
+
+
+def grant_home_key(
+    session: Session, *, user: User, home_id: uuid.UUID, home_key_id: str, grant: Grant
+) -> HomeKeyGrant:
+    """Give a household member a home key (current or older): the owner wrapped it for them."""
+    membership(session, user=user, home_id=home_id, owner=True)
+    home_key = session.get(HomeKey, home_key_id)
+    if home_key is None or home_key.home_id != home_id:
+        raise NotFound(f"home key {home_key_id} not found")
+    if grant.user_key_id not in _member_key_ids(session, home_id):
+        raise InvalidInput(
+            f"user_key_id: {grant.user_key_id} is not a current household member's key",
+            field="user_key_id",
+        )
+    wrapped = checked_wrapped_key(grant.wrapped_key, "wrapped_key")
+    row = session.get(HomeKeyGrant, (home_key_id, grant.user_key_id))
+    if row is None:
+        row = HomeKeyGrant(
+            home_key_id=home_key_id, user_key_id=grant.user_key_id, wrapped_key=wrapped
+        )
+        session.add(row)
+    else:
+        row.wrapped_key = wrapped
+    session.flush()
+    return row
+
+
+def clip_keys_for(session: Session, *, user: User, clip: Clip) -> list[ClipKey]:
+    """The clip's wrapped keys that the caller can open: via a home key grant, or shared to them."""
+    mine = session.scalar(select(UserKey.id).where(UserKey.user_id == user.id))
+    if mine is None:
+        return []
+    granted = select(HomeKeyGrant.home_key_id).where(HomeKeyGrant.user_key_id == mine)
+    return list(
+        session.scalars(
+            select(ClipKey)
+            .where(
+                ClipKey.clip_id == clip.id,
+                ClipKey.recipient_key_id.in_(granted) | (ClipKey.recipient_key_id == mine),
+            )
+            .order_by(ClipKey.created_at)
+        )
+    )
+
+
+def share_clip(
+    session: Session, *, user: User, clip: Clip, recipient_key_id: str, wrapped_key: bytes
+) -> ClipKey:
+    """Record a re-wrap made on the owner's client for a household member's key."""
+    if recipient_key_id not in _member_key_ids(session, clip.home_id):
+        raise InvalidInput(
+            f"recipient_key_id: {recipient_key_id} is not a household member's key",
+            field="recipient_key_id",
+        )
+    wrapped = checked_wrapped_key(wrapped_key, "wrapped_key")
+    row = session.get(ClipKey, (clip.id, recipient_key_id))
+    if row is None:
+        row = ClipKey(
+            clip_id=clip.id,
+            recipient_key_id=recipient_key_id,
+            recipient_kind=RecipientKind.USER,
+            wrapped_key=wrapped,
+            shared_by=user.id,
+        )
+        session.add(row)
+    else:
+        row.wrapped_key, row.shared_by = wrapped, user.id
+    session.flush()
+    return row
+
+
+def unshare_clip(session: Session, *, clip: Clip, recipient_key_id: str) -> None:
+    row = session.get(ClipKey, (clip.id, recipient_key_id))
+    if row is None or row.recipient_kind == RecipientKind.HOME:
+        raise NotFound(f"clip {clip.id} is not shared with key {recipient_key_id}")
+    session.delete(row)
+
+
+def record_edge_keys(
+    session: Session, *, clip: Clip, keys: Sequence[tuple[str, bytes]]
+) -> list[ClipKey]:
+    """Store the wrapped keys an edge sent with its commit; each must be for a home key."""
+    home_key_ids = set(session.scalars(select(HomeKey.id).where(HomeKey.home_id == clip.home_id)))
+    rows = []
+    for index, (recipient, wrapped) in enumerate(keys):
+        if recipient not in home_key_ids:
+            raise InvalidInput(
+                f"keys[{index}].recipient_key_id: {recipient} is not one of this home's keys",
+                field=f"keys[{index}].recipient_key_id",
+            )
+        row = ClipKey(
+            clip_id=clip.id,
+            recipient_key_id=recipient,
+            recipient_kind=RecipientKind.HOME,
+            wrapped_key=checked_wrapped_key(wrapped, f"keys[{index}].wrapped_key"),
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
