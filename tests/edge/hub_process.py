@@ -14,9 +14,14 @@ from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from doorstep.crypto.keys import key_id, public_raw
+from doorstep.edge.keyring import HomeKey
+from doorstep.owner.api import HubApi
+from doorstep.owner.keys import publish_user_key, rotate_home_key
 from tests.cli.processes import wait_healthy
+from tests.hub.actors import TEST_BOX
 
 OWNER = {"email": "owner@doorstep.example", "password": "owner password 123"}
 
@@ -58,14 +63,25 @@ class PairedCamera:
     camera_id: uuid.UUID
     device_token: str
     owner_cookies: httpx.Cookies
+    device_key: Ed25519PrivateKey
+    home_key: HomeKey
+    owner: OwnedHome
 
 
 @dataclass(frozen=True)
 class OwnedHome:
+    """A home with one camera; its owner's token and the private keys their client holds."""
+
     home_id: str
     camera_id: uuid.UUID
     cookies: httpx.Cookies
     csrf: str
+    token: str
+    user_key: X25519PrivateKey
+    home_key: X25519PrivateKey
+
+    def api(self, hub_url: str) -> HubApi:
+        return HubApi(hub_url, self.token)
 
     def pairing_code(self, hub_url: str) -> str:
         response = httpx.post(
@@ -78,34 +94,50 @@ class OwnedHome:
         return code
 
 
-def create_home(hub_url: str) -> OwnedHome:
-    """Register an owner and create a home with one camera."""
+def create_home(hub_url: str, owner: dict[str, str] | None = None) -> OwnedHome:
+    """Register an owner with a key, and create a home with one camera and a home key."""
+    owner = owner or OWNER
     with httpx.Client(base_url=hub_url) as http:
-        http.post("/v1/accounts", json={**OWNER, "display_name": "Owner"}).raise_for_status()
-        csrf = http.post("/v1/auth/login", json=OWNER).json()["csrf_token"]
+        http.post("/v1/accounts", json={**owner, "display_name": "Owner"}).raise_for_status()
+        csrf = http.post("/v1/auth/login", json=owner).json()["csrf_token"]
         headers = {"X-CSRF-Token": csrf}
+        token = http.post("/v1/auth/tokens", json={"name": "tests"}, headers=headers).json()
         home = http.post("/v1/homes", json={"name": "Home"}, headers=headers).json()
         camera = http.post(
             f"/v1/homes/{home['id']}/cameras",
             json={"name": "Door", "latitude": 45.5, "longitude": -122.6},
             headers=headers,
         ).json()
-        return OwnedHome(home["id"], uuid.UUID(camera["id"]), http.cookies, csrf)
+        cookies = http.cookies
+    with HubApi(hub_url, token["token"]) as api:
+        user_key = publish_user_key(api, owner["password"], parameters=TEST_BOX)
+        home_key = rotate_home_key(api, uuid.UUID(home["id"]))
+    return OwnedHome(
+        home["id"], uuid.UUID(camera["id"]), cookies, csrf, token["token"], user_key, home_key
+    )
 
 
 def pair_camera(hub_url: str) -> PairedCamera:
     """A home with one camera, and an edge device paired with it."""
     home = create_home(hub_url)
-    key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    device_key = Ed25519PrivateKey.generate()
     paired = httpx.post(
         f"{hub_url}/v1/devices/pair",
         json={
             "code": home.pairing_code(hub_url),
             "name": "edge",
-            "public_key": base64.b64encode(key).decode(),
+            "public_key": base64.b64encode(public_raw(device_key.public_key())).decode(),
         },
     ).json()
-    return PairedCamera(home.camera_id, paired["token"], home.cookies)
+    public = public_raw(home.home_key.public_key())
+    return PairedCamera(
+        home.camera_id,
+        paired["token"],
+        home.cookies,
+        device_key,
+        HomeKey(key_id(public), public),
+        home,
+    )
 
 
 def hub_clips(hub_url: str, camera_id: uuid.UUID, cookies: httpx.Cookies) -> list[dict[str, Any]]:

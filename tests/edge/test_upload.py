@@ -16,21 +16,37 @@ import httpx
 import pytest
 
 from doorstep.edge.outbox import Outbox
+from doorstep.edge.seal import seal_event
 from doorstep.edge.upload import Backoff, HubClient, HubRefused, HubUnavailable, Uploader
 from tests.edge.hub_process import HubProcess, PairedCamera, hub_clips, pair_camera
 
 
 def add_events(outbox: Outbox, camera: PairedCamera, count: int, size: int) -> list[uuid.UUID]:
+    """Events sealed the way the edge daemon seals them."""
     now = datetime.now(UTC).replace(microsecond=0)
-    return [
-        outbox.add(
+    ids = []
+    for n in range(count):
+        clip_id = uuid.uuid4()
+        started, ended = now - timedelta(seconds=20 - n), now - timedelta(seconds=10 - n)
+        sealed = seal_event(
+            {"clip": os.urandom(size), "snapshot": os.urandom(500), "details": b"{}"},
+            clip_id=clip_id,
             camera_id=camera.camera_id,
-            started_at=now - timedelta(seconds=20 - n),
-            ended_at=now - timedelta(seconds=10 - n),
-            parts={"clip": os.urandom(size), "snapshot": os.urandom(500), "details": b"{}"},
-        ).id
-        for n in range(count)
-    ]
+            started_at=started,
+            ended_at=ended,
+            device_key=camera.device_key,
+            home_key=camera.home_key,
+        )
+        outbox.add(
+            item_id=clip_id,
+            camera_id=camera.camera_id,
+            started_at=started,
+            ended_at=ended,
+            parts=sealed.parts,
+            keys=sealed.keys,
+        )
+        ids.append(clip_id)
+    return ids
 
 
 def test_events_recorded_while_the_hub_is_down_arrive_once(tmp_path: Path, hub: HubProcess) -> None:
@@ -64,6 +80,7 @@ UPLOAD_WORKER = """
 import sys, threading
 from pathlib import Path
 from doorstep.edge.outbox import Outbox
+from doorstep.edge.seal import seal_event
 from doorstep.edge.upload import Backoff, HubClient, HubRefused, HubUnavailable, Uploader
 outbox = Outbox(Path(sys.argv[1]), quota_bytes=10**9)
 client = HubClient(sys.argv[2], sys.argv[3])

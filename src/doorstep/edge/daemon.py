@@ -23,13 +23,14 @@ import uvicorn
 from doorstep.edge.capture import capture
 from doorstep.edge.config import CameraConfig, EdgeConfig
 from doorstep.edge.detect.factory import make_detector
-from doorstep.edge.identity import read_token, write_secret
+from doorstep.edge.identity import load_device_key, read_token, write_secret
+from doorstep.edge.keyring import HomeKeyCache
 from doorstep.edge.liveview import LiveFrames, live_app
 from doorstep.edge.media import CameraHealth
 from doorstep.edge.mqtt import MqttPublisher
 from doorstep.edge.outbox import Outbox
 from doorstep.edge.pipeline import CameraPipeline, RecordedEvent
-from doorstep.edge.seal import SealContext, seal_part
+from doorstep.edge.seal import seal_event
 from doorstep.edge.upload import HubClient, HubRefused, HubUnavailable, Uploader
 from doorstep.errors import DoorstepError
 from doorstep.settings import read_secret_file
@@ -37,6 +38,7 @@ from doorstep.settings import read_secret_file
 logger = logging.getLogger("doorstep.edge")
 
 HEALTH_INTERVAL_S = 10.0
+HOME_KEY_INTERVAL_S = 60.0
 
 
 @dataclass
@@ -61,6 +63,8 @@ class EdgeDaemon:
             self.data_dir / "outbox", quota_bytes=config.outbox.quota_mb * 1024 * 1024
         )
         self.hub = HubClient(config.hub.url, read_token(self.token_file))
+        self.device_key = load_device_key(self.data_dir / "device.key")
+        self.home_keys = HomeKeyCache(self.data_dir / "home-key.json")
         self.mqtt = (
             MqttPublisher(config.mqtt, list(config.cameras), on_trigger=self.trigger)
             if config.mqtt.enabled
@@ -82,7 +86,10 @@ class EdgeDaemon:
         services = [
             self._spawn("uploader", lambda: uploader.run(stop), stop),
             self._spawn("health", lambda: self._report_health(stop), stop),
+            self._spawn("home key", lambda: self._follow_home_key(stop), stop),
         ]
+        # Nothing is recorded before there is a key to seal it to: no plaintext, ever.
+        self._wait_for_home_key(stop)
         cameras = [
             self._spawn(f"camera {w.camera.name}", partial(self._run_camera, w, stop), stop)
             for w in self.workers.values()
@@ -150,20 +157,25 @@ class EdgeDaemon:
 
     def _keep(self, worker: CameraWorker, event: RecordedEvent) -> None:
         """Seal the event's parts and commit them to the outbox before anything else."""
-        parts = {"clip": event.clip, "snapshot": event.snapshot, "details": event.details_json()}
-        sealed = {
-            name: seal_part(
-                data, SealContext(clip_id=str(event.id), camera_id=str(event.camera_id), part=name)
-            )
-            for name, data in parts.items()
-        }
+        home_key = self.home_keys.current()
+        assert home_key is not None, "cameras start only once the home key is known"
+        sealed = seal_event(
+            {"clip": event.clip, "snapshot": event.snapshot, "details": event.details_json()},
+            clip_id=event.id,
+            camera_id=event.camera_id,
+            started_at=event.started_at,
+            ended_at=event.ended_at,
+            device_key=self.device_key,
+            home_key=home_key,
+        )
         try:
             self.outbox.add(
                 item_id=event.id,
                 camera_id=event.camera_id,
                 started_at=event.started_at,
                 ended_at=event.ended_at,
-                parts=sealed,
+                parts=sealed.parts,
+                keys=sealed.keys,
             )
         except OSError as exc:
             # A full or failing disk loses this event; recording goes on for the next.
@@ -174,6 +186,33 @@ class EdgeDaemon:
         if self.mqtt is not None:
             summary = {k: v for k, v in event.details().items() if k != "camera_id"}
             self.mqtt.event(worker.camera, summary, event.snapshot or None)
+
+    def _refresh_home_key(self) -> None:
+        try:
+            key = self.hub.home_key()
+        except (HubUnavailable, HubRefused) as exc:
+            logger.debug("home key not refreshed: %s", exc)
+            return
+        if key is not None:
+            self.home_keys.update(key)
+
+    def _follow_home_key(self, stop: threading.Event) -> None:
+        """Pick up a rotated home key (a member left) within a minute."""
+        while not stop.wait(HOME_KEY_INTERVAL_S):
+            self._refresh_home_key()
+
+    def _wait_for_home_key(self, stop: threading.Event) -> None:
+        waited = 0.0
+        while not stop.is_set():
+            self._refresh_home_key()
+            if self.home_keys.current() is not None:
+                return
+            if waited % 30 == 0:
+                logger.warning(
+                    "waiting for the home's key: the owner makes it with `doorstep keys init`"
+                )
+            stop.wait(1.0)
+            waited += 1.0
 
     def _report_health(self, stop: threading.Event) -> None:
         available: dict[uuid.UUID, bool] = {}

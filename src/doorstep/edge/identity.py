@@ -44,6 +44,15 @@ def load_or_create_device_key(path: Path, *, new: bool = False) -> Ed25519Privat
     return key
 
 
+def load_device_key(path: Path) -> Ed25519PrivateKey:
+    """The key this device was paired with; refuses to invent one the hub doesn't know."""
+    if not path.exists():
+        raise ConfigurationError(
+            f"{path} is missing; pair this device with `doorstep edge pair CODE --hub URL`"
+        )
+    return load_or_create_device_key(path)
+
+
 def public_key_base64(key: Ed25519PrivateKey) -> str:
     raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     return base64.b64encode(raw).decode()

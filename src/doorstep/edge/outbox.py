@@ -13,6 +13,7 @@ ones are kept and a warning is raised instead.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 import sqlite3
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS items (
     bytes INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
+    keys TEXT NOT NULL DEFAULT '[]',
     created_at TEXT NOT NULL,
     uploaded_at TEXT
 );
@@ -62,6 +64,14 @@ class OutboxPart:
 
 
 @dataclass(frozen=True)
+class WrappedKey:
+    """The event's content key wrapped to a recipient (the home key), sent with the commit."""
+
+    recipient_key_id: str
+    wrapped_key: bytes
+
+
+@dataclass(frozen=True)
 class OutboxItem:
     id: uuid.UUID
     camera_id: uuid.UUID
@@ -70,6 +80,7 @@ class OutboxItem:
     state: str
     attempts: int
     parts: tuple[OutboxPart, ...]
+    keys: tuple[WrappedKey, ...] = ()
 
     @property
     def size(self) -> int:
@@ -96,6 +107,9 @@ class Outbox:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(items)")}
+        if "keys" not in columns:  # an outbox made before clips were end-to-end encrypted
+            self._db.execute("ALTER TABLE items ADD COLUMN keys TEXT NOT NULL DEFAULT '[]'")
         self._remove_strays()
 
     def close(self) -> None:
@@ -109,6 +123,7 @@ class Outbox:
         started_at: datetime,
         ended_at: datetime,
         parts: dict[str, bytes],
+        keys: tuple[WrappedKey, ...] = (),
         item_id: uuid.UUID | None = None,
     ) -> OutboxItem:
         """Write the parts durably, then record the item; returns it once both are done."""
@@ -126,14 +141,16 @@ class Outbox:
             raise
         with self._lock, self._db:
             self._db.execute(
-                "INSERT INTO items (id, camera_id, started_at, ended_at, state, bytes, created_at)"
-                " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                "INSERT INTO items"
+                " (id, camera_id, started_at, ended_at, state, bytes, keys, created_at)"
+                " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
                 (
                     str(item_id),
                     str(camera_id),
                     started_at.isoformat(),
                     ended_at.isoformat(),
                     sum(size for size, _ in digests.values()),
+                    json.dumps([[k.recipient_key_id, k.wrapped_key.hex()] for k in keys]),
                     _now(),
                 ),
             )
@@ -147,7 +164,7 @@ class Outbox:
     def get(self, item_id: uuid.UUID) -> OutboxItem:
         with self._lock:
             row = self._db.execute(
-                "SELECT id, camera_id, started_at, ended_at, state, attempts FROM items"
+                "SELECT id, camera_id, started_at, ended_at, state, attempts, keys FROM items"
                 " WHERE id = ?",
                 (str(item_id),),
             ).fetchone()
@@ -159,7 +176,7 @@ class Outbox:
         """Items still to upload, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, camera_id, started_at, ended_at, state, attempts FROM items"
+                "SELECT id, camera_id, started_at, ended_at, state, attempts, keys FROM items"
                 " WHERE state = 'pending' ORDER BY created_at, id LIMIT ?",
                 (limit,),
             ).fetchall()
@@ -235,8 +252,8 @@ class Outbox:
             )
         return evicted
 
-    def _item(self, row: tuple[str, str, str, str, str, int]) -> OutboxItem:
-        item_id, camera_id, started_at, ended_at, state, attempts = row
+    def _item(self, row: tuple[str, str, str, str, str, int, str]) -> OutboxItem:
+        item_id, camera_id, started_at, ended_at, state, attempts, keys = row
         parts = self._db.execute(
             "SELECT name, size, sha256, uploaded FROM parts WHERE item_id = ? ORDER BY name",
             (item_id,),
@@ -251,6 +268,9 @@ class Outbox:
             parts=tuple(
                 OutboxPart(name, self.items_dir / item_id / name, size, sha, bool(uploaded))
                 for name, size, sha, uploaded in parts
+            ),
+            keys=tuple(
+                WrappedKey(key, bytes.fromhex(wrapped)) for key, wrapped in json.loads(keys)
             ),
         )
 

@@ -1,24 +1,53 @@
-"""The one place where event parts are sealed before they enter the outbox.
+"""The one place where an event's parts are sealed before they enter the outbox.
 
-Every part an edge device sends (clip, snapshot, details) goes through :func:`seal_part`
-and nothing else. Today it is the identity: end-to-end encryption replaces its body
-with the clip format of ``docs/crypto-format.md``, and no other code has to change.
+Every part (clip, snapshot, details) is encrypted and signed with the format of
+``docs/crypto-format.md`` under one fresh content key per event, and that key is
+wrapped to the home key. Nothing leaves this module in clear; the content key is
+dropped when the event is sealed.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from doorstep.crypto.envelope import clip_subject, wrap_key
+from doorstep.crypto.keys import x25519_public
+from doorstep.crypto.stream import PartContext, new_content_key, seal_part
+from doorstep.edge.keyring import HomeKey
+from doorstep.edge.outbox import WrappedKey
 
 
 @dataclass(frozen=True)
-class SealContext:
-    """What a sealing step may bind into its output: which clip, camera and part."""
-
-    clip_id: str
-    camera_id: str
-    part: str
+class SealedEvent:
+    parts: dict[str, bytes]
+    keys: tuple[WrappedKey, ...]
 
 
-def seal_part(plaintext: bytes, context: SealContext) -> bytes:
-    """Return the bytes to store and upload for one part (identity until E2EE lands)."""
-    return plaintext
+def seal_event(
+    parts: dict[str, bytes],
+    *,
+    clip_id: uuid.UUID,
+    camera_id: uuid.UUID,
+    started_at: datetime,
+    ended_at: datetime,
+    device_key: Ed25519PrivateKey,
+    home_key: HomeKey,
+) -> SealedEvent:
+    content_key = new_content_key()
+    sealed = {
+        name: seal_part(
+            data,
+            content_key=content_key,
+            context=PartContext(clip_id, camera_id, name, started_at, ended_at),
+            device_key=device_key,
+        )
+        for name, data in parts.items()
+    }
+    wrapped = wrap_key(
+        content_key, recipient=x25519_public(home_key.public_key), subject=clip_subject(clip_id)
+    )
+    return SealedEvent(parts=sealed, keys=(WrappedKey(home_key.id, wrapped),))

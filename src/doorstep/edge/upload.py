@@ -8,6 +8,7 @@ rejected: it stays on disk and no longer blocks the queue.
 
 from __future__ import annotations
 
+import base64
 import logging
 import random
 import threading
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from doorstep.edge.keyring import HomeKey
 from doorstep.edge.media import CameraHealth
 from doorstep.edge.outbox import Outbox, OutboxItem
 
@@ -102,8 +104,29 @@ class HubClient:
                 "started_at": item.started_at.isoformat(),
                 "ended_at": item.ended_at.isoformat(),
                 "parts": {p.name: {"size": p.size, "sha256": p.sha256} for p in item.parts},
+                "keys": [
+                    {
+                        "recipient_key_id": key.recipient_key_id,
+                        "wrapped_key": base64.b64encode(key.wrapped_key).decode(),
+                    }
+                    for key in item.keys
+                ],
             },
         )
+
+    def home_key(self) -> HomeKey | None:
+        """The home key the hub says to wrap clip keys to (None until the owner made one)."""
+        try:
+            response = self._http.get("/v1/device")
+        except httpx.HTTPError as exc:
+            raise HubUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
+        if not response.is_success:
+            code, detail = hub_error(response)
+            raise HubUnavailable(f"{response.status_code} {code or ''}: {detail}")
+        found = response.json().get("home_key")
+        if found is None:
+            return None
+        return HomeKey(id=found["id"], public_key=base64.b64decode(found["public_key"]))
 
     def report_health(self, camera_id: uuid.UUID, health: CameraHealth) -> None:
         self._send(

@@ -138,6 +138,7 @@ def list_clip_keys(clip_id: uuid.UUID, user: CurrentResident, session: SessionDe
     rows = service.clip_keys_for(session, user=user, clip=clip)
     return ClipKeys(
         clip_id=clip.id,
+        home_id=clip.home_id,
         device_public_key=device.public_key if device else None,
         keys=[ClipKeyPublic.model_validate(row) for row in rows],
     )

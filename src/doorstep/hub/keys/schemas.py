@@ -83,6 +83,7 @@ class ClipKeys(PublicModel):
     """Everything a household client needs to open a clip, except its own private key."""
 
     clip_id: uuid.UUID
+    home_id: uuid.UUID
     device_public_key: Base64Bytes | None = Field(description="Verifies the device signature.")
     keys: list[ClipKeyPublic]
 
