@@ -14,6 +14,7 @@ import httpx
 from doorstep.edge.config import load_edge_config
 from doorstep.edge.daemon import EdgeDaemon
 from doorstep.edge.synthetic import Walker, scene, write_h264
+from doorstep.owner.keys import open_clip_part
 from tests.cli.processes import free_port
 from tests.edge.hub_process import HubProcess, create_home, hub_clips, pair_with_cli
 from tests.edge.test_mqtt import LEFT_BEHIND, Listener
@@ -76,11 +77,15 @@ source = {{ type = "file", path = "{video}", realtime = false }}
         LEFT_BEHIND.update(listener.messages)
         listener.close()
     (clip,) = hub_clips(hub.url, home.camera_id, home.cookies)
-    details = httpx.get(
-        f"{hub.url}/v1/clips/{clip['id']}/parts/details", cookies=home.cookies
-    ).json()
+    clip_id = uuid.UUID(clip["id"])
+    sealed = httpx.get(f"{hub.url}/v1/clips/{clip_id}/parts/clip", cookies=home.cookies).content
+    assert sealed.startswith(b"DOORSTEP") and b"ftyp" not in sealed
+    # The owner's client opens what the hub can't: the details and the video itself.
+    with home.api(hub.url) as api:
+        details = json.loads(open_clip_part(api, clip_id, "details", home.user_key).plaintext)
+        video_part = open_clip_part(api, clip_id, "clip", home.user_key)
     assert details["label"] == "person" and 1.5 <= details["start_s"] <= 3.0
-    video_part = httpx.get(f"{hub.url}/v1/clips/{clip['id']}/parts/clip", cookies=home.cookies)
-    assert video_part.content[4:8] == b"ftyp"  # sealing is the identity until E2EE lands
+    assert video_part.plaintext[4:8] == b"ftyp"
+    assert str(video_part.summary.header.camera_id) == str(home.camera_id)
     camera = httpx.get(f"{hub.url}/v1/cameras/{home.camera_id}", cookies=home.cookies).json()
     assert camera["health"] is not None

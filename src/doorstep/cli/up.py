@@ -20,6 +20,7 @@ from doorstep.hub.app import create_app
 from doorstep.hub.db import make_engine, make_session_factory, transaction
 from doorstep.hub.demo import DemoAccount, create_demo_neighbourhood, is_empty, pair_demo_edge
 from doorstep.hub.migrate import upgrade_database
+from doorstep.owner.demo import create_demo_keys
 from doorstep.settings import Settings
 
 
@@ -47,6 +48,7 @@ def up(
         accounts: list[DemoAccount] = []
         if is_empty(session):
             accounts = create_demo_neighbourhood(session, settings=settings)
+            create_demo_keys(session, accounts)
             key = load_or_create_device_key(edge_dir / "edge-data" / "device.key")
             token, cameras = pair_demo_edge(
                 session, settings=settings, secret_key=secret_key, public_key=public_key_base64(key)
@@ -107,7 +109,10 @@ def _start_demo_edge(config_path: Path, stop: threading.Event) -> threading.Thre
 
 
 def _print_accounts(accounts: list[DemoAccount]) -> None:
-    table = Table(title="Demo accounts (passwords are shown this once; only hashes are kept)")
+    table = Table(
+        title="Demo accounts (passwords are shown this once; only hashes are kept). "
+        "A resident's password is also the passphrase of their clip key."
+    )
     for column in ("role", "email", "password"):
         table.add_column(column)
     for account in accounts:

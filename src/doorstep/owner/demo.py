@@ -1,0 +1,58 @@
+"""Keys for the demo neighbourhood, made the way each resident's own client would.
+
+`doorstep up` plays every demo resident's client once, on first start: it makes each
+resident's key pair, seals the private key under their (printed) password as the
+passphrase, and makes each home's key, wrapped to its household. The private keys
+are then forgotten; a resident recovers theirs with `doorstep keys recover`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from doorstep.crypto.envelope import home_subject, wrap_key
+from doorstep.crypto.keys import key_id, private_raw, public_raw, x25519_public
+from doorstep.crypto.passphrase import seal_private_key
+from doorstep.hub.accounts.models import Role, User
+from doorstep.hub.demo import DemoAccount
+from doorstep.hub.homes.models import HomeMember, HouseholdRole
+from doorstep.hub.keys.service import Grant, member_keys, rotate_home_key, set_user_key
+
+
+def create_demo_keys(session: Session, accounts: Sequence[DemoAccount]) -> None:
+    for account in accounts:
+        if account.role != Role.RESIDENT.value:
+            continue
+        user = session.scalars(select(User).where(User.email == account.email)).one()
+        private = X25519PrivateKey.generate()
+        box = seal_private_key(private, account.password)
+        set_user_key(session, user=user, public_key=public_raw(private.public_key()), box=box)
+    owners = session.execute(
+        select(HomeMember.home_id, User)
+        .join(User, User.id == HomeMember.user_id)
+        .where(HomeMember.role == HouseholdRole.OWNER)
+    ).all()
+    for home_id, owner in owners:
+        home_key = X25519PrivateKey.generate()
+        subject = home_subject(key_id(home_key.public_key()))
+        grants = [
+            Grant(
+                key.id,
+                wrap_key(
+                    private_raw(home_key), recipient=x25519_public(key.public_key), subject=subject
+                ),
+            )
+            for _, key in member_keys(session, user=owner, home_id=home_id)
+            if key is not None
+        ]
+        rotate_home_key(
+            session,
+            user=owner,
+            home_id=home_id,
+            public_key=public_raw(home_key.public_key()),
+            grants=grants,
+        )
