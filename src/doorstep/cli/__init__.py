@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 from pydantic import ValidationError
 
+from doorstep.cli.account import login
 from doorstep.cli.bench import app as bench_app
 from doorstep.cli.edge import app as edge_app
 from doorstep.cli.hub import app as hub_app
+from doorstep.cli.keys import app as keys_app
 from doorstep.cli.output import fail
 from doorstep.cli.up import up
 from doorstep.errors import DoorstepError
@@ -22,6 +24,8 @@ app.command("up")(up)
 app.add_typer(hub_app, name="hub")
 app.add_typer(bench_app, name="bench")
 app.add_typer(edge_app, name="edge")
+app.add_typer(keys_app, name="keys")
+app.command("login")(login)
 
 
 def main() -> None:

@@ -209,7 +209,8 @@ class EdgeDaemon:
                 return
             if waited % 30 == 0:
                 logger.warning(
-                    "waiting for the home's key: the owner makes it with `doorstep keys init`"
+                    "waiting for the home's key: the owner makes it with "
+                    "`doorstep keys rotate HOME_ID`"
                 )
             stop.wait(1.0)
             waited += 1.0

@@ -119,6 +119,10 @@ def grant_member(
     return len(chosen)
 
 
+def member_public_key(api: HubApi, home_id: uuid.UUID, member_id: uuid.UUID) -> bytes:
+    return base64.b64decode(_member_key(api, home_id, member_id)["public_key"])
+
+
 def _member_key(api: HubApi, home_id: uuid.UUID, member_id: uuid.UUID) -> dict[str, Any]:
     for member in api.call("GET", f"/v1/homes/{home_id}/member-keys")["data"]:
         if member["user_id"] == str(member_id):

@@ -1,0 +1,199 @@
+"""``doorstep keys ...``: your clip key, your homes' keys, and opening clips, on your client.
+
+Everything secret happens here, on your machine: the hub gets public keys, your
+private key sealed under your passphrase, and keys wrapped to public keys.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from doorstep.cli.output import console, print_json
+from doorstep.crypto.keys import fingerprint, key_id
+from doorstep.durable import write_atomically
+from doorstep.errors import ConfigurationError, Conflict, NotFound
+from doorstep.owner import keys
+from doorstep.owner.api import HubApi
+from doorstep.owner.credentials import (
+    key_path,
+    load_credentials,
+    load_user_key,
+    save_user_key,
+)
+
+app = typer.Typer(help="Your clip key, your homes' keys, and opening clips.", no_args_is_help=True)
+
+HubOption = Annotated[str | None, typer.Option(help="The hub (default: the one you signed in to).")]
+PassphraseFile = Annotated[
+    Path | None,
+    typer.Option(help="Read the passphrase from this file (else DOORSTEP_PASSPHRASE, or asked)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _api(hub: str | None) -> HubApi:
+    credentials = load_credentials(hub)
+    return HubApi(credentials.hub, credentials.token)
+
+
+def _passphrase(path: Path | None, *, confirm: bool) -> str:
+    if path is not None:
+        return path.read_text().rstrip("\n")
+    if value := os.environ.get("DOORSTEP_PASSPHRASE"):
+        return value
+    if not sys.stdin.isatty():
+        raise ConfigurationError("no passphrase: give --passphrase-file or DOORSTEP_PASSPHRASE")
+    value = typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    return str(value)
+
+
+def _member_id(api: HubApi, home_id: uuid.UUID, member: str) -> uuid.UUID:
+    for row in api.call("GET", f"/v1/homes/{home_id}/members")["data"]:
+        if member in (row["email"], row["user_id"]):
+            return uuid.UUID(row["user_id"])
+    raise NotFound(f"{member} is not a member of home {home_id}")
+
+
+@app.command()
+def generate(
+    hub: HubOption = None,
+    passphrase_file: PassphraseFile = None,
+    replace: Annotated[bool, typer.Option(help="Replace the key you have.")] = False,
+) -> None:
+    """Make your key pair here and publish it, the private key sealed under a passphrase."""
+    if key_path().exists() and not replace:
+        raise Conflict(f"you have a key in {key_path()} already; --replace makes a new one")
+    passphrase = _passphrase(passphrase_file, confirm=True)
+    with _api(hub) as api:
+        private = keys.publish_user_key(api, passphrase)
+    path = save_user_key(private)
+    console.print(f"Your key {fingerprint(key_id(private.public_key()))} is in {path}.")
+
+
+@app.command()
+def recover(hub: HubOption = None, passphrase_file: PassphraseFile = None) -> None:
+    """Recover your private key on this machine from the hub's box and your passphrase."""
+    with _api(hub) as api:
+        private = keys.recover_user_key(api, _passphrase(passphrase_file, confirm=False))
+    path = save_user_key(private)
+    console.print(f"Recovered key {fingerprint(key_id(private.public_key()))} into {path}.")
+
+
+@app.command()
+def show(hub: HubOption = None, json: JsonOption = False) -> None:
+    """Your key's fingerprint, and each home's key and members, to compare by eye."""
+    with _api(hub) as api:
+        mine = api.call("GET", "/v1/me/key")
+        homes = []
+        for home in api.call("GET", "/v1/homes")["data"]:
+            listed = api.call("GET", f"/v1/homes/{home['id']}/keys")
+            members = api.call("GET", f"/v1/homes/{home['id']}/member-keys")["data"]
+            current = next((k for k in listed["keys"] if k["retired_at"] is None), None)
+            homes.append(
+                {
+                    "id": home["id"],
+                    "name": home["name"],
+                    "home_key": fingerprint(current["id"]) if current else None,
+                    "rotation_due": listed["rotation_due"],
+                    "members": {
+                        m["display_name"]: fingerprint(m["key_id"]) if m["key_id"] else None
+                        for m in members
+                    },
+                }
+            )
+    report: dict[str, Any] = {"key": mine["fingerprint"], "homes": homes}
+    if json:
+        print_json(report)
+        return
+    console.print(f"Your key: [bold]{mine['fingerprint']}[/]")
+    table = Table("home", "home key", "members (key)")
+    for home in homes:
+        state = home["home_key"] or "none yet: `doorstep keys rotate HOME`"
+        if home["rotation_due"]:
+            state += " (rotate: a member left)"
+        members = ", ".join(f"{n} ({k or 'no key'})" for n, k in home["members"].items())
+        table.add_row(home["name"], state, members)
+    console.print(table)
+
+
+@app.command()
+def rotate(home_id: uuid.UUID, hub: HubOption = None) -> None:
+    """Owner: make the home's (first or next) key, wrapped to every member with a key."""
+    with _api(hub) as api:
+        private = keys.rotate_home_key(api, home_id)
+    console.print(
+        f"Home key {fingerprint(key_id(private.public_key()))} is current; "
+        "the home's edge uses it within a minute."
+    )
+
+
+@app.command()
+def grant(
+    home_id: uuid.UUID,
+    member: Annotated[str, typer.Argument(help="The member's email or user id.")],
+    hub: HubOption = None,
+    history: Annotated[
+        bool, typer.Option(help="Also the home's older keys, so older clips open too.")
+    ] = True,
+) -> None:
+    """Owner: let a household member open the home's clips (wraps the home key for them)."""
+    with _api(hub) as api:
+        count = keys.grant_member(
+            api, home_id, load_user_key(), _member_id(api, home_id, member), history=history
+        )
+    console.print(f"Wrapped {count} home key(s) for {member}.")
+
+
+@app.command("remove-member")
+def remove_member(
+    home_id: uuid.UUID,
+    member: Annotated[str, typer.Argument(help="The member's email or user id.")],
+    hub: HubOption = None,
+) -> None:
+    """Owner: remove a member and rotate the home key, so clips from now on are closed to them."""
+    with _api(hub) as api:
+        api.call("DELETE", f"/v1/homes/{home_id}/members/{_member_id(api, home_id, member)}")
+        private = keys.rotate_home_key(api, home_id)
+    console.print(f"Removed {member}; new home key {fingerprint(key_id(private.public_key()))}.")
+
+
+@app.command()
+def share(
+    clip_id: uuid.UUID,
+    home_id: uuid.UUID,
+    member: Annotated[str, typer.Argument(help="The household member's email or user id.")],
+    hub: HubOption = None,
+) -> None:
+    """Owner: re-wrap one clip's key to a household member's key."""
+    with _api(hub) as api:
+        member_id = _member_id(api, home_id, member)
+        found = keys.member_public_key(api, home_id, member_id)
+        recipient = keys.share_clip(api, clip_id, load_user_key(), found)
+    console.print(f"Clip {clip_id} shared with key {fingerprint(recipient)}.")
+
+
+@app.command()
+def decrypt(
+    clip_id: uuid.UUID,
+    out: Annotated[Path, typer.Option(help="Where to write the decrypted part.")],
+    part: Annotated[str, typer.Option(help="clip, snapshot or details.")] = "clip",
+    hub: HubOption = None,
+) -> None:
+    """Download a clip's part, check it and decrypt it here; nothing is written on failure."""
+    with _api(hub) as api:
+        opened = keys.open_clip_part(api, clip_id, part, load_user_key())
+    # Only a fully verified part reaches the disk, and then all at once.
+    write_atomically(out, opened.plaintext, mode=0o600)
+    header = opened.summary.header
+    console.print(
+        f"Wrote {len(opened.plaintext)} bytes to {out}: camera {header.camera_id}, "
+        f"{header.started_at.isoformat()} to {header.ended_at.isoformat()}, "
+        f"signed by device key {fingerprint(header.device_key_id)}."
+    )
