@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.cli.processes import free_port
+from tests.edge.hub_process import HubProcess
+
 pytest_plugins = ["tests.database"]
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[HubProcess]:
+    """A real hub in a child process, on SQLite under ``tmp_path``."""
+    process = HubProcess(data_dir=tmp_path / "hub", port=free_port())
+    process.start()
+    yield process
+    process.stop()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import pytest
 
 from doorstep.edge.synthetic import random_walkers, scene, write_h264
 from tests.cli.processes import free_port
-from tests.edge.hub_process import HubProcess
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 RTSP_SERVER = Path(__file__).with_name("rtsp_server.py")
@@ -128,12 +127,3 @@ def rtsp_camera(long_video: Path) -> Iterator[RtspCamera]:
     finally:
         camera.kill()
         camera.log.close()
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubProcess]:
-    """A real hub in a child process, on SQLite under ``tmp_path``."""
-    process = HubProcess(data_dir=tmp_path / "hub", port=free_port())
-    process.start()
-    yield process
-    process.stop()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from doorstep.crypto.keys import key_id, public_raw
 from doorstep.edge.keyring import HomeKey
+from doorstep.edge.outbox import Outbox
+from doorstep.edge.seal import seal_event
 from doorstep.owner.api import HubApi
 from doorstep.owner.keys import publish_user_key, rotate_home_key
 from tests.cli.processes import wait_healthy
@@ -164,3 +167,31 @@ def pair_with_cli(
         arguments += ["--write-config", str(write_config)]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
+
+
+def record_events(outbox: Outbox, camera: PairedCamera, count: int, size: int) -> list[uuid.UUID]:
+    """Events sealed the way the edge daemon seals them."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    ids = []
+    for n in range(count):
+        clip_id = uuid.uuid4()
+        started, ended = now - timedelta(seconds=20 - n), now - timedelta(seconds=10 - n)
+        sealed = seal_event(
+            {"clip": os.urandom(size), "snapshot": os.urandom(500), "details": b"{}"},
+            clip_id=clip_id,
+            camera_id=camera.camera_id,
+            started_at=started,
+            ended_at=ended,
+            device_key=camera.device_key,
+            home_key=camera.home_key,
+        )
+        outbox.add(
+            item_id=clip_id,
+            camera_id=camera.camera_id,
+            started_at=started,
+            ended_at=ended,
+            parts=sealed.parts,
+            keys=sealed.keys,
+        )
+        ids.append(clip_id)
+    return ids

@@ -2,58 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from doorstep.edge.outbox import Outbox
-from doorstep.edge.seal import seal_event
 from doorstep.edge.upload import Backoff, HubClient, HubRefused, HubUnavailable, Uploader
-from tests.edge.hub_process import HubProcess, PairedCamera, hub_clips, pair_camera
-
-
-def add_events(outbox: Outbox, camera: PairedCamera, count: int, size: int) -> list[uuid.UUID]:
-    """Events sealed the way the edge daemon seals them."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    ids = []
-    for n in range(count):
-        clip_id = uuid.uuid4()
-        started, ended = now - timedelta(seconds=20 - n), now - timedelta(seconds=10 - n)
-        sealed = seal_event(
-            {"clip": os.urandom(size), "snapshot": os.urandom(500), "details": b"{}"},
-            clip_id=clip_id,
-            camera_id=camera.camera_id,
-            started_at=started,
-            ended_at=ended,
-            device_key=camera.device_key,
-            home_key=camera.home_key,
-        )
-        outbox.add(
-            item_id=clip_id,
-            camera_id=camera.camera_id,
-            started_at=started,
-            ended_at=ended,
-            parts=sealed.parts,
-            keys=sealed.keys,
-        )
-        ids.append(clip_id)
-    return ids
+from tests.edge.hub_process import HubProcess, hub_clips, pair_camera, record_events
 
 
 def test_events_recorded_while_the_hub_is_down_arrive_once(tmp_path: Path, hub: HubProcess) -> None:
     camera = pair_camera(hub.url)
     hub.stop()
     outbox = Outbox(tmp_path / "outbox", quota_bytes=100_000_000)
-    ids = add_events(outbox, camera, 3, 50_000)
+    ids = record_events(outbox, camera, 3, 50_000)
     client = HubClient(hub.url, camera.device_token, timeout=5)
     uploader = Uploader(outbox, client, backoff=Backoff(initial=0.05, maximum=0.3))
     stop = threading.Event()
@@ -80,7 +50,6 @@ UPLOAD_WORKER = """
 import sys, threading
 from pathlib import Path
 from doorstep.edge.outbox import Outbox
-from doorstep.edge.seal import seal_event
 from doorstep.edge.upload import Backoff, HubClient, HubRefused, HubUnavailable, Uploader
 outbox = Outbox(Path(sys.argv[1]), quota_bytes=10**9)
 client = HubClient(sys.argv[2], sys.argv[3])
@@ -92,7 +61,7 @@ def test_kill_9_mid_upload_loses_and_duplicates_nothing(tmp_path: Path, hub: Hub
     camera = pair_camera(hub.url)
     directory = tmp_path / "outbox"
     outbox = Outbox(directory, quota_bytes=10**9)
-    ids = add_events(outbox, camera, 3, 8_000_000)
+    ids = record_events(outbox, camera, 3, 8_000_000)
     command = [sys.executable, "-c", UPLOAD_WORKER, str(directory), hub.url, camera.device_token]
     worker = subprocess.Popen(command)
     deadline = time.monotonic() + 30

@@ -184,11 +184,15 @@ def decrypt(
     clip_id: uuid.UUID,
     out: Annotated[Path, typer.Option(help="Where to write the decrypted part.")],
     part: Annotated[str, typer.Option(help="clip, snapshot or details.")] = "clip",
+    sealed: Annotated[
+        Path | None, typer.Option(help="A sealed part saved earlier, instead of downloading it.")
+    ] = None,
     hub: HubOption = None,
 ) -> None:
     """Download a clip's part, check it and decrypt it here; nothing is written on failure."""
+    data = sealed.read_bytes() if sealed is not None else None
     with _api(hub) as api:
-        opened = keys.open_clip_part(api, clip_id, part, load_user_key())
+        opened = keys.open_clip_part(api, clip_id, part, load_user_key(), sealed=data)
     # Only a fully verified part reaches the disk, and then all at once.
     write_atomically(out, opened.plaintext, mode=0o600)
     header = opened.summary.header

@@ -98,6 +98,8 @@ class PartOpener:
         if self._aead is None and not self._start():
             raise CryptoError("truncated: the file ends before the first chunk")
         if not self._buffer:
+            if self._index == 0:
+                raise CryptoError("truncated: the file ends before the first chunk")
             raise CryptoError(
                 f"truncated: the file ends after chunk {self._index - 1} without the last chunk"
             )

@@ -162,10 +162,17 @@ def clip_access(api: HubApi, clip_id: uuid.UUID, user_key: X25519PrivateKey) -> 
 
 
 def open_clip_part(
-    api: HubApi, clip_id: uuid.UUID, part: str, user_key: X25519PrivateKey
+    api: HubApi,
+    clip_id: uuid.UUID,
+    part: str,
+    user_key: X25519PrivateKey,
+    *,
+    sealed: bytes | None = None,
 ) -> OpenedPart:
+    """Open a part downloaded from the hub (or ``sealed``, a copy downloaded before)."""
     access = clip_access(api, clip_id, user_key)
-    sealed = api.download(f"/v1/clips/{clip_id}/parts/{part}")
+    if sealed is None:
+        sealed = api.download(f"/v1/clips/{clip_id}/parts/{part}")
     return open_part(
         sealed,
         content_key=access.content_key,

@@ -1,0 +1,1 @@
+"""Browser tests: the WebCrypto reader and the clip viewer in Chromium."""

@@ -1,0 +1,70 @@
+"""Browser fixtures: a local web server for the static files and one headless Chromium.
+
+127.0.0.1 is a secure context, so WebCrypto is available to the page. The browser is
+Debian's Chromium; Playwright never downloads one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.browser.pages import Site, handler_for, open_viewer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[Site]:
+    site = Site()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(site))
+    site.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# Package scope, not session: while Playwright's sync API is running, asyncio sees a running
+# event loop in this thread, and anyio's tests that follow could not start their own.
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, site: Site) -> Iterator[Page]:
+    page = open_viewer(browser, site)
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser: Browser, site: Site) -> Iterator[Page]:
+    """One page for many small evaluations (the vectors)."""
+    page = open_viewer(browser, site)
+    yield page
+    page.close()
