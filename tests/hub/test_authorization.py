@@ -58,7 +58,7 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     },
     "UserKeySet": {
         "public_key": PUBLIC_KEY,
-        "private_key_box": base64.b64encode(bytes(113)).decode(),
+        "private_key_box": base64.b64encode(bytes(89)).decode(),
     },
     "HomeKeyRotate": {"public_key": PUBLIC_KEY, "grants": []},
     "HomeKeyGrantSet": {"wrapped_key": WRAPPED_KEY},
