@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     )
     pairing_code_minutes: int = Field(10, gt=0, le=60, description="Pairing code lifetime.")
     password_min_length: int = Field(12, ge=8, description="Shortest accepted password.")
+    retention_interval_s: float = Field(
+        3600.0, gt=0, description="Seconds between sweeps that shred clips past retention."
+    )
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'doorstep.db'}"

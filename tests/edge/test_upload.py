@@ -86,7 +86,7 @@ def test_kill_9_mid_upload_loses_and_duplicates_nothing(tmp_path: Path, hub: Hub
 @pytest.mark.parametrize(
     ("status", "headers", "body", "final"),
     [
-        (422, {}, b'{"error": "invalid_input", "detail": "parts.clip: not uploaded yet"}', True),
+        (422, {}, b'{"error": "invalid_input", "detail": "ended_at is in the future"}', True),
         (409, {}, b'{"error": "conflict", "detail": "clip id is taken"}', True),
         (404, {}, b"<html>the proxy has no such page</html>", False),
         (301, {"location": "https://hub.example/v1/device/clips"}, b"", False),
@@ -114,3 +114,27 @@ def test_only_the_hubs_own_refusals_are_final(
         Uploader(outbox, client).upload(item)
     if status == 429:
         assert isinstance(raised.value, HubUnavailable) and raised.value.retry_after == 7
+
+
+def test_parts_the_hub_dropped_are_sent_again(tmp_path: Path) -> None:
+    """After days offline between upload and commit the hub has dropped the parts."""
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        if request.method == "POST":
+            body = b'{"error": "invalid_input", "detail": "parts.details: not uploaded yet"}'
+            return httpx.Response(422, content=body)
+        return httpx.Response(200, json={})
+
+    outbox = Outbox(tmp_path, quota_bytes=10**9)
+    now = datetime.now(UTC)
+    item = outbox.add(
+        camera_id=uuid.uuid4(), started_at=now, ended_at=now, parts={"details": b"{}"}
+    )
+    client = HubClient("http://hub.test", "token", transport=httpx.MockTransport(answer))
+    with pytest.raises(HubUnavailable, match="sent again"):
+        Uploader(outbox, client).upload(item)
+    assert sent == ["PUT", "POST"]
+    assert not outbox.get(item.id).parts[0].uploaded
+    assert outbox.get(item.id).state == "pending"

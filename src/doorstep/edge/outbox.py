@@ -189,6 +189,11 @@ class Outbox:
                 (str(item_id), name),
             )
 
+    def mark_parts_pending(self, item_id: uuid.UUID) -> None:
+        """Send every part again: the hub no longer has them (it drops abandoned uploads)."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE parts SET uploaded = 0 WHERE item_id = ?", (str(item_id),))
+
     def mark_uploaded(self, item_id: uuid.UUID) -> None:
         with self._lock, self._db:
             self._db.execute(

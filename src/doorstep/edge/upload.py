@@ -198,7 +198,15 @@ class Uploader:
             if not part.uploaded:
                 self.client.put_part(item, part.name)
                 self.outbox.mark_part_uploaded(item.id, part.name)
-        self.client.commit(item)
+        try:
+            self.client.commit(item)
+        except HubRefused as exc:
+            if "not uploaded yet" not in str(exc):
+                raise
+            # The hub dropped parts left uncommitted too long (an edge offline for days):
+            # send them all again rather than give the event up.
+            self.outbox.mark_parts_pending(item.id)
+            raise HubUnavailable(f"parts must be sent again: {exc}") from exc
         self.outbox.mark_uploaded(item.id)
 
     def run(self, stop: threading.Event, *, exit_on_empty: bool = False) -> None:

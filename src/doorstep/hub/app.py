@@ -6,7 +6,9 @@ bus, and puts them on ``app.state.hub``; nothing is created at import time.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +21,7 @@ from doorstep.hub.accounts.router import router as accounts_router
 from doorstep.hub.agencies.router import router as agencies_router
 from doorstep.hub.api_docs import install_api_docs
 from doorstep.hub.bus.factory import open_event_bus
+from doorstep.hub.clips.retention import sweep_periodically
 from doorstep.hub.clips.router import UPLOAD_PATH
 from doorstep.hub.clips.router import router as clips_router
 from doorstep.hub.db import make_engine, make_session_factory
@@ -69,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         storage = open_blob_store(settings)
         bus = open_event_bus(settings)
         await bus.connect()
-        app.state.hub = HubState(
+        app.state.hub = state = HubState(
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
@@ -77,9 +80,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             bus=bus,
             secret_key=secret_key,
         )
+        stop_sweeping = threading.Event()
+        sweeper = asyncio.create_task(
+            sweep_periodically(
+                state.sessions,
+                storage=state.storage,
+                interval_s=settings.retention_interval_s,
+                stop=stop_sweeping,
+            ),
+            name="doorstep-retention",
+        )
         try:
             yield
         finally:
+            # Stop the sweeper (a sweep in progress ends after its current clip) before
+            # the engine it uses goes.
+            stop_sweeping.set()
+            sweeper.cancel()
+            await asyncio.wait({sweeper})
             await bus.close()
             engine.dispose()
 

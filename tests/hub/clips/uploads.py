@@ -30,8 +30,9 @@ def seal_parts(
     camera_id: uuid.UUID,
     plaintexts: dict[str, bytes],
     content_key: bytes,
+    times: tuple[datetime, datetime] | None = None,
 ) -> dict[str, bytes]:
-    started, ended = clip_times()
+    started, ended = times or clip_times()
     return {
         name: seal_part(
             data,
@@ -48,8 +49,9 @@ def commit_body(
     camera_id: uuid.UUID,
     sealed: dict[str, bytes],
     keys: list[dict[str, str]] | None = None,
+    times: tuple[datetime, datetime] | None = None,
 ) -> dict[str, Any]:
-    started, ended = clip_times()
+    started, ended = times or clip_times()
     return {
         "id": str(clip_id),
         "camera_id": str(camera_id),
@@ -83,12 +85,17 @@ async def upload_clip(
     device: DeviceHeaders,
     camera_id: uuid.UUID,
     payloads: dict[str, bytes] | None = None,
+    times: tuple[datetime, datetime] | None = None,
 ) -> uuid.UUID:
-    """Seal ``payloads`` (plaintexts; random by default), upload and commit them."""
+    """Seal ``payloads`` (plaintexts; random by default), upload and commit them.
+
+    ``times`` (started, ended) defaults to a clip that ended just now.
+    """
     payloads = payloads or {name: os.urandom(1000) for name in PARTS}
     clip_id = uuid.uuid4()
     content_key = new_content_key()
-    sealed = seal_parts(device, clip_id, camera_id, payloads, content_key)
+    times = times or clip_times()
+    sealed = seal_parts(device, clip_id, camera_id, payloads, content_key, times)
     for name, data in sealed.items():
         response = await client.put(
             f"/v1/device/clips/{clip_id}/parts/{name}", content=data, headers=device
@@ -96,7 +103,9 @@ async def upload_clip(
         assert response.status_code == 200, response.text
     keys = await home_key_wrap(client, device, clip_id, content_key)
     response = await client.post(
-        "/v1/device/clips", json=commit_body(clip_id, camera_id, sealed, keys), headers=device
+        "/v1/device/clips",
+        json=commit_body(clip_id, camera_id, sealed, keys, times),
+        headers=device,
     )
     assert response.status_code == 201, response.text
     return clip_id
