@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from doorstep import __version__
@@ -34,6 +35,7 @@ from doorstep.hub.middleware import BodySizeLimit, SecurityHeaders
 from doorstep.hub.migrate import upgrade_database
 from doorstep.hub.state import HubState
 from doorstep.hub.storage.factory import open_blob_store
+from doorstep.hub.web import WEB_STATIC
 from doorstep.settings import Settings, get_settings
 
 # Routes anyone may call without signing in; every other route demands credentials.
@@ -113,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    # The browser's clip decryption (WebCrypto): public files, no secrets, no CDN.
+    app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
