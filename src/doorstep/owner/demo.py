@@ -24,9 +24,11 @@ from doorstep.hub.keys.service import Grant, member_keys, rotate_home_key, set_u
 
 
 def create_demo_keys(session: Session, accounts: Sequence[DemoAccount]) -> None:
+    keyed = set()
     for account in accounts:
         if account.role != Role.RESIDENT.value:
             continue
+        keyed.add(account.email)
         user = session.scalars(select(User).where(User.email == account.email)).one()
         private = X25519PrivateKey.generate()
         box = seal_private_key(private, account.password)
@@ -37,6 +39,8 @@ def create_demo_keys(session: Session, accounts: Sequence[DemoAccount]) -> None:
         .where(HomeMember.role == HouseholdRole.OWNER)
     ).all()
     for home_id, owner in owners:
+        if owner.email not in keyed:
+            continue  # an owner without a printed password gets no key, so no home key either
         home_key = X25519PrivateKey.generate()
         subject = home_subject(key_id(home_key.public_key()))
         grants = [
