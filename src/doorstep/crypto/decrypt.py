@@ -9,6 +9,7 @@ nothing was cut off and that the plaintext matches what the device signed. Until
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from dataclasses import dataclass
 
@@ -21,7 +22,9 @@ from doorstep.crypto.format import (
     FLAG_CHUNK,
     FLAG_LAST,
     FLAG_SIGNATURE,
+    HEADER_PROBE_BYTES,
     PREAMBLE,
+    SIGNATURE_BLOCK_BYTES,
     SIGNATURE_COUNTER,
     TAG_BYTES,
     PartHeader,
@@ -33,6 +36,9 @@ from doorstep.crypto.format import (
 from doorstep.crypto.keys import key_id
 from doorstep.crypto.signing import verify_part_signature
 from doorstep.errors import CryptoError
+
+# Enough leading bytes for any preamble, header and signature block.
+START_BYTES = HEADER_PROBE_BYTES + SIGNATURE_BLOCK_BYTES
 
 
 @dataclass(frozen=True)
@@ -75,26 +81,60 @@ class PartOpener:
 
     def feed(self, data: bytes) -> bytes:
         """Take the next bytes of the part; return the plaintext they completed."""
+        out = io.BytesIO()
+        self._feed_into(data, out)
+        return out.getvalue()
+
+    def _feed_into(self, data: bytes, out: io.BytesIO) -> None:
+        """Append to ``out`` the plaintext of the chunks ``data`` completes.
+
+        Chunks are opened straight from ``data``: only the header and a chunk split
+        across two calls go through the buffer, so a whole part is not copied first.
+        """
         if self._done:
             raise CryptoError("the part was already finished")
-        self._buffer += data
-        if self._aead is None and not self._start():
-            return b""
+        rest = memoryview(data)
+        if self._aead is None:
+            take = max(0, START_BYTES - len(self._buffer))
+            self._buffer += rest[:take]
+            rest = rest[take:]
+            if not self._start():
+                return  # fewer than START_BYTES so far, so ``rest`` is empty
         step = self._chunk_size + TAG_BYTES
+        plain = memoryview(bytearray(self._chunk_size))
         # A chunk is surely not the last one while more bytes follow it.
-        count = max(0, (len(self._buffer) - 1) // step)
-        out = bytearray(count * self._chunk_size)
-        for index in range(count):
-            sealed = bytes(self._buffer[index * step : (index + 1) * step])
-            self._open_chunk(sealed, last=False, into=memoryview(out)[index * self._chunk_size :])
-        del self._buffer[: count * step]
-        return bytes(out)
+        if self._buffer:
+            fill = -len(self._buffer) % step  # what completes the buffer's last chunk
+            self._buffer += rest[:fill]
+            rest = rest[fill:]
+            count = len(self._buffer) // step if rest else (len(self._buffer) - 1) // step
+            self._open_chunks(self._buffer, count, plain, out)
+            del self._buffer[: count * step]
+        if not self._buffer:
+            count = max(0, (len(rest) - 1) // step)
+            self._open_chunks(rest, count, plain, out)
+            self._buffer += rest[count * step :]
+
+    def _open_chunks(
+        self, sealed: bytearray | memoryview, count: int, plain: memoryview, out: io.BytesIO
+    ) -> None:
+        """Open the first ``count`` chunks of ``sealed``, none of them the last."""
+        step = self._chunk_size + TAG_BYTES
+        with memoryview(sealed) as view:
+            for index in range(count):
+                self._open_chunk(view[index * step : (index + 1) * step], last=False, into=plain)
+                out.write(plain)
 
     def finish(self) -> tuple[bytes, PartSummary]:
         """Open the last chunk and check the whole part; CryptoError names what failed.
 
         Returns the last chunk's plaintext and what the part proves.
         """
+        out = io.BytesIO()
+        summary = self._finish_into(out)
+        return out.getvalue(), summary
+
+    def _finish_into(self, out: io.BytesIO) -> PartSummary:
         if self._aead is None and not self._start():
             raise CryptoError("truncated: the file ends before the first chunk")
         if not self._buffer:
@@ -106,7 +146,9 @@ class PartOpener:
         if len(self._buffer) < TAG_BYTES:
             raise CryptoError(f"truncated: chunk {self._index} is shorter than its tag")
         tail = bytearray(len(self._buffer) - TAG_BYTES)
-        self._open_chunk(bytes(self._buffer), last=True, into=memoryview(tail))
+        with memoryview(self._buffer) as view:
+            self._open_chunk(view, last=True, into=memoryview(tail))
+        out.write(tail)
         self._buffer.clear()
         self._done = True
         if self._hash.digest() != self._digest:
@@ -115,7 +157,7 @@ class PartOpener:
         summary = PartSummary(
             header=self._header, plaintext_sha256=self._digest, device_signature=self._signature
         )
-        return bytes(tail), summary
+        return summary
 
     @property
     def _chunk_size(self) -> int:
@@ -161,7 +203,7 @@ class PartOpener:
         del self._buffer[: parsed.body_offset]
         return True
 
-    def _open_chunk(self, sealed: bytes, *, last: bool, into: memoryview) -> None:
+    def _open_chunk(self, sealed: memoryview, *, last: bool, into: memoryview) -> None:
         assert self._aead is not None and self._header is not None
         prefix = self._header.nonce_prefix
         if self._index >= SIGNATURE_COUNTER:
@@ -175,7 +217,7 @@ class PartOpener:
         self._hash.update(plain)
         self._index += 1
 
-    def _chunk_failure(self, sealed: bytes, *, last: bool) -> str:
+    def _chunk_failure(self, sealed: memoryview, *, last: bool) -> str:
         assert self._aead is not None and self._header is not None
         if not last:
             try:
@@ -211,6 +253,8 @@ def open_part(
     opener = PartOpener(
         content_key=content_key, clip_id=clip_id, part=part, device_public=device_public
     )
-    head = opener.feed(sealed)
-    tail, summary = opener.finish()
-    return OpenedPart(summary=summary, plaintext=head + tail)
+    # One buffer for the whole plaintext: BytesIO.getvalue() hands it over without a copy.
+    out = io.BytesIO()
+    opener._feed_into(sealed, out)
+    summary = opener._finish_into(out)
+    return OpenedPart(summary=summary, plaintext=out.getvalue())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +29,11 @@ from doorstep.crypto.format import (
 from doorstep.crypto.keys import key_id
 from doorstep.crypto.signing import sign_part
 
+# Parts of at least this many bytes are hashed on a worker thread while this one encrypts:
+# SHA-256 costs about four times what AES-GCM does, and hashlib releases the GIL while it
+# hashes a large buffer (AESGCM.encrypt_into holds it), so the two run side by side.
+PARALLEL_HASH_BYTES = 1 << 20
+
 
 @dataclass(frozen=True)
 class PartContext:
@@ -43,6 +50,27 @@ def new_content_key() -> bytes:
     return os.urandom(32)
 
 
+class _Sha256:
+    """SHA-256 of ``data``, computed on a worker thread when ``data`` is large."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._digest = b""
+        self._thread: threading.Thread | None = None
+        if len(data) >= PARALLEL_HASH_BYTES:
+            self._thread = threading.Thread(target=self._run, name="doorstep-sha256", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        self._digest = hashlib.sha256(self._data).digest()
+
+    def digest(self) -> bytes:
+        if self._thread is None:
+            return hashlib.sha256(self._data).digest()
+        self._thread.join()
+        return self._digest
+
+
 def seal_part(
     plaintext: bytes,
     *,
@@ -53,6 +81,7 @@ def seal_part(
     nonce_prefix: bytes | None = None,
 ) -> bytes:
     """Encrypt and sign one part; the result is what is stored and uploaded."""
+    digest = _Sha256(plaintext)
     header = PartHeader(
         clip_id=context.clip_id,
         camera_id=context.camera_id,
@@ -67,19 +96,22 @@ def seal_part(
     aead = AESGCM(part_key(content_key, context.clip_id, context.part))
     prefix = header.nonce_prefix
     count = max(1, -(-len(plaintext) // chunk_size))
-    body = len(aad) + SIGNATURE_BLOCK_BYTES
-    # One buffer, encrypted into in place: copies would cost more than AES-GCM itself.
-    out = bytearray(body + len(plaintext) + count * TAG_BYTES)
-    out[: len(aad)] = aad
-    view, target = memoryview(plaintext), memoryview(out)
+    # Each chunk is encrypted into one small buffer and appended to ``out``, whose
+    # getvalue() hands over its own bytes: one allocation of the part's size, where a
+    # bytearray and bytes(out) took two (and fresh pages cost more than AES-GCM here).
+    out = io.BytesIO()
+    out.write(aad)
+    out.write(bytes(SIGNATURE_BLOCK_BYTES))  # filled in once the digest is known
+    view, scratch = memoryview(plaintext), memoryview(bytearray(chunk_size + TAG_BYTES))
     for index in range(count):
         flag = FLAG_LAST if index == count - 1 else FLAG_CHUNK
         chunk = view[index * chunk_size : (index + 1) * chunk_size]
-        start = body + index * (chunk_size + TAG_BYTES)
-        slot = target[start : start + len(chunk) + TAG_BYTES]
+        slot = scratch[: len(chunk) + TAG_BYTES]
         aead.encrypt_into(nonce(prefix, index, flag), chunk, aad, slot)
-    digest = hashlib.sha256(plaintext).digest()
-    signature = sign_part(device_key, aad=aad, digest=digest)
+        out.write(slot)
+    signed = digest.digest()
+    signature = sign_part(device_key, aad=aad, digest=signed)
     block = nonce(prefix, SIGNATURE_COUNTER, FLAG_SIGNATURE)
-    out[len(aad) : body] = aead.encrypt(block, digest + signature, aad)
-    return bytes(out)
+    out.seek(len(aad))
+    out.write(aead.encrypt(block, signed + signature, aad))
+    return out.getvalue()
