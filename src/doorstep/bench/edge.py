@@ -38,6 +38,7 @@ from typing import Any, Literal
 import av
 import cv2
 
+from doorstep.bench.resolutions import GOAL_RESOLUTION, RESOLUTIONS
 from doorstep.edge import synthetic
 from doorstep.edge.capture import capture
 from doorstep.edge.config import CameraConfig, FileSource
@@ -45,11 +46,9 @@ from doorstep.edge.detect.factory import make_detector
 from doorstep.edge.media import CameraHealth
 from doorstep.edge.pipeline import CameraPipeline, RecordedEvent
 
-RESOLUTIONS = {"360p": (640, 360), "720p": (1280, 720), "1080p": (1920, 1080)}
 FPS = 15
 CROSSING_S = 6.0  # how long a walker takes to cross the frame
 WALKER_EVERY_S = 3.0  # a new walker this often: two in view at times, never none
-GOAL_RESOLUTION = "720p"
 IDLE_GOAL = 1.15  # the most idle may cost, as a multiple of decoding alone
 MOTION_GOAL = 2.0  # the same with people in view all the time
 Scene = Literal["static", "motion"]

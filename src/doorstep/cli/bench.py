@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
 import typer
 from rich.table import Table
 
-from doorstep.bench.api import ApiBenchResult, run_api_bench
-from doorstep.bench.crypto import CHUNK_SIZE, GOAL_RATIO, CryptoBenchResult, run_crypto_bench
-from doorstep.bench.detect import DetectBenchResult, onnx_config, run_detect_bench
-from doorstep.bench.edge import GOAL_RESOLUTION, RESOLUTIONS, EdgeBenchResult, run_edge_bench
+from doorstep.bench.resolutions import GOAL_RESOLUTION, RESOLUTIONS
 from doorstep.cli.output import console, errors, fail, print_json
-from doorstep.errors import ConfigurationError, DoorstepError
+from doorstep.errors import DoorstepError
+
+if TYPE_CHECKING:  # each bench's code loads only when that bench runs
+    from doorstep.bench.api import ApiBenchResult
+    from doorstep.bench.crypto import CryptoBenchResult
+    from doorstep.bench.detect import DetectBenchResult
+    from doorstep.bench.edge import EdgeBenchResult
 
 app = typer.Typer(help="Measure speed against a baseline run alongside.", no_args_is_help=True)
+
+
+class _Result(Protocol):
+    def as_json(self) -> dict[str, Any]: ...
+
+
+ResultT = TypeVar("ResultT", bound=_Result)
+
+
+def _measure(run: Callable[..., ResultT], *, json_output: bool, **options: Any) -> ResultT | None:
+    """Run a bench: with --json print its figures and return None; else show live progress."""
+    try:
+        if json_output:
+            print_json(run(**options).as_json())
+            return None
+        with errors.status("starting") as status:
+            return run(**options, progress=lambda line: status.update(line))
+    except DoorstepError as exc:
+        fail(exc.detail)
 
 
 @app.command()
@@ -42,17 +65,15 @@ def api(
     the hub's framework and middleware cost before any real work.
     Exits 1 if any request failed.
     """
-    if json_output:
-        result = run_api_bench(seconds=seconds, concurrency=concurrency)
-        print_json(result.as_json())
-    else:
-        with errors.status("starting") as status:
-            result = run_api_bench(
-                seconds=seconds, concurrency=concurrency, progress=lambda line: status.update(line)
-            )
+    from doorstep.bench.api import run_api_bench
+
+    result = _measure(
+        run_api_bench, json_output=json_output, seconds=seconds, concurrency=concurrency
+    )
+    if result is not None:
         console.print(_table(result))
         console.print(f"ratio, hub /healthz to baseline requests/s: [bold]{result.ratio:.2f}[/]")
-    failed = sum(target.errors for target in result.targets.values())
+    failed = sum(target.errors for target in result.targets.values()) if result else 0
     if failed:
         fail(f"{failed} requests failed (non-2xx or broken connection); the figures are not clean")
 
@@ -112,6 +133,8 @@ def detect(
         fail(f"--onnx-layout is yolo or ssd, not {onnx_layout!r}")
     layout: Literal["yolo", "ssd"] = "ssd" if onnx_layout == "ssd" else "yolo"
     onnx = None
+    from doorstep.bench.detect import onnx_config, run_detect_bench
+
     if onnx_model is not None:
         onnx = onnx_config(
             onnx_model,
@@ -120,22 +143,15 @@ def detect(
             person_class=onnx_person_class,
             provider="cuda" if onnx_cuda else "cpu",
         )
-    try:
-        if json_output:
-            result = run_detect_bench(
-                frames_per_height=frames, hog_min_score=hog_min_score, onnx=onnx
-            )
-            print_json(result.as_json())
-            return
-        with errors.status("starting") as status:
-            result = run_detect_bench(
-                frames_per_height=frames,
-                hog_min_score=hog_min_score,
-                onnx=onnx,
-                progress=lambda line: status.update(line),
-            )
-    except ConfigurationError as exc:
-        fail(exc.detail)
+    result = _measure(
+        run_detect_bench,
+        json_output=json_output,
+        frames_per_height=frames,
+        hog_min_score=hog_min_score,
+        onnx=onnx,
+    )
+    if result is None:
+        return
     console.print(_detect_table(result))
 
 
@@ -203,17 +219,13 @@ def edge(
     unknown = [name for name in names if name not in RESOLUTIONS]
     if unknown or not names:
         fail(f"--resolutions takes {', '.join(RESOLUTIONS)}, not {resolutions!r}")
-    if json_output:
-        result = run_edge_bench(seconds=seconds, repeat=repeat, resolutions=names)
-        print_json(result.as_json())
+    from doorstep.bench.edge import run_edge_bench
+
+    result = _measure(
+        run_edge_bench, json_output=json_output, seconds=seconds, repeat=repeat, resolutions=names
+    )
+    if result is None:
         return
-    with errors.status("starting") as status:
-        result = run_edge_bench(
-            seconds=seconds,
-            repeat=repeat,
-            resolutions=names,
-            progress=lambda line: status.update(line),
-        )
     console.print(_edge_table(result))
     for what, ratio, goal in result.goals():
         verdict = "[green]met[/]" if ratio <= goal else "[red]not met[/]"
@@ -276,22 +288,17 @@ def crypto(
     The ratio is min(seal, open) over openssl's MB/s; the goal is ≥ 0.8.
     Fails in one line if openssl is not on PATH.
     """
-    try:
-        if json_output:
-            result = run_crypto_bench(
-                size_mb=size_mb, repeat=repeat, openssl_seconds=openssl_seconds
-            )
-            print_json(result.as_json())
-            return
-        with errors.status("starting") as status:
-            result = run_crypto_bench(
-                size_mb=size_mb,
-                repeat=repeat,
-                openssl_seconds=openssl_seconds,
-                progress=lambda line: status.update(line),
-            )
-    except DoorstepError as exc:
-        fail(exc.detail)
+    from doorstep.bench.crypto import GOAL_RATIO, run_crypto_bench
+
+    result = _measure(
+        run_crypto_bench,
+        json_output=json_output,
+        size_mb=size_mb,
+        repeat=repeat,
+        openssl_seconds=openssl_seconds,
+    )
+    if result is None:
+        return
     console.print(_crypto_table(result))
     verdict = "[green]met[/]" if result.goal_met else "[red]not met[/]"
     console.print(
@@ -301,6 +308,8 @@ def crypto(
 
 
 def _crypto_table(result: CryptoBenchResult) -> Table:
+    from doorstep.bench.crypto import CHUNK_SIZE
+
     title = (
         f"doorstep bench crypto: {result.clip_bytes / 1e6:g} MB clip,"
         f" {CHUNK_SIZE}-byte chunks, median of {result.repeat}"

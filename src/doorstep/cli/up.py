@@ -5,23 +5,16 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.table import Table
 
 from doorstep.cli.output import console
-from doorstep.edge.config import load_edge_config
-from doorstep.edge.daemon import EdgeDaemon
-from doorstep.edge.demo import write_demo_edge
-from doorstep.edge.identity import load_or_create_device_key, public_key_base64
-from doorstep.hub.app import create_app
-from doorstep.hub.db import make_engine, make_session_factory, transaction
-from doorstep.hub.demo import DemoAccount, create_demo_neighbourhood, is_empty, pair_demo_edge
-from doorstep.hub.migrate import upgrade_database
-from doorstep.owner.demo import create_demo_keys
 from doorstep.settings import Settings
+
+if TYPE_CHECKING:
+    from doorstep.hub.demo import DemoAccount
 
 
 def up(
@@ -38,6 +31,17 @@ def up(
     ] = 8090,
 ) -> None:
     """Start the hub on SQLite and local files, creating a demo neighbourhood on first start."""
+    # Loaded here, not at import, so every other command starts without the hub and edge.
+    import uvicorn
+
+    from doorstep.edge.demo import write_demo_edge
+    from doorstep.edge.identity import load_or_create_device_key, public_key_base64
+    from doorstep.hub.app import create_app
+    from doorstep.hub.db import make_engine, make_session_factory, transaction
+    from doorstep.hub.demo import create_demo_neighbourhood, is_empty, pair_demo_edge
+    from doorstep.hub.migrate import upgrade_database
+    from doorstep.owner.demo import create_demo_keys
+
     settings = Settings(data_dir=data)
     secret_key = settings.resolved_secret_key()  # creates the development key (0600) first
     url = f"http://{host}:{port}"
@@ -92,6 +96,9 @@ def _interrupt(signal_number: int, frame: object) -> None:
 
 
 def _start_demo_edge(config_path: Path, stop: threading.Event) -> threading.Thread | None:
+    from doorstep.edge.config import load_edge_config
+    from doorstep.edge.daemon import EdgeDaemon
+
     if not config_path.exists():
         console.print("No demo edge in this data directory (it is made on first start).")
         return None
