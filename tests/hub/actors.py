@@ -12,9 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from httpx import AsyncClient
 from sqlalchemy import func, select
 
-from doorstep.crypto.envelope import home_subject, wrap_key
 from doorstep.crypto.format import MIN_BOX_ITERATIONS, MIN_BOX_MEMORY_KIB, BoxParameters
-from doorstep.crypto.keys import key_id, private_raw, public_raw, x25519_public
+from doorstep.crypto.keys import public_raw
 from doorstep.crypto.passphrase import seal_private_key
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.accounts.service import create_user, issue_token
@@ -23,8 +22,9 @@ from doorstep.hub.agencies.service import create_agency, verify_agency
 from doorstep.hub.db import Base, transaction
 from doorstep.hub.devices.service import create_pairing_code, pair_device
 from doorstep.hub.homes.service import create_camera, create_home
-from doorstep.hub.keys.service import Grant, member_keys, rotate_home_key, set_user_key
+from doorstep.hub.keys.service import set_user_key
 from doorstep.hub.state import HubState
+from doorstep.owner.demo import make_home_key
 
 PASSWORD = "correct horse battery staple"
 # The cheapest passphrase box the hub accepts: tests make many keys.
@@ -129,29 +129,9 @@ class Actors:
         if home_id in self.home_keys and not rotate:
             return self.home_keys[home_id]
         self.user_key(owner)
-        private = X25519PrivateKey.generate()
-        home_key_id = key_id(private.public_key())
         with transaction(self.hub.sessions) as session:
             user = session.get_one(User, owner.user_id)
-            grants = [
-                Grant(
-                    key.id,
-                    wrap_key(
-                        private_raw(private),
-                        recipient=x25519_public(key.public_key),
-                        subject=home_subject(home_key_id),
-                    ),
-                )
-                for _, key in member_keys(session, user=user, home_id=home_id)
-                if key is not None
-            ]
-            rotate_home_key(
-                session,
-                user=user,
-                home_id=home_id,
-                public_key=public_raw(private.public_key()),
-                grants=grants,
-            )
+            private = make_home_key(session, owner=user, home_id=home_id)
         self.home_keys[home_id] = private
         return private
 

@@ -8,6 +8,7 @@ are then forgotten; a resident recovers theirs with `doorstep keys recover`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -41,22 +42,32 @@ def create_demo_keys(session: Session, accounts: Sequence[DemoAccount]) -> None:
     for home_id, owner in owners:
         if owner.email not in keyed:
             continue  # an owner without a printed password gets no key, so no home key either
-        home_key = X25519PrivateKey.generate()
-        subject = home_subject(key_id(home_key.public_key()))
-        grants = [
-            Grant(
-                key.id,
-                wrap_key(
-                    private_raw(home_key), recipient=x25519_public(key.public_key), subject=subject
-                ),
-            )
-            for _, key in member_keys(session, user=owner, home_id=home_id)
-            if key is not None
-        ]
-        rotate_home_key(
-            session,
-            user=owner,
-            home_id=home_id,
-            public_key=public_raw(home_key.public_key()),
-            grants=grants,
+        make_home_key(session, owner=owner, home_id=home_id)
+
+
+def make_home_key(session: Session, *, owner: User, home_id: uuid.UUID) -> X25519PrivateKey:
+    """A new current home key, wrapped to every member with a key, as the owner's client would.
+
+    Works on the hub's database directly, for the demo and tests; a real client goes
+    through the API (``doorstep.owner.keys.rotate_home_key``).
+    """
+    home_key = X25519PrivateKey.generate()
+    subject = home_subject(key_id(home_key.public_key()))
+    grants = [
+        Grant(
+            key.id,
+            wrap_key(
+                private_raw(home_key), recipient=x25519_public(key.public_key), subject=subject
+            ),
         )
+        for _, key in member_keys(session, user=owner, home_id=home_id)
+        if key is not None
+    ]
+    rotate_home_key(
+        session,
+        user=owner,
+        home_id=home_id,
+        public_key=public_raw(home_key.public_key()),
+        grants=grants,
+    )
+    return home_key
