@@ -65,7 +65,13 @@ def _member_id(api: HubApi, home_id: uuid.UUID, member: str) -> uuid.UUID:
 def generate(
     hub: HubOption = None,
     passphrase_file: PassphraseFile = None,
-    replace: Annotated[bool, typer.Option(help="Replace the key you have.")] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            help="Replace the key you have (lost passphrase): clips open to the new key only "
+            "once a home's owner grants the home keys again."
+        ),
+    ] = False,
 ) -> None:
     """Make your key pair here and publish it, the private key sealed under a passphrase."""
     if key_path().exists() and not replace:

@@ -211,3 +211,30 @@ async def test_uploads_must_be_sealed_for_this_clip_and_device(
     )
     assert other_part.status_code == 422 and "part snapshot" in other_part.json()["detail"]
     assert actors.row_counts()["clip_parts"] == 0
+
+
+async def test_a_new_key_drops_what_was_wrapped_to_the_old_one(
+    client: AsyncClient, actors: Actors
+) -> None:
+    owner, member = actors.resident(), actors.resident()
+    home_id, (camera_id,) = actors.home(owner)
+    await add_member(client, owner, home_id, member)
+    old_key = actors.user_key(member)
+    actors.home_key(owner, home_id, rotate=True)
+    clip_id = await upload_clip(client, actors.device(owner, home_id), camera_id)
+    wrapped = wrap_key(bytes(32), recipient=old_key.public_key(), subject=clip_subject(clip_id))
+    body = {"recipient_key_id": key_id(old_key.public_key()), "wrapped_key": b64(wrapped)}
+    assert (
+        await client.post(f"/v1/clips/{clip_id}/keys", json=body, headers=owner.headers)
+    ).status_code == 201
+    before = actors.row_counts()
+    replaced = await client.put(
+        "/v1/me/key", json=key_body(X25519PrivateKey.generate()), headers=member.headers
+    )
+    assert replaced.status_code == 200, replaced.text
+    after = actors.row_counts()
+    assert after["home_key_grants"] == before["home_key_grants"] - 1
+    assert after["clip_keys"] == before["clip_keys"] - 1
+    assert after["user_keys"] == before["user_keys"]
+    offered = await client.get(f"/v1/clips/{clip_id}/keys", headers=member.headers)
+    assert offered.json()["keys"] == []

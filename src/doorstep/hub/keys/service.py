@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from doorstep.crypto.envelope import check_wrapped_key
@@ -64,6 +64,9 @@ def set_user_key(session: Session, *, user: User, public_key: bytes, box: bytes)
         if current.id == new_id:
             current.private_key_box = box  # a new passphrase for the same key
             return current
+        # Whatever was wrapped to the old key is useless now: its grants go with it (cascade),
+        # and so do clips shared to it.
+        session.execute(delete(ClipKey).where(ClipKey.recipient_key_id == current.id))
         session.delete(current)
         session.flush()
     if session.get(UserKey, new_id) is not None:
