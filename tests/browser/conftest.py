@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.browser.pages import Site, handler_for, open_viewer
+from tests.browser.pages import Site, handler_for, open_keys_page, open_viewer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -66,5 +66,13 @@ def page(browser: Browser, site: Site) -> Iterator[Page]:
 def shared_page(browser: Browser, site: Site) -> Iterator[Page]:
     """One page for many small evaluations (the vectors)."""
     page = open_viewer(browser, site)
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def keys_page(browser: Browser, site: Site) -> Iterator[Page]:
+    """One page for doorstep-keys.js: its CSP allows the WebAssembly that Argon2id needs."""
+    page = open_keys_page(browser, site)
     yield page
     page.close()

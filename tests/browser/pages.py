@@ -13,7 +13,11 @@ from typing import Any
 from playwright.sync_api import Browser, Page
 
 STATIC_DIR = Path(str(files("doorstep.hub.web") / "static"))
-HARNESS = Path(__file__).with_name("harness.js")
+# Test-only files served from the site's root: the harnesses and a page for doorstep-keys.js.
+TEST_FILES = {
+    f"/{name}": Path(__file__).with_name(name)
+    for name in ("harness.js", "keys-harness.js", "keys.html")
+}
 TYPES = {".html": "text/html", ".js": "text/javascript", ".json": "application/json"}
 
 
@@ -40,11 +44,18 @@ class Site:
     def find(self, path: str) -> Resource | None:
         if path in self.media:
             return self.media[path]
-        if path == "/harness.js":
-            return Resource(HARNESS.read_bytes(), TYPES[".js"])
-        name = path.removeprefix("/static/")
-        file = STATIC_DIR / name
-        if path.startswith("/static/") and "/" not in name and file.is_file():
+        if path in TEST_FILES:
+            return Resource(TEST_FILES[path].read_bytes(), TYPES[TEST_FILES[path].suffix])
+        if not path.startswith("/static/"):
+            return None
+        # A file in static/ or in static/vendor/, nothing else (no "..", no dot files).
+        parts = path.removeprefix("/static/").split("/")
+        if len(parts) > 2 or (len(parts) == 2 and parts[0] != "vendor"):
+            return None
+        if any(part.startswith(".") or not part for part in parts):
+            return None
+        file = STATIC_DIR.joinpath(*parts)
+        if file.is_file():
             return Resource(file.read_bytes(), TYPES.get(file.suffix, "text/plain"))
         return None
 
@@ -83,6 +94,17 @@ def open_viewer(browser: Browser, site: Site) -> Page:
     page.goto(f"{site.base_url}/static/clip-viewer.html")
     page.evaluate("async () => { window.h = await import('/harness.js'); }")
     assert page.text_content("#status") == "Ready."
+    assert errors == []
+    return page
+
+
+def open_keys_page(browser: Browser, site: Site) -> Page:
+    """A fresh page whose CSP allows WebAssembly, with keys-harness.js as ``window.h``."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{site.base_url}/keys.html")
+    page.evaluate("async () => { window.h = await import('/keys-harness.js'); }")
     assert errors == []
     return page
 

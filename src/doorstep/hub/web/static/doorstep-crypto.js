@@ -3,6 +3,7 @@
 // No dependencies and no hand-written primitives: AES-256-GCM, X25519, HKDF-SHA256,
 // Ed25519 and SHA-256 all come from WebCrypto, which exists only in a secure context
 // (https, or http://localhost). Passphrase boxes are not here: WebCrypto has no Argon2id.
+// doorstep-keys.js opens and seals them, with a vendored Argon2id (vendor/README.md).
 
 const encoder = new TextEncoder();
 
