@@ -57,6 +57,16 @@ class Settings(BaseSettings):
     retention_interval_s: float = Field(
         3600.0, gt=0, description="Seconds between sweeps that shred clips past retention."
     )
+    audit_origin: str = Field(
+        "doorstep.localhost/audit",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\s+]+$",
+        description="The audit log's name: the first line of its checkpoints; make it unique.",
+    )
+    audit_checkpoint_interval_s: float = Field(
+        10.0, gt=0, description="Seconds between signed checkpoints of the audit log."
+    )
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'doorstep.db'}"

@@ -44,6 +44,7 @@ class HubProcess:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "DOORSTEP_DATA_DIR": str(self.data_dir),
             "DOORSTEP_SECRET_KEY": "edge-tests-secret-key-long-enough-0123",
+            "DOORSTEP_AUDIT_CHECKPOINT_INTERVAL_S": "0.3",
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "doorstep", "hub", "serve", "--port", str(self.port)],

@@ -6,6 +6,7 @@ import typer
 from pydantic import ValidationError
 
 from doorstep.cli.account import login
+from doorstep.cli.audit import app as audit_app
 from doorstep.cli.bench import app as bench_app
 from doorstep.cli.edge import app as edge_app
 from doorstep.cli.hub import app as hub_app
@@ -25,6 +26,7 @@ app.add_typer(hub_app, name="hub")
 app.add_typer(bench_app, name="bench")
 app.add_typer(edge_app, name="edge")
 app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 app.command("login")(login)
 
 

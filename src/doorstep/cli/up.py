@@ -37,6 +37,7 @@ def up(
     from doorstep.edge.demo import write_demo_edge
     from doorstep.edge.identity import load_or_create_device_key, public_key_base64
     from doorstep.hub.app import create_app
+    from doorstep.hub.audit.service import session_info
     from doorstep.hub.db import make_engine, make_session_factory, transaction
     from doorstep.hub.demo import create_demo_neighbourhood, is_empty, pair_demo_edge
     from doorstep.hub.migrate import upgrade_database
@@ -48,7 +49,7 @@ def up(
     edge_dir = data / "edge"
     engine = make_engine(settings.resolved_database_url())
     upgrade_database(engine)
-    with transaction(make_session_factory(engine)) as session:
+    with transaction(make_session_factory(engine, info=session_info(secret_key))) as session:
         accounts: list[DemoAccount] = []
         if is_empty(session):
             accounts = create_demo_neighbourhood(session, settings=settings)

@@ -21,6 +21,9 @@ from doorstep.hub.accounts.admin_router import router as admin_accounts_router
 from doorstep.hub.accounts.router import router as accounts_router
 from doorstep.hub.agencies.router import router as agencies_router
 from doorstep.hub.api_docs import install_api_docs
+from doorstep.hub.audit.checkpoints import checkpoint_periodically
+from doorstep.hub.audit.router import router as audit_router
+from doorstep.hub.audit.service import session_info
 from doorstep.hub.bus.factory import open_event_bus
 from doorstep.hub.clips.retention import sweep_periodically
 from doorstep.hub.clips.router import UPLOAD_PATH
@@ -46,6 +49,13 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/v1/accounts"),
         ("POST", "/v1/auth/login"),
         ("POST", "/v1/devices/pair"),
+        ("GET", "/v1/audit/key"),
+        ("GET", "/v1/audit/checkpoint"),
+        ("GET", "/v1/audit/checkpoints"),
+        ("GET", "/v1/audit/checkpoints/{size}"),
+        ("GET", "/v1/audit/proofs/inclusion"),
+        ("GET", "/v1/audit/proofs/consistency"),
+        ("GET", "/v1/audit/entries"),
     }
 )
 
@@ -60,6 +70,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     agencies_router,
     clips_router,
     keys_router,
+    audit_router,
 )
 
 
@@ -77,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = state = HubState(
             settings=settings,
             engine=engine,
-            sessions=make_session_factory(engine),
+            sessions=make_session_factory(engine, info=session_info(secret_key)),
             storage=storage,
             bus=bus,
             secret_key=secret_key,
@@ -92,14 +103,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             name="doorstep-retention",
         )
+        checkpointer = asyncio.create_task(
+            checkpoint_periodically(
+                state.sessions,
+                secret_key=secret_key,
+                origin=settings.audit_origin,
+                interval_s=settings.audit_checkpoint_interval_s,
+                stop=stop_sweeping,
+            ),
+            name="doorstep-audit-checkpoints",
+        )
         try:
             yield
         finally:
-            # Stop the sweeper (a sweep in progress ends after its current clip) before
-            # the engine it uses goes.
+            # Stop the background tasks (a sweep in progress ends after its current clip)
+            # before the engine they use goes.
             stop_sweeping.set()
-            sweeper.cancel()
-            await asyncio.wait({sweeper})
+            for task in (sweeper, checkpointer):
+                task.cancel()
+            await asyncio.wait({sweeper, checkpointer})
             await bus.close()
             engine.dispose()
 

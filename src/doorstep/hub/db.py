@@ -88,8 +88,11 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, *, info: dict[str, object] | None = None
+) -> sessionmaker[Session]:
+    """Sessions for ``engine``; ``info`` is handed to every session (e.g. the audit key)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info or {})
 
 
 @contextmanager

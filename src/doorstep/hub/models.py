@@ -2,6 +2,7 @@
 
 from doorstep.hub.accounts.models import ApiToken, AuthAttempt, BrowserSession, User
 from doorstep.hub.agencies.models import Agency
+from doorstep.hub.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
 from doorstep.hub.clips.models import Clip, ClipPart
 from doorstep.hub.db import Base
 from doorstep.hub.devices.models import EdgeDevice, PairingCode
@@ -10,6 +11,10 @@ from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, UserKey
 
 __all__ = [
     "Agency",
+    "AuditCheckpoint",
+    "AuditEntry",
+    "AuditHead",
+    "AuditNode",
     "ApiToken",
     "AuthAttempt",
     "Base",

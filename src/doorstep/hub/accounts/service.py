@@ -25,6 +25,7 @@ from doorstep.hub.accounts.security import (
     new_token,
     verify_password,
 )
+from doorstep.hub.audit.service import actor_of, append_entry, pseudonymous
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice
 from doorstep.settings import Settings
@@ -142,8 +143,22 @@ def sign_in(
     # Verify even when there is no such account, so timing doesn't reveal which emails exist.
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid:
+        append_entry(
+            session,
+            action="auth.sign_in_failed",
+            actor={"kind": "anonymous"},
+            objects={"account": pseudonymous(session, "email", email)},
+            private={"email": email, "address": address},
+        )
         record_failure(session, kind=AttemptKind.SIGN_IN, subject=email, address=address)
         raise AuthenticationFailed("email or password is wrong")
+    append_entry(
+        session,
+        action="auth.signed_in",
+        actor=actor_of(session, user),
+        objects={},
+        private={"address": address},
+    )
     return user
 
 

@@ -3,7 +3,7 @@
 ``shred_expired`` walks expired clips in batches and shreds each with
 :func:`~doorstep.hub.clips.service.shred_clip` (wrapped keys first, then rows, commit,
 then blobs). It also removes parts an edge uploaded but never committed once they are
-a day old, in the same order: rows deleted and committed, then their blobs, so a
+seven days old, in the same order: rows deleted and committed, then their blobs, so a
 failure leaves at worst an orphan ciphertext blob, never a row pointing at nothing.
 
 Several hub workers may sweep at once: every clip and part is claimed with a write
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-import anyio.to_thread
 from sqlalchemy import ColumnElement, delete, exists, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from doorstep.hub.background import in_thread
 from doorstep.hub.clips.models import Clip, ClipPart
 from doorstep.hub.clips.service import shred_clip
 from doorstep.hub.db import utcnow
@@ -37,7 +37,7 @@ BATCH_SIZE = 500
 # Parts an edge uploaded but has not committed within this long are abandoned.
 UNCOMMITTED_PART_TTL = timedelta(days=7)
 # The first sweep waits this long after start (or the interval, if shorter).
-FIRST_SWEEP_DELAY_S = 5.0
+FIRST_SWEEP_DELAY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,9 @@ def _shred_expired_clips(
                     if clip is None:
                         session.rollback()
                         continue
-                    shred_clip(session, storage=storage, clip=clip)
+                    shred_clip(
+                        session, storage=storage, clip=clip, actor=None, action="clip.shredded"
+                    )
                     shredded += 1
             if len(batch) < BATCH_SIZE:
                 break
@@ -194,7 +196,7 @@ async def sweep_periodically(
     await asyncio.sleep(min(interval_s, FIRST_SWEEP_DELAY_S))
     while True:
         try:
-            await anyio.to_thread.run_sync(
+            await in_thread(
                 partial(shred_expired, sessions, storage=storage, now=utcnow(), stop=stop)
             )
         except Exception:

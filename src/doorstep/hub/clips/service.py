@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from doorstep.errors import Conflict, InvalidInput, NotFound
 from doorstep.hub.accounts.models import User
+from doorstep.hub.audit.service import actor_of, append_entry, pseudonymous
 from doorstep.hub.clips.models import REQUIRED_PARTS, Clip, ClipPart, PartName
 from doorstep.hub.clips.schemas import ClipCommit
 from doorstep.hub.db import utcnow
@@ -184,12 +185,24 @@ def delete_clip(session: Session, *, storage: BlobStore, user: User, clip_id: uu
     gone — never a row pointing at nothing.
     """
     clip = get_clip(session, user=user, clip_id=clip_id, owner=True)
-    shred_clip(session, storage=storage, clip=clip)
+    shred_clip(session, storage=storage, clip=clip, actor=user, action="clip.deleted")
 
 
-def shred_clip(session: Session, *, storage: BlobStore, clip: Clip) -> None:
-    """Crypto-shredding: every wrapped key goes first, then the parts; commits."""
+def shred_clip(
+    session: Session, *, storage: BlobStore, clip: Clip, actor: User | None, action: str
+) -> None:
+    """Crypto-shredding: every wrapped key goes first, then the parts; commits.
+
+    ``actor`` is the owner who deleted it, or None for the retention sweep.
+    """
     parts = _parts(session, home_id=clip.home_id, clip_id=clip.id)
+    append_entry(
+        session,
+        action=action,
+        actor=actor_of(session, actor),
+        objects={"clip_id": str(clip.id), "home": pseudonymous(session, "home", clip.home_id)},
+        private={"home_id": clip.home_id},
+    )
     session.execute(delete(ClipKey).where(ClipKey.clip_id == clip.id))
     session.execute(
         delete(ClipPart).where(ClipPart.home_id == clip.home_id, ClipPart.clip_id == clip.id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from doorstep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from doorstep.hub.accounts.models import Role, User
+from doorstep.hub.audit.service import actor_of, append_entry, pseudonymous
 from doorstep.hub.clips.models import Clip
 from doorstep.hub.homes.models import Camera, Home, HomeMember, HouseholdRole
 from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, UserKey
@@ -124,6 +125,16 @@ def remove_member(
         raise Conflict("the owner can't be removed; delete the home instead")
     session.delete(member)
     revoke_member_keys(session, home_id=home_id, user_id=member_id)
+    append_entry(
+        session,
+        action="home.member_removed",
+        actor=actor_of(session, user),
+        objects={
+            "home": pseudonymous(session, "home", home_id),
+            "member": pseudonymous(session, "user", member_id),
+        },
+        private={"home_id": home_id, "user_id": member_id},
+    )
 
 
 def create_camera(

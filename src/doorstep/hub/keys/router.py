@@ -169,4 +169,4 @@ def unshare_clip(
 ) -> None:
     """Owner: delete a shared key; the recipient can no longer open the clip."""
     clip = get_clip(session, user=user, clip_id=clip_id, owner=True)
-    service.unshare_clip(session, clip=clip, recipient_key_id=recipient_key_id)
+    service.unshare_clip(session, user=user, clip=clip, recipient_key_id=recipient_key_id)

@@ -18,6 +18,7 @@ from doorstep.crypto.format import box_parameters
 from doorstep.crypto.keys import KEY_BYTES, key_id, x25519_public
 from doorstep.errors import Conflict, CryptoError, InvalidInput, NotFound
 from doorstep.hub.accounts.models import User
+from doorstep.hub.audit.service import actor_of, append_entry, pseudonymous
 from doorstep.hub.clips.models import Clip
 from doorstep.hub.db import utcnow
 from doorstep.hub.homes.models import Home, HomeMember
@@ -74,6 +75,12 @@ def set_user_key(session: Session, *, user: User, public_key: bytes, box: bytes)
     row = UserKey(id=new_id, user_id=user.id, public_key=public_key, private_key_box=box)
     session.add(row)
     session.flush()
+    append_entry(
+        session,
+        action="key.published",
+        actor=actor_of(session, user),
+        objects={"key_id": new_id, "replaced": current is not None},
+    )
     return row
 
 
@@ -171,6 +178,17 @@ def rotate_home_key(
         )
     home.key_rotation_due = False
     session.flush()
+    append_entry(
+        session,
+        action="home_key.rotated",
+        actor=actor_of(session, user),
+        objects={
+            "home": pseudonymous(session, "home", home_id),
+            "home_key_id": new_id,
+            "wrapped_for": len(grants),
+        },
+        private={"home_id": home_id},
+    )
     return row
 
 
@@ -197,6 +215,17 @@ def grant_home_key(
     else:
         row.wrapped_key = wrapped
     session.flush()
+    append_entry(
+        session,
+        action="home_key.granted",
+        actor=actor_of(session, user),
+        objects={
+            "home": pseudonymous(session, "home", home_id),
+            "home_key_id": home_key_id,
+            "user_key_id": grant.user_key_id,
+        },
+        private={"home_id": home_id},
+    )
     return row
 
 
@@ -241,14 +270,26 @@ def share_clip(
     else:
         row.wrapped_key, row.shared_by = wrapped, user.id
     session.flush()
+    append_entry(
+        session,
+        action="clip.shared",
+        actor=actor_of(session, user),
+        objects={"clip_id": str(clip.id), "recipient_key_id": recipient_key_id},
+    )
     return row
 
 
-def unshare_clip(session: Session, *, clip: Clip, recipient_key_id: str) -> None:
+def unshare_clip(session: Session, *, user: User, clip: Clip, recipient_key_id: str) -> None:
     row = session.get(ClipKey, (clip.id, recipient_key_id))
     if row is None or row.recipient_kind == RecipientKind.HOME:
         raise NotFound(f"clip {clip.id} is not shared with key {recipient_key_id}")
     session.delete(row)
+    append_entry(
+        session,
+        action="clip.unshared",
+        actor=actor_of(session, user),
+        objects={"clip_id": str(clip.id), "recipient_key_id": recipient_key_id},
+    )
 
 
 def record_edge_keys(

@@ -1,0 +1,186 @@
+"""The one function that appends to the audit log, and checkpoints and proofs over it.
+
+``append_entry`` runs inside the caller's transaction, so an action and its entry are
+committed together or not at all. Appends take turns on the ``audit_head`` row
+(``UPDATE ... RETURNING``: a row lock on PostgreSQL, the write lock on SQLite), so no
+two entries get the same index, even from several hub workers. Each append reads the
+tree's right edge (at most log2(n) nodes) and writes the perfect nodes it completes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import Session
+
+from doorstep.audit import merkle
+from doorstep.audit.entries import ObjectValue, pseudonym, public_entry
+from doorstep.errors import ConfigurationError, InvalidInput, NotFound
+from doorstep.hub.accounts.models import Role, User
+from doorstep.hub.agencies.models import Agency
+from doorstep.hub.audit.models import AuditEntry, AuditHead, AuditNode
+from doorstep.hub.db import utcnow
+
+PSEUDONYM_KEY = "audit_pseudonym_key"
+
+
+def derive_key(secret_key: bytes, purpose: str) -> bytes:
+    """A key for one purpose, derived from the hub's secret key (HKDF-SHA256)."""
+    info = f"doorstep {purpose} v1".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret_key)
+
+
+def session_info(secret_key: bytes) -> dict[str, object]:
+    """What every hub session carries: the key audit pseudonyms are made with."""
+    return {PSEUDONYM_KEY: derive_key(secret_key, "audit pseudonyms")}
+
+
+def _pseudonym_key(session: Session) -> bytes:
+    key = session.info.get(PSEUDONYM_KEY)
+    if not isinstance(key, bytes):
+        raise ConfigurationError("the session has no audit pseudonym key (see hub/app.py)")
+    return key
+
+
+def pseudonymous(session: Session, kind: str, value: object) -> str:
+    """A stable pseudonym for a resident-identifying id (a person, a home, a device)."""
+    return pseudonym(_pseudonym_key(session), f"{kind}:{value}")
+
+
+def actor_of(session: Session, user: User | None) -> dict[str, str]:
+    """Who acted, as the public may see it."""
+    if user is None:
+        return {"kind": "system"}
+    if user.role == Role.RESIDENT:
+        return {"kind": "resident", "pseudonym": pseudonymous(session, "user", user.id)}
+    if user.role == Role.AGENCY_MEMBER:
+        agency = session.get(Agency, user.agency_id) if user.agency_id else None
+        return {
+            "kind": "agency_member",
+            "name": user.display_name,
+            "agency": agency.name if agency else "",
+        }
+    return {"kind": "admin", "name": user.display_name}
+
+
+def append_entry(
+    session: Session,
+    *,
+    action: str,
+    actor: Mapping[str, str],
+    objects: Mapping[str, ObjectValue],
+    private: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Append one entry in the caller's transaction; returns its index."""
+    at = at or utcnow()
+    public = public_entry(at=at, action=action, actor=actor, objects=objects)
+    size = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(size=AuditHead.size + 1)
+        .returning(AuditHead.size)
+    ).scalar_one_or_none()
+    if size is None:
+        raise ConfigurationError("the audit log has no head row; run the migrations")
+    index = size - 1
+    builder = merkle.TreeBuilder.from_frontier(index, _read_frontier(session, index))
+    session.add(
+        AuditEntry(
+            index=index,
+            at=at,
+            action=action,
+            public=public,
+            private=json.dumps(dict(private), sort_keys=True, default=str) if private else None,
+        )
+    )
+    for level, node_index, digest in builder.append(merkle.leaf_hash(public)):
+        session.add(AuditNode(level=level, index=node_index, hash=digest))
+    session.flush()
+    return index
+
+
+def frontier_nodes(size: int) -> list[tuple[int, int]]:
+    """The perfect subtrees along the right edge of a tree of ``size`` leaves, largest first."""
+    nodes, start = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size & (1 << level):
+            nodes.append((level, start >> level))
+            start += 1 << level
+    return nodes
+
+
+def _read_nodes(session: Session, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(AuditNode.level, AuditNode.index, AuditNode.hash).where(
+            tuple_(AuditNode.level, AuditNode.index).in_(wanted)
+        )
+    ).all()
+    found = {(level, index): digest for level, index, digest in rows}
+    if len(found) != len(set(wanted)):
+        missing = sorted(set(wanted) - set(found))[0]
+        raise NotFound(f"audit node {missing} is missing: the log's storage is damaged")
+    return found
+
+
+def _read_frontier(session: Session, size: int) -> list[bytes]:
+    wanted = frontier_nodes(size)
+    found = _read_nodes(session, wanted)
+    return [found[node] for node in wanted]
+
+
+def tree_size(session: Session) -> int:
+    return int(session.scalar(select(AuditHead.size).where(AuditHead.id == 1)) or 0)
+
+
+def root_at(session: Session, size: int) -> bytes:
+    if size == 0:
+        return merkle.empty_root()
+    wanted = frontier_nodes(size)
+    found = _read_nodes(session, wanted)
+    return merkle.subtree_root(0, size, lambda level, index: found[(level, index)])
+
+
+def _check_size(session: Session, size: int, field: str) -> None:
+    current = tree_size(session)
+    if not 1 <= size <= current:
+        raise InvalidInput(f"{field} {size} is outside the log's 1..{current}", field=field)
+
+
+def inclusion_proof(session: Session, *, index: int, size: int) -> tuple[bytes, list[bytes]]:
+    """The entry's leaf hash and its inclusion proof in the tree of ``size`` entries."""
+    _check_size(session, size, "size")
+    if not 0 <= index < size:
+        raise InvalidInput(f"index {index} is outside 0..{size - 1}", field="index")
+    found = _read_nodes(session, merkle.nodes_for_inclusion(index, size))
+    proof = merkle.inclusion_proof(index, size, lambda level, i: found[(level, i)])
+    leaf = _read_nodes(session, [(0, index)])[(0, index)]
+    return leaf, proof
+
+
+def consistency_proof(session: Session, *, old_size: int, new_size: int) -> list[bytes]:
+    _check_size(session, new_size, "new_size")
+    if not 1 <= old_size <= new_size:
+        raise InvalidInput(f"old_size {old_size} is outside 1..{new_size}", field="old_size")
+    found = _read_nodes(session, merkle.nodes_for_consistency(old_size, new_size))
+    return merkle.consistency_proof(old_size, new_size, lambda level, i: found[(level, i)])
+
+
+def entries(session: Session, *, start: int, limit: int) -> list[tuple[AuditEntry, bytes]]:
+    """Entries from ``start`` in order, each with the leaf hash recorded when it was appended."""
+    rows = session.execute(
+        select(AuditEntry, AuditNode.hash)
+        .join(AuditNode, (AuditNode.level == 0) & (AuditNode.index == AuditEntry.index))
+        .where(AuditEntry.index >= start)
+        .order_by(AuditEntry.index)
+        .limit(limit)
+    ).all()
+    return [(entry, leaf) for entry, leaf in rows]

@@ -1,0 +1,144 @@
+"""The audit log on the hub: appends from real actions, proofs, checkpoints, tampering."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select, update
+
+from doorstep.audit import merkle
+from doorstep.audit.checkpoint import LogKey, open_checkpoint
+from doorstep.audit.verify import LogVerificationFailed, verify_log
+from doorstep.hub.audit.checkpoints import issue_checkpoint
+from doorstep.hub.audit.models import AuditCheckpoint, AuditEntry, AuditNode
+from doorstep.hub.audit.service import append_entry, tree_size
+from doorstep.hub.db import transaction
+from doorstep.hub.state import HubState
+from tests.hub.actors import PASSWORD, Actors
+
+
+def b64(text: str) -> bytes:
+    return base64.b64decode(text)
+
+
+def checkpoint(hub: HubState) -> None:
+    issue_checkpoint(hub.sessions, secret_key=hub.secret_key, origin=hub.settings.audit_origin)
+
+
+def replay(hub: HubState) -> int:
+    """Verify the whole log straight from the database, as `audit verify --db` does."""
+    with hub.sessions() as session:
+        rows = session.execute(
+            select(AuditEntry.index, AuditEntry.public, AuditNode.hash)
+            .join(AuditNode, (AuditNode.level == 0) & (AuditNode.index == AuditEntry.index))
+            .order_by(AuditEntry.index)
+        ).all()
+        notes = list(session.scalars(select(AuditCheckpoint.note)))
+    from doorstep.hub.audit.checkpoints import log_key
+
+    key = log_key(hub.secret_key, hub.settings.audit_origin)
+    result = verify_log(
+        [(i, p, h) for i, p, h in rows], notes, key=key, origin=hub.settings.audit_origin
+    )
+    return result.size
+
+
+async def test_actions_are_entries_and_residents_are_pseudonyms(
+    client: AsyncClient, actors: Actors
+) -> None:
+    owner = actors.resident()
+    home_id, _ = actors.home(owner)
+    actors.home_key(owner, home_id)  # publishes the owner's key and rotates the home key
+    signed_in = await client.post(
+        "/v1/auth/login", json={"email": owner.email, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 200
+    failed = await client.post("/v1/auth/login", json={"email": owner.email, "password": "x" * 16})
+    assert failed.status_code == 401
+    page = (await client.get("/v1/audit/entries")).json()
+    actions = [row["entry"]["action"] for row in page["data"]]
+    assert actions == ["key.published", "home_key.rotated", "auth.signed_in", "auth.sign_in_failed"]
+    published = json.dumps(page)
+    assert owner.email not in published and str(owner.user_id) not in published
+    assert str(home_id) not in published
+    actors_seen = {json.dumps(row["entry"]["actor"], sort_keys=True) for row in page["data"][:3]}
+    assert len(actors_seen) == 1  # the same resident, the same pseudonym
+
+
+async def test_proofs_verify_against_signed_checkpoints(client: AsyncClient, hub: HubState) -> None:
+    with transaction(hub.sessions) as session:
+        for n in range(5):
+            append_entry(session, action="test.entry", actor={"kind": "system"}, objects={"n": n})
+    checkpoint(hub)
+    with transaction(hub.sessions) as session:
+        for n in range(5, 13):
+            append_entry(session, action="test.entry", actor={"kind": "system"}, objects={"n": n})
+    checkpoint(hub)
+    key = LogKey.from_vkey((await client.get("/v1/audit/key")).json()["vkey"])
+    latest = (await client.get("/v1/audit/checkpoint")).json()
+    opened = open_checkpoint(latest["note"], key=key, origin=hub.settings.audit_origin)
+    assert opened.size == 13
+    for index in range(13):
+        proof = (await client.get(f"/v1/audit/proofs/inclusion?index={index}&size=13")).json()
+        merkle.verify_inclusion(
+            leaf=b64(proof["leaf_hash"]),
+            index=index,
+            size=13,
+            proof=[b64(h) for h in proof["proof"]],
+            root=opened.root,
+        )
+    old = (await client.get("/v1/audit/checkpoints/5")).json()
+    consistency = (await client.get("/v1/audit/proofs/consistency?old_size=5&new_size=13")).json()
+    merkle.verify_consistency(
+        old_size=5,
+        new_size=13,
+        old_root=b64(old["root"]),
+        new_root=opened.root,
+        proof=[b64(h) for h in consistency["proof"]],
+    )
+    listed = (await client.get("/v1/audit/checkpoints")).json()
+    assert [c["size"] for c in listed["data"]] == [5, 13]
+    refused = await client.get("/v1/audit/proofs/inclusion?index=13&size=13")
+    assert refused.status_code == 422 and "index" in refused.json()["detail"]
+    assert replay(hub) == 13
+
+
+async def test_parallel_writers_get_distinct_indices(hub: HubState) -> None:
+    def write(worker: int) -> None:
+        for batch in range(5):
+            with transaction(hub.sessions) as session:
+                for n in range(20):
+                    append_entry(
+                        session,
+                        action="test.parallel",
+                        actor={"kind": "system"},
+                        objects={"worker": worker, "n": batch * 20 + n},
+                    )
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with hub.sessions() as session:
+        indices = list(session.scalars(select(AuditEntry.index).order_by(AuditEntry.index)))
+        assert tree_size(session) == 800
+    assert indices == list(range(800))
+    checkpoint(hub)
+    assert replay(hub) == 800
+
+
+async def test_tampering_is_caught(hub: HubState) -> None:
+    with transaction(hub.sessions) as session:
+        for n in range(10):
+            append_entry(session, action="test.entry", actor={"kind": "system"}, objects={"n": n})
+    checkpoint(hub)
+    with transaction(hub.sessions) as session:
+        forged = session.get_one(AuditEntry, 4).public.replace(b'"n":4', b'"n":5')
+        session.execute(update(AuditEntry).where(AuditEntry.index == 4).values(public=forged))
+    with pytest.raises(LogVerificationFailed, match="entry 4 differs"):
+        replay(hub)
