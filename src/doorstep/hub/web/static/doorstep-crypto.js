@@ -35,14 +35,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
-function fail(message, cause) {
+// fail, subtle and bytes are shared with doorstep-keys.js.
+export function fail(message, cause) {
   throw new DoorstepCryptoError(message, cause ? { cause } : undefined);
 }
 
-const subtle = () => globalThis.crypto?.subtle
+export const subtle = () => globalThis.crypto?.subtle
   ?? fail('WebCrypto is unavailable: open this page over https or from localhost');
 
-function bytes(data, what, length) {
+export function bytes(data, what, length) {
   const out = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
   if (!(out instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`);
   if (length && out.length !== length) fail(`${what} must be ${length} bytes, got ${out.length}`);

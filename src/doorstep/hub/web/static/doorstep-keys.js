@@ -10,7 +10,7 @@
 
 import { argon2id } from './vendor/hash-wasm.esm.min.js';
 import {
-  DoorstepCryptoError, importX25519Private, keyId, x25519PublicOf,
+  bytes, fail, importX25519Private, keyId, subtle, x25519PublicOf,
 } from './doorstep-crypto.js';
 
 const encoder = new TextEncoder();
@@ -26,20 +26,6 @@ const MAX_LANES = 64;
 
 /** RFC 9106's second recommended option: 64 MiB, three passes, four lanes. */
 export const DEFAULT_BOX_PARAMETERS = Object.freeze({ memoryKib: 65536, iterations: 3, lanes: 4 });
-
-function fail(message, cause) {
-  throw new DoorstepCryptoError(message, cause ? { cause } : undefined);
-}
-
-const subtle = () => globalThis.crypto?.subtle
-  ?? fail('WebCrypto is unavailable: open this page over https or from localhost');
-
-function bytes(data, what, length) {
-  const out = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-  if (!(out instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`);
-  if (length && out.length !== length) fail(`${what} must be ${length} bytes, got ${out.length}`);
-  return out;
-}
 
 const randomBytes = (length) => globalThis.crypto.getRandomValues(new Uint8Array(length));
 
