@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras="${1:-}"
-debian_packages=(ca-certificates)
+debian_packages=(ca-certificates openssl)  # openssl: the baseline of `doorstep bench crypto`
 if [ "$extras" = "test" ]; then
   # Cameras are tested against GStreamer's RTSP server, run by Debian's own Python.
   debian_packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 from pathlib import Path
 
@@ -26,7 +25,6 @@ AES-256-GCM    4409393.15k
 """
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl on PATH")
 def test_bench_crypto_json_reports_seal_open_and_the_openssl_baseline() -> None:
     result = CliRunner().invoke(
         app,

@@ -81,9 +81,14 @@ def home_private_keys(
     api: HubApi, home_id: uuid.UUID, user_key: X25519PrivateKey
 ) -> dict[str, X25519PrivateKey]:
     """Every home key granted to you, opened with your user key, by home key id."""
-    keys = api.call("GET", f"/v1/homes/{home_id}/keys")["keys"]
+    return _open_home_keys(api.call("GET", f"/v1/homes/{home_id}/keys")["keys"], user_key)
+
+
+def _open_home_keys(
+    listed: list[dict[str, Any]], user_key: X25519PrivateKey
+) -> dict[str, X25519PrivateKey]:
     opened = {}
-    for key in keys:
+    for key in listed:
         if key["wrapped_for_me"] is None:
             continue
         wrapped = base64.b64decode(key["wrapped_for_me"])
@@ -102,8 +107,8 @@ def grant_member(
 ) -> int:
     """Wrap the home's keys (all of them, or the current one) to a member; returns how many."""
     member = _member_key(api, home_id, member_id)
-    home_keys = home_private_keys(api, home_id, user_key)
     listed = api.call("GET", f"/v1/homes/{home_id}/keys")["keys"]
+    home_keys = _open_home_keys(listed, user_key)
     chosen = [k["id"] for k in listed if k["id"] in home_keys and (history or not k["retired_at"])]
     for home_key_id in chosen:
         wrapped = wrap_key(

@@ -106,6 +106,24 @@ def append_entry(
     return index
 
 
+def append_home_entry(
+    session: Session,
+    *,
+    action: str,
+    actor: User | None,
+    home_id: object,
+    objects: Mapping[str, ObjectValue],
+) -> int:
+    """An entry about one home: published as the home's pseudonym, its id kept private."""
+    return append_entry(
+        session,
+        action=action,
+        actor=actor_of(session, actor),
+        objects={"home": pseudonymous(session, "home", home_id), **objects},
+        private={"home_id": home_id},
+    )
+
+
 def frontier_nodes(size: int) -> list[tuple[int, int]]:
     """The perfect subtrees along the right edge of a tree of ``size`` leaves, largest first."""
     nodes, start = [], 0

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from doorstep.errors import Conflict, InvalidInput, NotFound
 from doorstep.hub.accounts.models import User
-from doorstep.hub.audit.service import actor_of, append_entry, pseudonymous
+from doorstep.hub.audit.service import append_home_entry
 from doorstep.hub.clips.models import REQUIRED_PARTS, Clip, ClipPart, PartName
 from doorstep.hub.clips.schemas import ClipCommit
 from doorstep.hub.db import utcnow
@@ -196,12 +196,8 @@ def shred_clip(
     ``actor`` is the owner who deleted it, or None for the retention sweep.
     """
     parts = _parts(session, home_id=clip.home_id, clip_id=clip.id)
-    append_entry(
-        session,
-        action=action,
-        actor=actor_of(session, actor),
-        objects={"clip_id": str(clip.id), "home": pseudonymous(session, "home", clip.home_id)},
-        private={"home_id": clip.home_id},
+    append_home_entry(
+        session, action=action, actor=actor, home_id=clip.home_id, objects={"clip_id": str(clip.id)}
     )
     session.execute(delete(ClipKey).where(ClipKey.clip_id == clip.id))
     session.execute(

@@ -18,7 +18,7 @@ from doorstep.crypto.format import box_parameters
 from doorstep.crypto.keys import KEY_BYTES, key_id, x25519_public
 from doorstep.errors import Conflict, CryptoError, InvalidInput, NotFound
 from doorstep.hub.accounts.models import User
-from doorstep.hub.audit.service import actor_of, append_entry, pseudonymous
+from doorstep.hub.audit.service import actor_of, append_entry, append_home_entry
 from doorstep.hub.clips.models import Clip
 from doorstep.hub.db import utcnow
 from doorstep.hub.homes.models import Home, HomeMember
@@ -178,16 +178,12 @@ def rotate_home_key(
         )
     home.key_rotation_due = False
     session.flush()
-    append_entry(
+    append_home_entry(
         session,
         action="home_key.rotated",
-        actor=actor_of(session, user),
-        objects={
-            "home": pseudonymous(session, "home", home_id),
-            "home_key_id": new_id,
-            "wrapped_for": len(grants),
-        },
-        private={"home_id": home_id},
+        actor=user,
+        home_id=home_id,
+        objects={"home_key_id": new_id, "wrapped_for": len(grants)},
     )
     return row
 
@@ -215,16 +211,12 @@ def grant_home_key(
     else:
         row.wrapped_key = wrapped
     session.flush()
-    append_entry(
+    append_home_entry(
         session,
         action="home_key.granted",
-        actor=actor_of(session, user),
-        objects={
-            "home": pseudonymous(session, "home", home_id),
-            "home_key_id": home_key_id,
-            "user_key_id": grant.user_key_id,
-        },
-        private={"home_id": home_id},
+        actor=user,
+        home_id=home_id,
+        objects={"home_key_id": home_key_id, "user_key_id": grant.user_key_id},
     )
     return row
 
