@@ -157,6 +157,11 @@ async def test_removing_a_member_drops_their_grants_and_shares(
     assert counts["home_key_grants"] == 1 and counts["clip_keys"] == 1
     listed = await client.get(f"/v1/homes/{home_id}/keys", headers=owner.headers)
     assert listed.json()["rotation_due"] is True
+    # The re-wrap and the removal are on the public audit log, without naming anyone.
+    entries = (await client.get("/v1/audit/entries", params={"limit": 1000})).json()["data"]
+    actions = [row["entry"]["action"] for row in entries]
+    assert actions[-2:] == ["clip.shared", "home.member_removed"]
+    assert str(member.user_id) not in str(entries) and str(home_id) not in str(entries)
     actors.home_key(owner, home_id, rotate=True)
     listed = await client.get(f"/v1/homes/{home_id}/keys", headers=owner.headers)
     assert listed.json()["rotation_due"] is False
