@@ -18,10 +18,14 @@ from typing import Any
 ObjectValue = str | int | bool | None
 
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    """Sorted keys, no spaces, UTF-8, no NaN: one encoding for one value."""
+    return _CANONICAL.encode(value).encode("utf-8")
 
 
 def pseudonym(key: bytes, subject: str) -> str:

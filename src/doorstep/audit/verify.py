@@ -18,6 +18,9 @@ from doorstep.audit.checkpoint import Checkpoint, CheckpointError, LogKey, open_
 from doorstep.audit.entries import canonical_json
 from doorstep.errors import DoorstepError
 
+LogEntry = tuple[int, bytes, bytes | None]
+"""(index, public bytes, the leaf hash the log recorded for it or None)."""
+
 
 class LogVerificationFailed(DoorstepError):
     code = "log_verification_failed"
@@ -41,7 +44,7 @@ def check_entry(index: int, public: bytes) -> None:
 
 
 def verify_log(
-    entries: Iterable[tuple[int, bytes, bytes | None]],
+    entries: Iterable[LogEntry],
     checkpoints: Iterable[str],
     *,
     key: LogKey,

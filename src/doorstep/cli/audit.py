@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +16,8 @@ from rich.progress import Progress
 
 from doorstep.audit import merkle
 from doorstep.audit.checkpoint import CheckpointError, LogKey, open_checkpoint
-from doorstep.audit.verify import LogVerificationFailed, verify_log
+from doorstep.audit.entries import canonical_json
+from doorstep.audit.verify import LogEntry, LogVerificationFailed, verify_log
 from doorstep.cli.output import console, errors, fail, print_json
 from doorstep.durable import write_atomically
 from doorstep.errors import DoorstepError
@@ -47,15 +49,12 @@ def _log_key(http: httpx.Client, pinned: str | None) -> tuple[LogKey, str]:
     return key, published["origin"] if pinned is None else key.name
 
 
-def _hub_entries(http: httpx.Client) -> Iterator[tuple[int, bytes, bytes | None]]:
+def _hub_entries(http: httpx.Client) -> Iterator[LogEntry]:
     start = 0
     while True:
         page = _get(http, "/v1/audit/entries", start=start, limit=PAGE)["data"]
         for row in page:
-            public = json.dumps(
-                row["entry"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-            ).encode()
-            yield row["index"], public, base64.b64decode(row["leaf_hash"])
+            yield row["index"], canonical_json(row["entry"]), base64.b64decode(row["leaf_hash"])
         if len(page) < PAGE:
             return
         start = page[-1]["index"] + 1
@@ -71,29 +70,6 @@ def _hub_checkpoints(http: httpx.Client) -> list[str]:
         after = page[-1]["size"]
 
 
-def _db_source(url: str) -> tuple[list[tuple[int, bytes, bytes | None]], list[str], int]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text(
-                    'SELECT e."index", e.public, n.hash FROM audit_entries e LEFT JOIN '
-                    'audit_nodes n ON n.level = 0 AND n."index" = e."index" ORDER BY e."index"'
-                )
-            ).all()
-            notes = [r[0] for r in connection.execute(text("SELECT note FROM audit_checkpoints"))]
-            size = connection.execute(text("SELECT size FROM audit_head")).scalar_one()
-    finally:
-        engine.dispose()
-    return (
-        [(int(i), bytes(p), bytes(h) if h is not None else None) for i, p, h in rows],
-        notes,
-        size,
-    )
-
-
 @app.command()
 def verify(
     hub: Annotated[str | None, typer.Option(help="Fetch the log from this hub.")] = None,
@@ -104,21 +80,27 @@ def verify(
     """Replay every entry, recompute the tree and check every signed checkpoint against it."""
     if (hub is None) == (db is None):
         fail("give exactly one of --hub URL or --db URL")
-    if db is not None:
-        if key is None:
-            fail("--db needs --key: the log's verifier key (GET /v1/audit/key)")
-        entries, notes, size = _db_source(db)
-        log_key, origin = LogKey.from_vkey(key), LogKey.from_vkey(key).name
-        source: Any = entries
-    else:
-        assert hub is not None
-        http = httpx.Client(base_url=hub.rstrip("/"), timeout=30)
-        log_key, origin = _log_key(http, key)
-        notes = _hub_checkpoints(http)
-        size = int(_get(http, "/v1/audit/checkpoint")["size"]) if notes else 0
-        source = _hub_entries(http)
+    from sqlalchemy.exc import SQLAlchemyError  # the database drivers load only for --db
+
+    from doorstep.hub.audit.replay import stored_log
+
     try:
-        with Progress(console=errors, transient=True, disable=json_output) as bar:
+        with ExitStack() as stack:
+            if db is not None:
+                if key is None:
+                    fail("--db needs --key: the log's verifier key (GET /v1/audit/key)")
+                log_key = LogKey.from_vkey(key)
+                origin = log_key.name
+                stored = stack.enter_context(stored_log(db))
+                notes, size, source = stored.notes, stored.size, stored.entries
+            else:
+                assert hub is not None
+                http = stack.enter_context(httpx.Client(base_url=hub.rstrip("/"), timeout=30))
+                log_key, origin = _log_key(http, key)
+                notes = _hub_checkpoints(http)
+                size = int(_get(http, "/v1/audit/checkpoint")["size"]) if notes else 0
+                source = _hub_entries(http)
+            bar = stack.enter_context(Progress(console=errors, transient=True, disable=json_output))
             task = bar.add_task("replaying the log", total=size or None)
             result = verify_log(
                 source,
@@ -129,6 +111,8 @@ def verify(
             )
     except (LogVerificationFailed, CheckpointError) as exc:
         fail(f"audit log verification failed: {exc.detail}")
+    except SQLAlchemyError as exc:
+        fail(f"can't read the audit log from the database: {exc.__class__.__name__}: {exc}")
     summary = {
         "entries": result.size,
         "checkpoints": result.checkpoints,
