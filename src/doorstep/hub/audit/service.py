@@ -168,20 +168,39 @@ def frontier_nodes(size: int) -> list[tuple[int, int]]:
 
 
 def _nodes_query(count: int) -> TextClause:
-    """Look nodes up by key with ORs of equalities: every backend walks the primary key."""
-    terms = " OR ".join(f'(level = :l{n} AND "index" = :i{n})' for n in range(count))
-    return text(f'SELECT level, "index", hash FROM audit_nodes WHERE {terms}')
+    """The head's size and the nodes asked for, in one round trip.
+
+    Nodes are looked up with ORs of key equalities, which every backend answers by
+    walking the primary key (SQLite does not for a row-value IN list).
+    """
+    terms = " OR ".join(f'(n.level = :l{k} AND n."index" = :i{k})' for k in range(count))
+    return text(
+        'SELECT h.size, n.level, n."index", n.hash FROM audit_head h '
+        f"LEFT JOIN audit_nodes n ON {terms or '1 = 0'} WHERE h.id = 1"
+    )
 
 
-def _read_nodes(session: Session, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+def _read_nodes(
+    session: Session, wanted: list[tuple[int, int]], *, within: tuple[str, int] | None = None
+) -> dict[tuple[int, int], bytes]:
+    """The nodes ``wanted``; ``within`` names a size (field, value) the log must have reached."""
     keys = sorted(set(wanted))
-    if not keys:
-        return {}
     values: dict[str, int] = {}
-    for n, (level, index) in enumerate(keys):
-        values[f"l{n}"], values[f"i{n}"] = level, index
+    for k, (level, index) in enumerate(keys):
+        values[f"l{k}"], values[f"i{k}"] = level, index
     rows = session.execute(_nodes_query(len(keys)), values).all()
-    found = {(int(level), int(index)): bytes(digest) for level, index, digest in rows}
+    if not rows:
+        raise ConfigurationError("the audit log has no head row; run the migrations")
+    if within is not None:
+        field, size = within
+        current = int(rows[0][0])
+        if not 1 <= size <= current:
+            raise InvalidInput(f"{field} {size} is outside the log's 1..{current}", field=field)
+    found = {
+        (int(level), int(index)): bytes(digest)
+        for _, level, index, digest in rows
+        if level is not None
+    }
     if len(found) != len(keys):
         missing = sorted(set(keys) - set(found))[0]
         raise NotFound(f"audit node {missing} is missing: the log's storage is damaged")
@@ -206,28 +225,21 @@ def root_at(session: Session, size: int) -> bytes:
     return merkle.subtree_root(0, size, lambda level, index: found[(level, index)])
 
 
-def _check_size(session: Session, size: int, field: str) -> None:
-    current = tree_size(session)
-    if not 1 <= size <= current:
-        raise InvalidInput(f"{field} {size} is outside the log's 1..{current}", field=field)
-
-
 def inclusion_proof(session: Session, *, index: int, size: int) -> tuple[bytes, list[bytes]]:
     """The entry's leaf hash and its inclusion proof in the tree of ``size`` entries."""
-    _check_size(session, size, "size")
-    if not 0 <= index < size:
+    if size >= 1 and not 0 <= index < size:
         raise InvalidInput(f"index {index} is outside 0..{size - 1}", field="index")
-    found = _read_nodes(session, merkle.nodes_for_inclusion(index, size))
+    wanted = [(0, index), *merkle.nodes_for_inclusion(index, size)] if size >= 1 else []
+    found = _read_nodes(session, wanted, within=("size", size))
     proof = merkle.inclusion_proof(index, size, lambda level, i: found[(level, i)])
-    leaf = _read_nodes(session, [(0, index)])[(0, index)]
-    return leaf, proof
+    return found[(0, index)], proof
 
 
 def consistency_proof(session: Session, *, old_size: int, new_size: int) -> list[bytes]:
-    _check_size(session, new_size, "new_size")
-    if not 1 <= old_size <= new_size:
+    if new_size >= 1 and not 1 <= old_size <= new_size:
         raise InvalidInput(f"old_size {old_size} is outside 1..{new_size}", field="old_size")
-    found = _read_nodes(session, merkle.nodes_for_consistency(old_size, new_size))
+    wanted = merkle.nodes_for_consistency(old_size, new_size) if new_size >= 1 else []
+    found = _read_nodes(session, wanted, within=("new_size", new_size))
     return merkle.consistency_proof(old_size, new_size, lambda level, i: found[(level, i)])
 
 
