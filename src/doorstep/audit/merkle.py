@@ -69,6 +69,11 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     """SHA-256(0x01 || left || right): an interior node over two 32-byte hashes."""
     _check_hash(left, "left")
     _check_hash(right, "right")
+    return _node(left, right)
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    """:func:`node_hash` of hashes already known to be 32 bytes."""
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
@@ -421,7 +426,7 @@ class TreeBuilder:
         completed = [(0, position, leaf)]
         digest, level = leaf, 0
         while position & (1 << level):
-            digest = node_hash(self._frontier.pop(), digest)
+            digest = _node(self._frontier.pop(), digest)
             level += 1
             completed.append((level, position >> level, digest))
         self._frontier.append(digest)

@@ -18,6 +18,7 @@ from doorstep.audit.checkpoint import Checkpoint, CheckpointError, LogKey, open_
 from doorstep.audit.entries import canonical_json
 from doorstep.errors import DoorstepError
 
+PROGRESS_EVERY = 1000  # entries between progress reports
 LogEntry = tuple[int, bytes, bytes | None]
 """(index, public bytes, the leaf hash the log recorded for it or None)."""
 
@@ -85,8 +86,10 @@ def verify_log(
                     f"checkpoint at size {checkpoint.size}: its root differs from the tree "
                     f"the entries give (an entry at index < {checkpoint.size} was changed)"
                 )
-        if progress is not None:
+        if progress is not None and builder.size % PROGRESS_EVERY == 0:
             progress(builder.size)
+    if progress is not None:
+        progress(builder.size)
     if pending:
         raise LogVerificationFailed(
             f"checkpoint at size {pending[0].size} covers entries the log no longer has "
