@@ -67,11 +67,12 @@ class Actors:
             if role == Role.AGENCY_MEMBER:
                 agency = create_agency(
                     session,
+                    actor=None,
                     name=f"Agency {uuid.uuid4().hex[:8]}",
                     kind=AgencyKind.POLICE,
                     contact_email="desk@agency.example",
                 )
-                verify_agency(session, agency_id=agency.id)
+                verify_agency(session, actor=None, agency_id=agency.id)
                 agency_id = agency.id
             user = create_user(
                 session,

@@ -83,13 +83,15 @@ def create_demo_neighbourhood(session: Session, *, settings: Settings) -> list[D
             )
     agency = create_agency(
         session,
+        actor=None,
         name="Demo City Police Bureau",
         kind=AgencyKind.POLICE,
         contact_email="records@police.doorstep.example",
     )
-    verify_agency(session, agency_id=agency.id)
+    verify_agency(session, actor=None, agency_id=agency.id)
     member, password = add_agency_member(
         session,
+        actor=None,
         settings=settings,
         agency_id=agency.id,
         email="officer@police.doorstep.example",

@@ -107,8 +107,8 @@ def change_password(
 def create_token(
     body: TokenCreate, user: CurrentUser, session: SessionDep, state: StateDep
 ) -> TokenIssued:
-    row, token = service.issue_token(
-        session, secret_key=state.secret_key, name=body.name, user_id=user.id
+    row, token = service.create_personal_token(
+        session, secret_key=state.secret_key, user=user, name=body.name
     )
     return TokenIssued(
         id=row.id, name=row.name, created_at=row.created_at, last_used_at=None, token=token

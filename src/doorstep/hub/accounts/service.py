@@ -235,6 +235,25 @@ def issue_token(
     return row, token
 
 
+def create_personal_token(
+    session: Session, *, secret_key: bytes, user: User, name: str
+) -> tuple[ApiToken, str]:
+    """A bearer token the caller makes for themselves (a CLI, a script); on the record."""
+    row, token = issue_token(session, secret_key=secret_key, name=name, user_id=user.id)
+    _append_token_entry(session, "auth.token_created", user, row)
+    return row, token
+
+
+def _append_token_entry(session: Session, action: str, user: User, row: ApiToken) -> None:
+    append_entry(
+        session,
+        action=action,
+        actor=actor_of(session, user),
+        objects={"token_id": str(row.id)},
+        private={"name": row.name},
+    )
+
+
 def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
     return list(
         session.scalars(
@@ -250,6 +269,7 @@ def revoke_token(session: Session, *, user: User, token_id: uuid.UUID) -> None:
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         raise NotFound(f"token {token_id} not found")
     row.revoked_at = utcnow()
+    _append_token_entry(session, "auth.token_revoked", user, row)
 
 
 def change_password(
@@ -262,3 +282,4 @@ def change_password(
     # Every browser signed in with the old password is signed out, this one included.
     for row in session.scalars(select(BrowserSession).where(BrowserSession.user_id == user.id)):
         session.delete(row)
+    append_entry(session, action="auth.password_changed", actor=actor_of(session, user), objects={})

@@ -29,7 +29,7 @@ def my_agency(member: CurrentAgencyMember, session: SessionDep) -> AgencyPublic:
 @router.post("/admin/agencies", status_code=status.HTTP_201_CREATED)
 def create_agency(body: AgencyCreate, admin: CurrentAdmin, session: SessionDep) -> AgencyPublic:
     agency = service.create_agency(
-        session, name=body.name, kind=body.kind, contact_email=body.contact_email
+        session, actor=admin, name=body.name, kind=body.kind, contact_email=body.contact_email
     )
     return AgencyPublic.model_validate(agency)
 
@@ -43,7 +43,9 @@ def list_agencies(admin: CurrentAdmin, session: SessionDep) -> Page[AgencyPublic
 @router.post("/admin/agencies/{agency_id}/verify")
 def verify_agency(agency_id: uuid.UUID, admin: CurrentAdmin, session: SessionDep) -> AgencyPublic:
     """Record that an admin checked the agency is who it says it is."""
-    return AgencyPublic.model_validate(service.verify_agency(session, agency_id=agency_id))
+    return AgencyPublic.model_validate(
+        service.verify_agency(session, actor=admin, agency_id=agency_id)
+    )
 
 
 @router.post("/admin/agencies/{agency_id}/members", status_code=status.HTTP_201_CREATED)
@@ -56,6 +58,7 @@ def add_agency_member(
 ) -> AgencyMemberCreated:
     user, password = service.add_agency_member(
         session,
+        actor=admin,
         settings=state.settings,
         agency_id=agency_id,
         email=body.email,

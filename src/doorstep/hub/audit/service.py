@@ -157,6 +157,36 @@ def append_home_entry(
     )
 
 
+def append_home_subject_entry(
+    session: Session,
+    *,
+    action: str,
+    actor: User | None,
+    home_id: object,
+    subject: str,
+    kind: str,
+    subject_id: object,
+    objects: Mapping[str, ObjectValue] | None = None,
+) -> None:
+    """An entry about someone or something in a home: a member, a device, a camera.
+
+    The home and the subject are published as pseudonyms and their ids kept private.
+    ``subject`` names the object, ``kind`` the pseudonym: a member's is their ``user``
+    one, the same they act under.
+    """
+    append_entry(
+        session,
+        action=action,
+        actor=actor_of(session, actor),
+        objects={
+            "home": pseudonymous(session, "home", home_id),
+            subject: pseudonymous(session, kind, subject_id),
+            **(objects or {}),
+        },
+        private={"home_id": home_id, f"{kind}_id": subject_id},
+    )
+
+
 def frontier_nodes(size: int) -> list[tuple[int, int]]:
     """The perfect subtrees along the right edge of a tree of ``size`` leaves, largest first."""
     nodes, start = [], 0

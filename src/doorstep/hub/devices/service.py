@@ -22,6 +22,7 @@ from doorstep.errors import Conflict, InvalidInput, NotFound
 from doorstep.hub.accounts.models import ApiToken, AttemptKind, User
 from doorstep.hub.accounts.security import keyed_hash
 from doorstep.hub.accounts.service import enforce_attempt_limits, issue_token, record_failure
+from doorstep.hub.audit.service import append_home_entry, append_home_subject_entry
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice, PairingCode
 from doorstep.hub.homes.models import Camera
@@ -80,6 +81,9 @@ def create_pairing_code(
     )
     session.add(row)
     session.flush()
+    append_home_entry(
+        session, action="device.pairing_code_issued", actor=user, home_id=home_id, objects={}
+    )
     return IssuedCode(code=format_code(code), expires_at=row.expires_at)
 
 
@@ -129,7 +133,23 @@ def pair_device(
     _, token = issue_token(
         session, secret_key=secret_key, name=f"device {name}", device_id=device.id
     )
+    # The owner who issued the code paired it: the code is their say-so, and single use.
+    _append_device_entry(session, "device.paired", session.get(User, row.created_by), device)
     return PairedDevice(device=device, token=token)
+
+
+def _append_device_entry(
+    session: Session, action: str, actor: User | None, device: EdgeDevice
+) -> None:
+    append_home_subject_entry(
+        session,
+        action=action,
+        actor=actor,
+        home_id=device.home_id,
+        subject="device",
+        kind="device",
+        subject_id=device.id,
+    )
 
 
 def list_devices(session: Session, *, user: User, home_id: uuid.UUID) -> list[EdgeDevice]:
@@ -150,7 +170,9 @@ def revoke_device(session: Session, *, user: User, device_id: uuid.UUID) -> Edge
         owner=True,
     )
     now = utcnow()
-    device.revoked_at = device.revoked_at or now
+    if device.revoked_at is None:
+        device.revoked_at = now
+        _append_device_entry(session, "device.revoked", user, device)
     session.execute(
         update(ApiToken)
         .where(ApiToken.device_id == device.id, ApiToken.revoked_at.is_(None))

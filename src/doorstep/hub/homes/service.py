@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from typing import Protocol, TypeVar
 
 import h3
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from doorstep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from doorstep.hub.accounts.models import Role, User
-from doorstep.hub.audit.service import actor_of, append_entry, pseudonymous
+from doorstep.hub.audit.service import append_home_entry, append_home_subject_entry
 from doorstep.hub.clips.models import Clip
 from doorstep.hub.homes.models import Camera, Home, HomeMember, HouseholdRole
 from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, UserKey
@@ -34,6 +34,11 @@ InHomeT = TypeVar("InHomeT", bound=InHome)
 def public_cell(latitude: float, longitude: float) -> str:
     """The coarse H3 cell that is all anyone outside the home learns of a camera's place."""
     return str(h3.latlng_to_cell(latitude, longitude, PUBLIC_CELL_RESOLUTION))
+
+
+def _clips_going(session: Session, condition: ColumnElement[bool]) -> int:
+    """How many clips a deletion takes along (crypto-shredded: their keys cascade too)."""
+    return int(session.scalar(select(func.count()).select_from(Clip).where(condition)) or 0)
 
 
 def membership(
@@ -81,6 +86,10 @@ def update_home(
 
 def delete_home(session: Session, *, user: User, home_id: uuid.UUID) -> None:
     home, _ = membership(session, user=user, home_id=home_id, owner=True)
+    clips = _clips_going(session, Clip.home_id == home_id)
+    append_home_entry(
+        session, action="home.deleted", actor=user, home_id=home_id, objects={"clips": clips}
+    )
     session.delete(home)
 
 
@@ -111,7 +120,22 @@ def add_member(
     member = HomeMember(home_id=home_id, user_id=invitee.id, role=HouseholdRole.MEMBER)
     session.add(member)
     session.flush()
+    _append_member_entry(session, "home.member_added", user, home_id, invitee.id)
     return member, invitee
+
+
+def _append_member_entry(
+    session: Session, action: str, user: User, home_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
+    append_home_subject_entry(
+        session,
+        action=action,
+        actor=user,
+        home_id=home_id,
+        subject="member",
+        kind="user",
+        subject_id=member_id,
+    )
 
 
 def remove_member(
@@ -125,16 +149,7 @@ def remove_member(
         raise Conflict("the owner can't be removed; delete the home instead")
     session.delete(member)
     revoke_member_keys(session, home_id=home_id, user_id=member_id)
-    append_entry(
-        session,
-        action="home.member_removed",
-        actor=actor_of(session, user),
-        objects={
-            "home": pseudonymous(session, "home", home_id),
-            "member": pseudonymous(session, "user", member_id),
-        },
-        private={"home_id": home_id, "user_id": member_id},
-    )
+    _append_member_entry(session, "home.member_removed", user, home_id, member_id)
 
 
 def create_camera(
@@ -213,7 +228,18 @@ def update_camera(
 
 
 def delete_camera(session: Session, *, user: User, camera_id: uuid.UUID) -> None:
-    session.delete(get_camera(session, user=user, camera_id=camera_id, owner=True))
+    camera = get_camera(session, user=user, camera_id=camera_id, owner=True)
+    append_home_subject_entry(
+        session,
+        action="camera.deleted",
+        actor=user,
+        home_id=camera.home_id,
+        subject="camera",
+        kind="camera",
+        subject_id=camera.id,
+        objects={"clips": _clips_going(session, Clip.camera_id == camera.id)},
+    )
+    session.delete(camera)
 
 
 def _apply(row: object, changes: Mapping[str, object]) -> None:
