@@ -9,8 +9,13 @@ stops the replay with an error naming the entry index or checkpoint size.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from doorstep.audit import merkle
@@ -19,6 +24,8 @@ from doorstep.audit.entries import canonical_json
 from doorstep.errors import DoorstepError
 
 PROGRESS_EVERY = 1000  # entries between progress reports
+CHUNK = 4096  # entries checked and hashed at a time
+PARALLEL_FROM = 100_000  # entries: below this, starting worker processes costs more
 LogEntry = tuple[int, bytes, bytes | None]
 """(index, public bytes, the leaf hash the log recorded for it or None)."""
 
@@ -44,6 +51,80 @@ def check_entry(index: int, public: bytes) -> None:
         raise LogVerificationFailed(f"entry {index} is not in canonical JSON form")
 
 
+def default_workers(size: int) -> int:
+    """Processes that check and hash entries for a log of ``size``: one per CPU if long."""
+    return min(os.cpu_count() or 1, 8) if size >= PARALLEL_FROM else 1
+
+
+def _check_chunk(chunk: list[tuple[int, bytes]]) -> tuple[list[bytes], str | None]:
+    """Leaf hashes of canonical entries, up to the first that isn't (and what is wrong)."""
+    leaves: list[bytes] = []
+    for index, public in chunk:
+        try:
+            check_entry(index, public)
+        except LogVerificationFailed as exc:
+            return leaves, exc.detail
+        leaves.append(merkle.leaf_hash(public))
+    return leaves, None
+
+
+def _chunks(entries: Iterable[LogEntry]) -> Iterator[list[LogEntry]]:
+    iterator = iter(entries)
+    while chunk := list(itertools.islice(iterator, CHUNK)):
+        yield chunk
+
+
+def _checked(
+    chunk: list[LogEntry], expected: int, result: tuple[list[bytes], str | None]
+) -> Iterator[tuple[int, bytes]]:
+    """The chunk's (index, recorded leaf hash) in order, raising at the first problem."""
+    leaves, problem = result
+    for position, (index, _, recorded) in enumerate(chunk):
+        if index != expected + position:
+            raise LogVerificationFailed(
+                f"entry {expected + position} is missing (the next is {index})"
+            )
+        if position == len(leaves):
+            raise LogVerificationFailed(problem or f"entry {index} was not checked")
+        leaf = leaves[position]
+        if recorded is not None and recorded != leaf:
+            raise LogVerificationFailed(
+                f"entry {index} differs from the leaf hash the log recorded for it: "
+                "it was changed after it was appended"
+            )
+        yield index, leaf
+
+
+def _leaf_hashes(entries: Iterable[LogEntry], workers: int) -> Iterator[tuple[int, bytes]]:
+    """Each entry's leaf hash, in order, once its index and canonical form are checked.
+
+    With ``workers`` > 1 the checking and hashing runs in that many processes, a few
+    chunks ahead of the tree, which stays in this one.
+    """
+    if workers <= 1:
+        expected = 0
+        for chunk in _chunks(entries):
+            yield from _checked(chunk, expected, _check_chunk([(i, p) for i, p, _ in chunk]))
+            expected += len(chunk)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        ahead: deque[tuple[list[LogEntry], Future[tuple[list[bytes], str | None]]]] = deque()
+        expected = 0
+
+        def settle(keep: int) -> Iterator[tuple[int, bytes]]:
+            nonlocal expected
+            while len(ahead) > keep:
+                chunk, checked = ahead.popleft()
+                yield from _checked(chunk, expected, checked.result())
+                expected += len(chunk)
+
+        for chunk in _chunks(entries):
+            ahead.append((chunk, pool.submit(_check_chunk, [(i, p) for i, p, _ in chunk])))
+            yield from settle(2 * workers)
+        yield from settle(0)
+
+
 def verify_log(
     entries: Iterable[LogEntry],
     checkpoints: Iterable[str],
@@ -51,11 +132,13 @@ def verify_log(
     key: LogKey,
     origin: str,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> VerifiedLog:
     """Replay ``entries`` against signed ``checkpoints`` (notes).
 
     Each entry is (index, public bytes, the leaf hash the log recorded or None); a
-    recorded leaf hash lets the replay name the entry that was changed.
+    recorded leaf hash lets the replay name the entry that was changed. ``workers``
+    processes check and hash entries for a long log (see :func:`_leaf_hashes`).
     """
     opened: list[Checkpoint] = []
     for note in checkpoints:
@@ -66,19 +149,8 @@ def verify_log(
     opened.sort(key=lambda c: c.size)
     pending = list(opened)
     builder = merkle.TreeBuilder()
-    expected = 0
-    for index, public, recorded in entries:
-        if index != expected:
-            raise LogVerificationFailed(f"entry {expected} is missing (the next is {index})")
-        check_entry(index, public)
-        leaf = merkle.leaf_hash(public)
-        if recorded is not None and recorded != leaf:
-            raise LogVerificationFailed(
-                f"entry {index} differs from the leaf hash the log recorded for it: "
-                "it was changed after it was appended"
-            )
+    for _, leaf in _leaf_hashes(entries, workers):
         builder.append(leaf)
-        expected += 1
         while pending and pending[0].size == builder.size:
             checkpoint = pending.pop(0)
             if builder.root() != checkpoint.root:

@@ -17,7 +17,7 @@ from rich.progress import Progress
 from doorstep.audit import merkle
 from doorstep.audit.checkpoint import CheckpointError, LogKey, open_checkpoint
 from doorstep.audit.entries import canonical_json
-from doorstep.audit.verify import LogEntry, LogVerificationFailed, verify_log
+from doorstep.audit.verify import LogEntry, LogVerificationFailed, default_workers, verify_log
 from doorstep.cli.output import console, errors, fail, print_json
 from doorstep.durable import write_atomically
 from doorstep.errors import DoorstepError
@@ -75,6 +75,14 @@ def verify(
     hub: Annotated[str | None, typer.Option(help="Fetch the log from this hub.")] = None,
     db: Annotated[str | None, typer.Option(help="Read the log from this database URL.")] = None,
     key: KeyOption = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes that check and hash entries; default one per CPU from 100,000 on.",
+            min=1,
+            max=64,
+        ),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Replay every entry, recompute the tree and check every signed checkpoint against it."""
@@ -108,6 +116,7 @@ def verify(
                 key=log_key,
                 origin=origin,
                 progress=lambda done: bar.update(task, completed=done),
+                workers=workers or default_workers(size),
             )
     except (LogVerificationFailed, CheckpointError) as exc:
         fail(f"audit log verification failed: {exc.detail}")

@@ -17,12 +17,12 @@ from doorstep.hub.db import transaction
 from doorstep.hub.state import HubState
 
 
-def verify(hub: HubState) -> tuple[int, str]:
+def verify(hub: HubState, *options: str) -> tuple[int, str]:
     """The CLI, in its own process, on the hub's database and pinned to the hub's log key."""
     vkey = log_key(hub.secret_key, hub.settings.audit_origin).vkey()
     result = subprocess.run(
         [sys.executable, "-m", "doorstep", "audit", "verify"]
-        + ["--db", hub.settings.database_url, "--key", vkey],
+        + ["--db", hub.settings.database_url, "--key", vkey, *options],
         capture_output=True,
         text=True,
         timeout=120,
@@ -47,6 +47,8 @@ async def test_an_edited_entry_is_named_by_its_index(hub: HubState) -> None:
         forged = session.get_one(AuditEntry, 4).public.replace(b'"n":4', b'"n":5')
         session.execute(update(AuditEntry).where(AuditEntry.index == 4).values(public=forged))
     code, output = verify(hub)
+    assert code != 0 and "entry 4 differs" in output, output
+    code, output = verify(hub, "--workers", "2")  # worker processes check and hash
     assert code != 0 and "entry 4 differs" in output, output
 
 

@@ -197,17 +197,33 @@ def frontier_nodes(size: int) -> list[tuple[int, int]]:
     return nodes
 
 
-def _nodes_query(count: int) -> TextClause:
-    """The head's size and the nodes asked for, in one round trip.
+_POSTGRES_NODES = text(
+    'SELECT h.size, n.level, n."index", n.hash FROM audit_head h LEFT JOIN audit_nodes n '
+    'ON (n.level, n."index") IN (SELECT * FROM unnest(CAST(:levels AS smallint[]), '
+    "CAST(:indexes AS bigint[]))) WHERE h.id = 1"
+)
 
-    Nodes are looked up with ORs of key equalities, which every backend answers by
-    walking the primary key (SQLite does not for a row-value IN list).
+
+def _nodes_query(
+    session: Session, keys: list[tuple[int, int]]
+) -> tuple[TextClause, dict[str, Any]]:
+    """The head's size and the nodes asked for, in one round trip, walking the primary key.
+
+    PostgreSQL takes the keys as two arrays (one statement text, prepared once); SQLite,
+    which has no arrays and won't use the key for a row-value IN list, ORs equalities.
     """
-    terms = " OR ".join(f'(n.level = :l{k} AND n."index" = :i{k})' for k in range(count))
-    return text(
+    if session.get_bind().dialect.name == "postgresql":
+        levels, indexes = [level for level, _ in keys], [index for _, index in keys]
+        return _POSTGRES_NODES, {"levels": levels, "indexes": indexes}
+    values: dict[str, Any] = {}
+    for k, (level, index) in enumerate(keys):
+        values[f"l{k}"], values[f"i{k}"] = level, index
+    terms = " OR ".join(f'(n.level = :l{k} AND n."index" = :i{k})' for k in range(len(keys)))
+    query = text(
         'SELECT h.size, n.level, n."index", n.hash FROM audit_head h '
         f"LEFT JOIN audit_nodes n ON {terms or '1 = 0'} WHERE h.id = 1"
     )
+    return query, values
 
 
 def _read_nodes(
@@ -215,10 +231,7 @@ def _read_nodes(
 ) -> dict[tuple[int, int], bytes]:
     """The nodes ``wanted``; ``within`` names a size (field, value) the log must have reached."""
     keys = sorted(set(wanted))
-    values: dict[str, int] = {}
-    for k, (level, index) in enumerate(keys):
-        values[f"l{k}"], values[f"i{k}"] = level, index
-    rows = session.execute(_nodes_query(len(keys)), values).all()
+    rows = session.execute(*_nodes_query(session, keys)).all()
     if not rows:
         raise ConfigurationError("the audit log has no head row; run the migrations")
     if within is not None:
