@@ -137,9 +137,10 @@ async def call(
 ) -> int:
     response = await client.request(method, path, json=body_for(route), headers=headers)
     assert response.status_code < 500, f"{method} {path}: {response.text}"
-    body = response.json() if response.content else {}
-    if response.status_code >= 400:
-        assert set(body) == {"error", "detail"}, f"{method} {path}: {body}"
+    if response.status_code < 400:
+        return response.status_code  # JSON, or a page or CSV for public reports
+    body = response.json()
+    assert set(body) == {"error", "detail"}, f"{method} {path}: {body}"
     if response.status_code == 401 and body["detail"].startswith("sign in first"):
         return NO_CREDENTIALS
     return response.status_code

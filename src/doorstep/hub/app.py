@@ -38,6 +38,7 @@ from doorstep.hub.middleware import BodySizeLimit, SecurityHeaders
 from doorstep.hub.migrate import upgrade_database
 from doorstep.hub.state import HubState
 from doorstep.hub.storage.factory import open_blob_store
+from doorstep.hub.transparency.router import router as transparency_router
 from doorstep.hub.web import WEB_STATIC
 from doorstep.settings import Settings, get_settings
 
@@ -56,6 +57,9 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/v1/audit/proofs/inclusion"),
         ("GET", "/v1/audit/proofs/consistency"),
         ("GET", "/v1/audit/entries"),
+        ("GET", "/v1/transparency"),
+        ("GET", "/v1/transparency.csv"),
+        ("GET", "/transparency"),
     }
 )
 
@@ -71,6 +75,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     clips_router,
     keys_router,
     audit_router,
+    transparency_router,
 )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from doorstep.hub.bus.base import EventBus
 from doorstep.hub.storage.base import BlobStore
+from doorstep.hub.transparency.cache import ReportCache
 from doorstep.settings import Settings
 
 
@@ -20,3 +21,4 @@ class HubState:
     storage: BlobStore
     bus: EventBus
     secret_key: bytes
+    report_cache: ReportCache = field(default_factory=ReportCache)
