@@ -237,6 +237,18 @@ def test_inclusion_in_large_trees(size: int) -> None:
         assert inclusion_fails(leaf, index ^ 1, size, proof, root)
 
 
+def test_every_index_of_a_random_large_tree_has_a_proof_that_verifies() -> None:
+    table, _ = big()
+    size = BIG[-2]  # a random size between 65 and 100,000
+    root = merkle.subtree_root(0, size, reader(table))
+    node = reader(table)
+    for index in range(size):
+        proof = merkle.inclusion_proof(index, size, node)
+        leaf = table[(0, index)]
+        merkle.verify_inclusion(leaf=leaf, index=index, size=size, proof=proof, root=root)
+    assert inclusion_fails(table[(0, 0)], 1, size, merkle.inclusion_proof(0, size, node), root)
+
+
 def test_consistency_proofs_for_every_pair_to_64_and_tampering() -> None:
     leaves, table, roots, reference = small()
     for n in range(1, 65):
