@@ -4,8 +4,8 @@ On each backend — a SQLite file in a temporary directory, and a throwaway sche
 PostgreSQL server — the bench migrates an empty hub database and then:
 
 1. **fills** the log with ``entries`` entries through the hub's own ``append_entries``,
-   ``batch`` entries per transaction, as an action that logs many entries at once does
-   (a retention sweep, a request delivered to many inboxes): ``appends_per_s``. The
+   ``batch`` entries per transaction, as an action that logs many entries at once
+   does (a request delivered to many inboxes): ``appends_per_s``. The
    baseline, measured in the same run on the same connection, is the same entry rows
    inserted ``batch`` per transaction into a bare table without a tree:
    ``baseline_inserts_per_s`` (over at most 200,000 rows). Their ratio is what the tree
