@@ -197,13 +197,25 @@ def frontier_nodes(size: int) -> list[tuple[int, int]]:
     return nodes
 
 
-def _nodes_query(keys: list[tuple[int, int]]) -> tuple[TextClause, dict[str, Any]]:
+_POSTGRES_NODES = text(
+    'SELECT h.size, n.level, n."index", n.hash FROM audit_head h LEFT JOIN ('
+    "unnest(CAST(:levels AS smallint[]), CAST(:indexes AS bigint[])) AS k(level, idx) "
+    'JOIN audit_nodes n ON n.level = k.level AND n."index" = k.idx) ON true WHERE h.id = 1'
+)
+
+
+def _nodes_query(
+    session: Session, keys: list[tuple[int, int]]
+) -> tuple[TextClause, dict[str, Any]]:
     """The head's size and the nodes asked for, in one round trip, walking the primary key.
 
-    ORs of key equalities: SQLite won't use the key for a row-value IN list, and on
-    PostgreSQL a join against arrays of keys gets a generic plan, once prepared on a
-    small table, that turns into a scan as the log grows.
+    PostgreSQL takes the keys as two arrays: one statement text, planned for the
+    arrays it gets (see ``make_engine``). SQLite, which has no arrays and won't use the
+    key for a row-value IN list, ORs equalities.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        levels, indexes = [level for level, _ in keys], [index for _, index in keys]
+        return _POSTGRES_NODES, {"levels": levels, "indexes": indexes}
     values: dict[str, Any] = {}
     for k, (level, index) in enumerate(keys):
         values[f"l{k}"], values[f"i{k}"] = level, index
@@ -220,7 +232,7 @@ def _read_nodes(
 ) -> dict[tuple[int, int], bytes]:
     """The nodes ``wanted``; ``within`` names a size (field, value) the log must have reached."""
     keys = sorted(set(wanted))
-    rows = session.execute(*_nodes_query(keys)).all()
+    rows = session.execute(*_nodes_query(session, keys)).all()
     if not rows:
         raise ConfigurationError("the audit log has no head row; run the migrations")
     if within is not None:
