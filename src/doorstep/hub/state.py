@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from doorstep.hub.audit.node_cache import NodeCache
 from doorstep.hub.bus.base import EventBus
 from doorstep.hub.storage.base import BlobStore
 from doorstep.hub.transparency.cache import ReportCache
@@ -22,3 +23,4 @@ class HubState:
     bus: EventBus
     secret_key: bytes
     report_cache: ReportCache = field(default_factory=ReportCache)
+    audit_nodes: NodeCache = field(default_factory=NodeCache)

@@ -15,8 +15,15 @@ from doorstep.audit.checkpoint import LogKey, open_checkpoint
 from doorstep.audit.verify import verify_log
 from doorstep.hub.audit.checkpoints import issue_checkpoint, log_key
 from doorstep.hub.audit.models import AuditEntry
+from doorstep.hub.audit.node_cache import CACHED_FROM_LEVEL
 from doorstep.hub.audit.replay import stored_log
-from doorstep.hub.audit.service import NewEntry, append_entries, append_entry, tree_size
+from doorstep.hub.audit.service import (
+    NewEntry,
+    append_entries,
+    append_entry,
+    inclusion_proof,
+    tree_size,
+)
 from doorstep.hub.db import transaction
 from doorstep.hub.state import HubState
 from tests.hub.actors import PASSWORD, Actors
@@ -137,3 +144,51 @@ async def test_eight_parallel_writers_append_ten_thousand_entries_without_gaps(
     ]
     checkpoint(hub)
     assert replay(hub) == 10_000
+
+
+async def test_proof_routes_keep_only_high_nodes_and_stay_right_as_the_log_grows(
+    client: AsyncClient, hub: HubState
+) -> None:
+    async def proofs(size: int) -> None:
+        key = LogKey.from_vkey((await client.get("/v1/audit/key")).json()["vkey"])
+        note = (await client.get(f"/v1/audit/checkpoints/{size}")).json()["note"]
+        root = open_checkpoint(note, key=key, origin=hub.settings.audit_origin).root
+        for index in random.Random(size).sample(range(size), 60):
+            served = await client.get(f"/v1/audit/proofs/inclusion?index={index}&size={size}")
+            body = served.json()
+            with hub.sessions() as session:
+                assert inclusion_proof(session, index=index, size=size) == (
+                    b64(body["leaf_hash"]),
+                    [b64(h) for h in body["proof"]],
+                )
+            merkle.verify_inclusion(
+                leaf=b64(body["leaf_hash"]),
+                index=index,
+                size=size,
+                proof=[b64(h) for h in body["proof"]],
+                root=root,
+            )
+
+    for n in range(300):
+        with transaction(hub.sessions) as session:
+            append_entry(session, action="test.entry", actor={"kind": "system"}, objects={"n": n})
+    checkpoint(hub)
+    await proofs(300)
+    assert len(hub.audit_nodes) > 0
+    cached, _ = hub.audit_nodes.split([(level, i) for level in range(9) for i in range(300)])
+    assert cached and min(level for level, _ in cached) >= CACHED_FROM_LEVEL
+    with transaction(hub.sessions) as session:
+        for n in range(300, 700):
+            append_entry(session, action="test.entry", actor={"kind": "system"}, objects={"n": n})
+    checkpoint(hub)
+    await proofs(700)
+    old = (await client.get("/v1/audit/checkpoints/300")).json()
+    new = (await client.get("/v1/audit/checkpoints/700")).json()
+    consistency = await client.get("/v1/audit/proofs/consistency?old_size=300&new_size=700")
+    merkle.verify_consistency(
+        old_size=300,
+        new_size=700,
+        old_root=b64(old["root"]),
+        new_root=b64(new["root"]),
+        proof=[b64(h) for h in consistency.json()["proof"]],
+    )

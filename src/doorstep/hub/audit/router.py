@@ -55,18 +55,24 @@ def checkpoint_at(size: int, session: SessionDep) -> CheckpointPublic:
 @router.get("/proofs/inclusion")
 def inclusion_proof(
     session: SessionDep,
+    state: StateDep,
     index: Annotated[int, Query(ge=0, description="The entry's index.")],
     size: Size,
 ) -> InclusionProof:
     """Proof that entry ``index`` is in the tree of ``size`` entries."""
-    leaf, proof = service.inclusion_proof(session, index=index, size=size)
+    cache = state.audit_nodes
+    leaf, proof = service.inclusion_proof(session, index=index, size=size, cache=cache)
     return InclusionProof(index=index, size=size, leaf_hash=leaf, proof=proof)
 
 
 @router.get("/proofs/consistency")
-def consistency_proof(session: SessionDep, old_size: Size, new_size: Size) -> ConsistencyProof:
+def consistency_proof(
+    session: SessionDep, state: StateDep, old_size: Size, new_size: Size
+) -> ConsistencyProof:
     """Proof that the tree of ``new_size`` entries extends the tree of ``old_size``."""
-    proof = service.consistency_proof(session, old_size=old_size, new_size=new_size)
+    proof = service.consistency_proof(
+        session, old_size=old_size, new_size=new_size, cache=state.audit_nodes
+    )
     return ConsistencyProof(old_size=old_size, new_size=new_size, proof=proof)
 
 

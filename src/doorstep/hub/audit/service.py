@@ -26,6 +26,7 @@ from doorstep.errors import ConfigurationError, InvalidInput, NotFound
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.agencies.models import Agency
 from doorstep.hub.audit.models import AuditEntry, AuditHead, AuditNode
+from doorstep.hub.audit.node_cache import NodeCache
 from doorstep.hub.db import utcnow
 
 PSEUDONYM_KEY = "audit_pseudonym_key"
@@ -227,12 +228,25 @@ def _nodes_query(
     return query, values
 
 
+def _ask_all(
+    keys: list[tuple[int, int]],
+) -> tuple[dict[tuple[int, int], bytes], list[tuple[int, int]]]:
+    return {}, keys
+
+
 def _read_nodes(
-    session: Session, wanted: list[tuple[int, int]], *, within: tuple[str, int] | None = None
+    session: Session,
+    wanted: list[tuple[int, int]],
+    *,
+    within: tuple[str, int] | None = None,
+    cache: NodeCache | None = None,
 ) -> dict[tuple[int, int], bytes]:
-    """The nodes ``wanted``; ``within`` names a size (field, value) the log must have reached."""
-    keys = sorted(set(wanted))
-    rows = session.execute(*_nodes_query(session, keys)).all()
+    """The nodes ``wanted``; ``within`` names a size (field, value) the log must have reached.
+
+    With a ``cache`` (proof routes only: see node_cache.py) the high nodes come from memory.
+    """
+    known, keys = (cache.split if cache is not None else _ask_all)(sorted(set(wanted)))
+    rows = session.connection().execute(*_nodes_query(session, keys)).all()
     if not rows:
         raise ConfigurationError("the audit log has no head row; run the migrations")
     if within is not None:
@@ -248,7 +262,9 @@ def _read_nodes(
     if len(found) != len(keys):
         missing = sorted(set(keys) - set(found))[0]
         raise NotFound(f"audit node {missing} is missing: the log's storage is damaged")
-    return found
+    if cache is not None:
+        cache.keep(found)
+    return {**found, **known}
 
 
 def _read_frontier(session: Session, size: int) -> list[bytes]:
@@ -269,21 +285,25 @@ def root_at(session: Session, size: int) -> bytes:
     return merkle.subtree_root(0, size, lambda level, index: found[(level, index)])
 
 
-def inclusion_proof(session: Session, *, index: int, size: int) -> tuple[bytes, list[bytes]]:
+def inclusion_proof(
+    session: Session, *, index: int, size: int, cache: NodeCache | None = None
+) -> tuple[bytes, list[bytes]]:
     """The entry's leaf hash and its inclusion proof in the tree of ``size`` entries."""
     if size >= 1 and not 0 <= index < size:
         raise InvalidInput(f"index {index} is outside 0..{size - 1}", field="index")
     wanted = [(0, index), *merkle.nodes_for_inclusion(index, size)] if size >= 1 else []
-    found = _read_nodes(session, wanted, within=("size", size))
+    found = _read_nodes(session, wanted, within=("size", size), cache=cache)
     proof = merkle.inclusion_proof(index, size, lambda level, i: found[(level, i)])
     return found[(0, index)], proof
 
 
-def consistency_proof(session: Session, *, old_size: int, new_size: int) -> list[bytes]:
+def consistency_proof(
+    session: Session, *, old_size: int, new_size: int, cache: NodeCache | None = None
+) -> list[bytes]:
     if new_size >= 1 and not 1 <= old_size <= new_size:
         raise InvalidInput(f"old_size {old_size} is outside 1..{new_size}", field="old_size")
     wanted = merkle.nodes_for_consistency(old_size, new_size) if new_size >= 1 else []
-    found = _read_nodes(session, wanted, within=("new_size", new_size))
+    found = _read_nodes(session, wanted, within=("new_size", new_size), cache=cache)
     return merkle.consistency_proof(old_size, new_size, lambda level, i: found[(level, i)])
 
 
