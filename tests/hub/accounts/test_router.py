@@ -7,6 +7,7 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 
 from doorstep.hub.accounts.models import ApiToken, Role, User
+from doorstep.hub.audit.models import AuditEntry
 from doorstep.hub.state import HubState
 from tests.hub.actors import PASSWORD, Actors
 
@@ -185,3 +186,28 @@ async def test_password_change(client: AsyncClient, actors: Actors) -> None:
     assert changed.status_code == 204
     assert (await client.get("/v1/me")).status_code == 401
     await sign_in(client, actor.email, "a new long password")
+
+
+async def test_guessing_the_current_password_locks_the_account_like_sign_in(
+    client: AsyncClient, actors: Actors, hub: HubState
+) -> None:
+    actor = actors.resident()
+    headers = {"X-CSRF-Token": await sign_in(client, actor.email)}
+    limit = hub.settings.login_max_failures
+    change = {"current_password": "not it", "new_password": "a new long password"}
+    for _ in range(limit):
+        wrong = await client.post("/v1/me/password", json=change, headers=headers)
+        assert wrong.status_code == 401
+    right = {**change, "current_password": PASSWORD}
+    locked = await client.post("/v1/me/password", json=right, headers=headers)
+    assert locked.status_code == 429 and "for this account" in locked.json()["detail"]
+    signing_in = await client.post(
+        "/v1/auth/login", json={"email": actor.email, "password": PASSWORD}
+    )
+    assert signing_in.status_code == 429
+    with hub.sessions() as session:
+        failed = session.scalars(
+            select(AuditEntry.public).where(AuditEntry.action == "auth.password_change_failed")
+        ).all()
+    assert len(failed) == limit
+    assert all(actor.email.encode() not in public for public in failed)

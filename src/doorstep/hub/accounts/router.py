@@ -92,7 +92,7 @@ def me(user: CurrentUser) -> UserPublic:
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
 def change_password(
-    body: PasswordChange, user: CurrentUser, session: SessionDep, state: StateDep
+    body: PasswordChange, request: Request, user: CurrentUser, session: SessionDep, state: StateDep
 ) -> None:
     service.change_password(
         session,
@@ -100,6 +100,7 @@ def change_password(
         user=user,
         current_password=body.current_password,
         new_password=body.new_password,
+        address=client_address(request),
     )
 
 

@@ -273,9 +273,27 @@ def revoke_token(session: Session, *, user: User, token_id: uuid.UUID) -> None:
 
 
 def change_password(
-    session: Session, *, settings: Settings, user: User, current_password: str, new_password: str
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    current_password: str,
+    new_password: str,
+    address: str,
 ) -> None:
+    """A wrong current password is a guess like a failed sign-in: counted and locked out."""
+    enforce_attempt_limits(
+        session, settings=settings, kind=AttemptKind.SIGN_IN, subject=user.email, address=address
+    )
     if not verify_password(user.password_hash, current_password):
+        append_entry(
+            session,
+            action="auth.password_change_failed",
+            actor=actor_of(session, user),
+            objects={},
+            private={"address": address},
+        )
+        record_failure(session, kind=AttemptKind.SIGN_IN, subject=user.email, address=address)
         raise AuthenticationFailed("current_password is wrong")
     check_password_rules(new_password, settings=settings, field="new_password")
     user.password_hash = hash_password(new_password)
