@@ -22,7 +22,11 @@ from doorstep.errors import Conflict, InvalidInput, NotFound
 from doorstep.hub.accounts.models import ApiToken, AttemptKind, User
 from doorstep.hub.accounts.security import keyed_hash
 from doorstep.hub.accounts.service import enforce_attempt_limits, issue_token, record_failure
-from doorstep.hub.audit.service import append_home_entry, append_home_subject_entry
+from doorstep.hub.audit.service import (
+    append_entry,
+    append_home_entry,
+    append_home_subject_entry,
+)
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice, PairingCode
 from doorstep.hub.homes.models import Camera
@@ -107,14 +111,24 @@ def pair_device(
             PairingCode.code_hash == keyed_hash(secret_key, "pairing", normalized)
         )
     )
-    problem = None
+    problem = reason = None
     if row is None:
-        problem = "code: this pairing code is not valid"
+        problem, reason = "code: this pairing code is not valid", "unknown code"
     elif row.used_at is not None:
         problem = "code: this pairing code was used already; ask the owner for a new one"
+        reason = "used code"
     elif row.expires_at <= utcnow():
         problem = "code: this pairing code has expired; ask the owner for a new one"
+        reason = "expired code"
     if problem is not None or row is None:
+        # A guess at a code, like a failed sign-in: counted, and on the record.
+        append_entry(
+            session,
+            action="device.pairing_failed",
+            actor={"kind": "anonymous"},
+            objects={"reason": reason},
+            private={"address": address},
+        )
         record_failure(session, kind=AttemptKind.PAIRING, subject="", address=address)
         raise InvalidInput(problem or "code: invalid", field="code")
     if session.scalar(select(EdgeDevice.id).where(EdgeDevice.public_key == raw_key)):
