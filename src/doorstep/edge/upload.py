@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from doorstep.bearer import bearer_client
 from doorstep.edge.keyring import HomeKey
 from doorstep.edge.media import CameraHealth
 from doorstep.edge.outbox import Outbox, OutboxItem
@@ -69,11 +70,8 @@ class HubClient:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._http = httpx.Client(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=httpx.Timeout(timeout, connect=5.0),
-            transport=transport,
+        self._http = bearer_client(
+            base_url, token, timeout=httpx.Timeout(timeout, connect=5.0), transport=transport
         )
 
     def close(self) -> None:

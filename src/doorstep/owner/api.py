@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from doorstep import errors
+from doorstep.bearer import bearer_client
 
 _BY_STATUS: dict[int, type[errors.DoorstepError]] = {
     401: errors.AuthenticationFailed,
@@ -27,12 +28,7 @@ class HubApi:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout,
-            transport=transport,
-        )
+        self._http = bearer_client(self.base_url, token, timeout=timeout, transport=transport)
 
     def __enter__(self) -> HubApi:
         return self
