@@ -228,12 +228,6 @@ def _nodes_query(
     return query, values
 
 
-def _ask_all(
-    keys: list[tuple[int, int]],
-) -> tuple[dict[tuple[int, int], bytes], list[tuple[int, int]]]:
-    return {}, keys
-
-
 def _read_nodes(
     session: Session,
     wanted: list[tuple[int, int]],
@@ -245,7 +239,8 @@ def _read_nodes(
 
     With a ``cache`` (proof routes only: see node_cache.py) the high nodes come from memory.
     """
-    known, keys = (cache.split if cache is not None else _ask_all)(sorted(set(wanted)))
+    keys = sorted(set(wanted))
+    known, keys = cache.split(keys) if cache is not None else ({}, keys)
     rows = session.connection().execute(*_nodes_query(session, keys)).all()
     if not rows:
         raise ConfigurationError("the audit log has no head row; run the migrations")
