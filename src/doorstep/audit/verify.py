@@ -77,7 +77,7 @@ def _chunks(entries: Iterable[LogEntry]) -> Iterator[list[LogEntry]]:
 def _checked(
     chunk: list[LogEntry], expected: int, result: tuple[list[bytes], str | None]
 ) -> Iterator[tuple[int, bytes]]:
-    """The chunk's (index, recorded leaf hash) in order, raising at the first problem."""
+    """The chunk's (index, leaf hash) in order, raising at the first problem."""
     leaves, problem = result
     for position, (index, _, recorded) in enumerate(chunk):
         if index != expected + position:
