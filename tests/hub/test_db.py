@@ -43,7 +43,14 @@ def test_foreign_keys_are_enforced(database_url: str) -> None:
     with pytest.raises(IntegrityError):
         with transaction(make_session_factory(engine)) as session:
             session.add(
-                Camera(home_id=uuid.uuid4(), name="x", latitude=0, longitude=0, public_cell="x")
+                Camera(
+                    home_id=uuid.uuid4(),
+                    name="x",
+                    latitude=0,
+                    longitude=0,
+                    public_cell="x",
+                    match_cell="x",
+                )
             )
     engine.dispose()
 

@@ -51,6 +51,8 @@ class Camera(IdMixin, CreatedMixin, Base):
     latitude: Mapped[float]
     longitude: Mapped[float]
     public_cell: Mapped[str] = mapped_column(String(16), index=True)
+    # A fine H3 cell (resolution 10, about 0.015 km²) that request matching looks up.
+    match_cell: Mapped[str] = mapped_column(String(16), index=True)
     audio_enabled: Mapped[bool] = mapped_column(default=False)
     # Reported by the home's edge device; None until it first reports.
     health_reported_at: Mapped[datetime | None] = mapped_column(default=None)

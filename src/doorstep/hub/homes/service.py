@@ -22,6 +22,7 @@ from doorstep.hub.homes.models import Camera, Home, HomeMember, HouseholdRole
 from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, UserKey
 
 PUBLIC_CELL_RESOLUTION = 8
+MATCH_CELL_RESOLUTION = 10
 
 
 class InHome(Protocol):
@@ -34,6 +35,11 @@ InHomeT = TypeVar("InHomeT", bound=InHome)
 def public_cell(latitude: float, longitude: float) -> str:
     """The coarse H3 cell that is all anyone outside the home learns of a camera's place."""
     return str(h3.latlng_to_cell(latitude, longitude, PUBLIC_CELL_RESOLUTION))
+
+
+def match_cell(latitude: float, longitude: float) -> str:
+    """The fine H3 cell request matching looks cameras up by; never shown to anyone."""
+    return str(h3.latlng_to_cell(latitude, longitude, MATCH_CELL_RESOLUTION))
 
 
 def _clips_going(session: Session, condition: ColumnElement[bool]) -> int:
@@ -169,6 +175,7 @@ def create_camera(
         latitude=latitude,
         longitude=longitude,
         public_cell=public_cell(latitude, longitude),
+        match_cell=match_cell(latitude, longitude),
         audio_enabled=audio_enabled,
     )
     session.add(camera)
@@ -224,6 +231,7 @@ def update_camera(
     camera = get_camera(session, user=user, camera_id=camera_id, owner=True)
     _apply(camera, changes)
     camera.public_cell = public_cell(camera.latitude, camera.longitude)
+    camera.match_cell = match_cell(camera.latitude, camera.longitude)
     return camera
 
 

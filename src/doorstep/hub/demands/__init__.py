@@ -1,0 +1,1 @@
+"""Legal demands recorded by an admin, served with ciphertext only, owners notified."""

@@ -1,0 +1,1 @@
+"""Clips a resident shared with an agency: terms, wrapped keys, receipts, packages, expiry."""
