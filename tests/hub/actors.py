@@ -30,6 +30,13 @@ PASSWORD = "correct horse battery staple"
 # The cheapest passphrase box the hub accepts: tests make many keys.
 TEST_BOX = BoxParameters(memory_kib=MIN_BOX_MEMORY_KIB, iterations=MIN_BOX_ITERATIONS, lanes=1)
 _serial = count(1)
+# Every test agency's jurisdiction: a box around the test homes' cameras (GeoJSON, lon/lat).
+JURISDICTION = {
+    "type": "Polygon",
+    "coordinates": [
+        [[-122.8, 45.3], [-122.4, 45.3], [-122.4, 45.7], [-122.8, 45.7], [-122.8, 45.3]]
+    ],
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,7 @@ class Actors:
                     name=f"Agency {uuid.uuid4().hex[:8]}",
                     kind=AgencyKind.POLICE,
                     contact_email="desk@agency.example",
+                    jurisdiction=JURISDICTION,
                 )
                 verify_agency(session, actor=None, agency_id=agency.id)
                 agency_id = agency.id

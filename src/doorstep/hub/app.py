@@ -38,6 +38,13 @@ from doorstep.hub.middleware import BodySizeLimit, SecurityHeaders
 from doorstep.hub.migrate import upgrade_database
 from doorstep.hub.state import HubState
 from doorstep.hub.storage.factory import open_blob_store
+from doorstep.hub.notifications.router import router as notifications_router
+from doorstep.hub.requests.housekeeping import housekeep_periodically
+from doorstep.hub.requests.inbox_router import router as inbox_router
+from doorstep.hub.requests.public_router import router as public_requests_router
+from doorstep.hub.requests.router import router as requests_router
+from doorstep.hub.shares.agency_router import router as agency_shares_router
+from doorstep.hub.shares.router import router as shares_router
 from doorstep.hub.transparency.router import router as transparency_router
 from doorstep.hub.web import WEB_STATIC
 from doorstep.settings import Settings, get_settings
@@ -60,6 +67,11 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/v1/transparency"),
         ("GET", "/v1/transparency.csv"),
         ("GET", "/transparency"),
+        ("GET", "/v1/requests"),
+        ("GET", "/v1/requests.csv"),
+        ("GET", "/v1/requests/limits"),
+        ("GET", "/v1/requests/{request_id}"),
+        ("GET", "/v1/agencies"),
     }
 )
 
@@ -76,6 +88,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     keys_router,
     audit_router,
     transparency_router,
+    public_requests_router,
+    requests_router,
+    inbox_router,
+    shares_router,
+    agency_shares_router,
+    notifications_router,
 )
 
 
@@ -118,15 +136,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             name="doorstep-audit-checkpoints",
         )
+        housekeeper = asyncio.create_task(
+            housekeep_periodically(
+                state.sessions, interval_s=settings.retention_interval_s, stop=stop_sweeping
+            ),
+            name="doorstep-requests-housekeeping",
+        )
         try:
             yield
         finally:
             # Stop the background tasks (a sweep in progress ends after its current clip)
             # before the engine they use goes.
             stop_sweeping.set()
-            for task in (sweeper, checkpointer):
+            for task in (sweeper, checkpointer, housekeeper):
                 task.cancel()
-            await asyncio.wait({sweeper, checkpointer})
+            await asyncio.wait({sweeper, checkpointer, housekeeper})
             await bus.close()
             engine.dispose()
 

@@ -26,6 +26,13 @@ from doorstep.settings import Settings
 # SE 30th Avenue and SE Division Street; blocks are about 0.0007° north-south and
 # 0.0013° east-west there.
 ORIGIN = (45.50455, -122.63420)
+# The demo police bureau's jurisdiction: a box of about 10 km around the demo street.
+DEMO_JURISDICTION = {
+    "type": "Polygon",
+    "coordinates": [
+        [[-122.70, 45.46], [-122.57, 45.46], [-122.57, 45.55], [-122.70, 45.55], [-122.70, 45.46]]
+    ],
+}
 BLOCK = (0.0007, 0.0013)
 HOMES: list[tuple[str, list[tuple[str, float, float]]]] = [
     ("Demo home", [("Front door", 0, 0), ("Driveway", 0, 0.3)]),
@@ -87,6 +94,7 @@ def create_demo_neighbourhood(session: Session, *, settings: Settings) -> list[D
         name="Demo City Police Bureau",
         kind=AgencyKind.POLICE,
         contact_email="records@police.doorstep.example",
+        jurisdiction=DEMO_JURISDICTION,
     )
     verify_agency(session, actor=None, agency_id=agency.id)
     member, password = add_agency_member(

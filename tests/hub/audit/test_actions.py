@@ -24,7 +24,7 @@ from doorstep.hub.accounts.models import Role
 from doorstep.hub.audit.models import AuditEntry
 from doorstep.hub.audit.service import pseudonymous, tree_size
 from doorstep.hub.state import HubState
-from tests.hub.actors import PASSWORD, Actor, Actors
+from tests.hub.actors import JURISDICTION, PASSWORD, Actor, Actors
 from tests.hub.clips.uploads import upload_clip
 
 Entry = tuple[dict[str, Any], dict[str, Any] | None]
@@ -89,7 +89,7 @@ async def test_admin_creates_verifies_and_staffs_an_agency(
 ) -> None:
     admin = actors.user(Role.ADMIN)
     log.skip()
-    body = {"name": "Eastside Fire", "kind": "fire", "contact_email": "desk@fire.example"}
+    body = {"name": "Eastside Fire", "kind": "fire", "contact_email": "desk@fire.example", "jurisdiction": JURISDICTION}
     agency = (await client.post("/v1/admin/agencies", json=body, headers=admin.headers)).json()
     for _ in range(2):  # verifying again changes nothing
         await client.post(f"/v1/admin/agencies/{agency['id']}/verify", headers=admin.headers)

@@ -10,9 +10,11 @@ from doorstep.hub.accounts.schemas import UserPublic
 from doorstep.hub.agencies import service
 from doorstep.hub.agencies.schemas import (
     AgencyCreate,
+    AgencyKeyPut,
     AgencyMemberCreate,
     AgencyMemberCreated,
     AgencyPublic,
+    AgencySuspend,
 )
 from doorstep.hub.deps import CurrentAdmin, CurrentAgencyMember, SessionDep, StateDep
 from doorstep.hub.schemas import Page
@@ -26,10 +28,24 @@ def my_agency(member: CurrentAgencyMember, session: SessionDep) -> AgencyPublic:
     return AgencyPublic.model_validate(service.get_agency(session, agency_id=member.agency_id))
 
 
+@router.put("/agency/key")
+def set_agency_key(
+    body: AgencyKeyPut, member: CurrentAgencyMember, session: SessionDep
+) -> AgencyPublic:
+    """Publish the agency's public key, made on the agency's own client."""
+    agency = service.set_agency_key(session, member=member, public_key=body.public_key)
+    return AgencyPublic.model_validate(agency)
+
+
 @router.post("/admin/agencies", status_code=status.HTTP_201_CREATED)
 def create_agency(body: AgencyCreate, admin: CurrentAdmin, session: SessionDep) -> AgencyPublic:
     agency = service.create_agency(
-        session, actor=admin, name=body.name, kind=body.kind, contact_email=body.contact_email
+        session,
+        actor=admin,
+        name=body.name,
+        kind=body.kind,
+        contact_email=body.contact_email,
+        jurisdiction=body.jurisdiction,
     )
     return AgencyPublic.model_validate(agency)
 
@@ -65,3 +81,21 @@ def add_agency_member(
         display_name=body.display_name,
     )
     return AgencyMemberCreated(user=UserPublic.model_validate(user), one_time_password=password)
+
+
+@router.post("/admin/agencies/{agency_id}/suspend")
+def suspend_agency(
+    agency_id: uuid.UUID, body: AgencySuspend, admin: CurrentAdmin, session: SessionDep
+) -> AgencyPublic:
+    """Stop the agency filing requests (after a review found it broke the rules)."""
+    agency = service.suspend_agency(session, actor=admin, agency_id=agency_id, reason=body.reason)
+    return AgencyPublic.model_validate(agency)
+
+
+@router.post("/admin/agencies/{agency_id}/reinstate")
+def reinstate_agency(
+    agency_id: uuid.UUID, admin: CurrentAdmin, session: SessionDep
+) -> AgencyPublic:
+    return AgencyPublic.model_validate(
+        service.reinstate_agency(session, actor=admin, agency_id=agency_id)
+    )

@@ -37,9 +37,7 @@ class Share(IdMixin, CreatedMixin, Base):
     )
     # The agency key the clip keys were wrapped to when the owner shared.
     agency_key_id: Mapped[str] = mapped_column(String(32))
-    shared_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    shared_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     purpose: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -79,9 +77,7 @@ class ShareDownload(IdMixin, Base):
     share_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("shares.id", ondelete="CASCADE"), index=True
     )
-    member_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     member_name: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime]
     audit_index: Mapped[int]

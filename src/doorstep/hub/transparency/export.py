@@ -13,7 +13,8 @@ HEADER = ("period", "metric", "name", "count")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(text: str) -> str:
+def csv_cell(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs as a formula."""
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
@@ -27,5 +28,5 @@ def report_csv(report: TransparencyReport, kind: PeriodKind) -> str:
             writer.writerow((counts.period, metric, "", getattr(counts, metric)))
         for metric, _ in BREAKDOWNS:
             for name, count in getattr(counts, metric).items():
-                writer.writerow((counts.period, metric, _cell(name), count))
+                writer.writerow((counts.period, metric, csv_cell(name), count))
     return out.getvalue()

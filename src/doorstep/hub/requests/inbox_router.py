@@ -1,0 +1,135 @@
+"""A resident's inbox and their homes' request settings."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+from fastapi import APIRouter
+
+from doorstep.hub.db import utcnow
+from doorstep.hub.deps import CurrentResident, SessionDep
+from doorstep.hub.requests import inbox, preferences
+from doorstep.hub.requests.schemas import (
+    AgencyInInbox,
+    InboxClip,
+    InboxEntryDetail,
+    InboxEntryPublic,
+    RequestInInbox,
+    RequestSettingsBody,
+    RequestSettingsPublic,
+)
+from doorstep.hub.requests.service import effective_status
+from doorstep.hub.schemas import Page
+
+router = APIRouter(prefix="/v1", tags=["inbox"])
+
+
+def _entry(entry: inbox.InboxEntry) -> dict[str, object]:
+    request, agency = entry.request, entry.agency
+    return {
+        "id": entry.delivery.id,
+        "home_id": entry.delivery.home_id,
+        "urgent": entry.delivery.urgent,
+        "answer": entry.delivery.answer,
+        "answered_at": entry.delivery.answered_at,
+        "created_at": entry.delivery.created_at,
+        "request": RequestInInbox.model_validate(
+            {
+                **{
+                    name: getattr(request, name)
+                    for name in RequestInInbox.model_fields
+                    if name not in {"area", "status"}
+                },
+                "area": json.loads(request.area),
+                "status": effective_status(request, utcnow()),
+            }
+        ),
+        "agency": AgencyInInbox(
+            id=agency.id,
+            name=agency.name,
+            kind=agency.kind,
+            key_id=agency.key_id,
+            public_key=base64.b64encode(agency.public_key).decode() if agency.public_key else None,
+        ),
+    }
+
+
+@router.get("/inbox")
+def list_inbox(user: CurrentResident, session: SessionDep) -> Page[InboxEntryPublic]:
+    """Requests that reached homes you own, newest first."""
+    entries = inbox.inbox(session, user=user)
+    return Page(
+        data=[InboxEntryPublic.model_validate(_entry(entry)) for entry in entries],
+        count=len(entries),
+    )
+
+
+@router.get("/inbox/{delivery_id}")
+def get_inbox_entry(
+    delivery_id: uuid.UUID, user: CurrentResident, session: SessionDep
+) -> InboxEntryDetail:
+    entry = inbox.inbox_entry(session, user=user, delivery_id=delivery_id)
+    clips = inbox.clips_in_window(session, entry=entry)
+    return InboxEntryDetail.model_validate(
+        {**_entry(entry), "clips_in_window": [InboxClip.model_validate(clip) for clip in clips]}
+    )
+
+
+@router.post("/inbox/{delivery_id}/decline")
+def decline(delivery_id: uuid.UUID, user: CurrentResident, session: SessionDep) -> InboxEntryPublic:
+    """Decline: silent, and to the agency indistinguishable from never answering."""
+    return InboxEntryPublic.model_validate(
+        _entry(inbox.decline(session, user=user, delivery_id=delivery_id))
+    )
+
+
+def _minutes(text: str | None) -> int | None:
+    if text is None:
+        return None
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _clock(minutes: int | None) -> str | None:
+    return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _settings(found: preferences.Preferences) -> RequestSettingsPublic:
+    return RequestSettingsPublic(
+        receive=found.receive,
+        agency_kinds=list(found.agency_kinds),
+        quiet_start=_clock(found.quiet_start_minute),
+        quiet_end=_clock(found.quiet_end_minute),
+        time_zone=found.time_zone,
+        emergencies_bypass_quiet=found.emergencies_bypass_quiet,
+    )
+
+
+@router.get("/homes/{home_id}/request-settings")
+def get_request_settings(
+    home_id: uuid.UUID, user: CurrentResident, session: SessionDep
+) -> RequestSettingsPublic:
+    return _settings(preferences.get_preferences(session, user=user, home_id=home_id))
+
+
+@router.put("/homes/{home_id}/request-settings")
+def set_request_settings(
+    home_id: uuid.UUID, body: RequestSettingsBody, user: CurrentResident, session: SessionDep
+) -> RequestSettingsPublic:
+    """Receive requests or not, from which kinds of agency, and quiet hours."""
+    saved = preferences.set_preferences(
+        session,
+        user=user,
+        home_id=home_id,
+        preferences=preferences.Preferences(
+            receive=body.receive,
+            agency_kinds=tuple(kind.value for kind in body.agency_kinds),
+            quiet_start_minute=_minutes(body.quiet_start),
+            quiet_end_minute=_minutes(body.quiet_end),
+            time_zone=body.time_zone,
+            emergencies_bypass_quiet=body.emergencies_bypass_quiet,
+        ),
+    )
+    return _settings(saved)

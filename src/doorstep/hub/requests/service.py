@@ -1,0 +1,289 @@
+"""Agency requests: filed inside every limit, delivered to the inboxes of matching homes.
+
+``policy.check_request`` is the one place the limits are enforced; this module gathers
+what it needs (the agency's standing and its budget use) and records the result. The
+agency row is locked while a request is filed, so two requests filed at once can't
+both squeeze under the same budget.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from doorstep.audit.actions import CATEGORY, EMERGENCY, REQUEST_CREATED, REQUEST_ID
+from doorstep.errors import Conflict, NotFound
+from doorstep.hub.accounts.models import User
+from doorstep.hub.agencies.models import Agency
+from doorstep.hub.audit.service import actor_of, append_entry
+from doorstep.hub.db import utcnow
+from doorstep.hub.homes.models import HomeMember, HouseholdRole
+from doorstep.hub.notifications.service import notify
+from doorstep.hub.requests.geometry import (
+    RequestArea,
+    area_km2_text,
+    coarse_cells,
+    from_geojson_text,
+    to_geojson,
+)
+from doorstep.hub.requests.matching import match_homes
+from doorstep.hub.requests.models import FootageRequest, RequestDelivery, RequestStatus
+from doorstep.hub.requests.policy import (
+    AgencyStanding,
+    BudgetUse,
+    ProposedRequest,
+    RequestLimits,
+    check_request,
+)
+from doorstep.hub.requests.preferences import preferences_of
+from doorstep.hub.shares.models import Share, SharedClip
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """What an agency member asks for; checked against the limits before anything is kept."""
+
+    investigation_code: str
+    category: str
+    details: str
+    area: RequestArea
+    window_start: datetime
+    window_end: datetime
+    open_until: datetime
+    retention_days: int
+    attested: bool
+    emergency: bool = False
+    emergency_reason: str | None = None
+
+
+def effective_status(row: FootageRequest, now: datetime | None = None) -> RequestStatus:
+    """An open request whose open time ran out is closed, whether or not a job noticed."""
+    if row.status == RequestStatus.OPEN and row.open_until <= (now or utcnow()):
+        return RequestStatus.CLOSED
+    return row.status
+
+
+def budget_use(
+    session: Session,
+    *,
+    agency_id: uuid.UUID,
+    investigation_code: str,
+    now: datetime,
+    limits: RequestLimits,
+) -> BudgetUse:
+    """What the agency used so far; withdrawn requests count, so re-filing can't reset it."""
+    code_requests, code_area = session.execute(
+        select(func.count(), func.coalesce(func.sum(FootageRequest.area_m2), 0.0)).where(
+            FootageRequest.agency_id == agency_id,
+            FootageRequest.investigation_code == investigation_code,
+        )
+    ).one()
+    return BudgetUse(
+        code_requests=int(code_requests),
+        code_area_m2=float(code_area),
+        agency_requests_in_period=agency_requests_since(
+            session, agency_id=agency_id, since=now - limits.agency_period
+        ),
+    )
+
+
+def agency_requests_since(session: Session, *, agency_id: uuid.UUID, since: datetime) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                FootageRequest.agency_id == agency_id, FootageRequest.created_at > since
+            )
+        )
+        or 0
+    )
+
+
+def _lock_agency(session: Session, agency_id: uuid.UUID) -> Agency:
+    """Take the agency's row lock (the write lock on SQLite) before reading its budget."""
+    session.execute(update(Agency).where(Agency.id == agency_id).values(id=Agency.id))
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(f"agency {agency_id} not found")
+    return agency
+
+
+def standing_of(agency: Agency) -> AgencyStanding:
+    return AgencyStanding(
+        verified=agency.verified_at is not None,
+        suspended=agency.suspended_at is not None,
+        jurisdiction=from_geojson_text(agency.jurisdiction) if agency.jurisdiction else None,
+    )
+
+
+def create_request(
+    session: Session,
+    *,
+    member: User,
+    draft: RequestDraft,
+    limits: RequestLimits,
+    now: datetime | None = None,
+) -> FootageRequest:
+    """File a request if it keeps every limit, log it, and deliver it to matching homes."""
+    assert member.agency_id is not None  # the users table guarantees it for members
+    now = now or utcnow()
+    agency = _lock_agency(session, member.agency_id)
+    check_request(
+        ProposedRequest(
+            category=draft.category,
+            attested=draft.attested,
+            area=draft.area,
+            window_start=draft.window_start,
+            window_end=draft.window_end,
+            open_until=draft.open_until,
+            retention_days=draft.retention_days,
+            emergency=draft.emergency,
+            emergency_reason=draft.emergency_reason,
+            now=now,
+        ),
+        standing=standing_of(agency),
+        budget=budget_use(
+            session,
+            agency_id=agency.id,
+            investigation_code=draft.investigation_code,
+            now=now,
+            limits=limits,
+        ),
+        limits=limits,
+    )
+    row = FootageRequest(
+        agency_id=agency.id,
+        created_by=member.id,
+        created_at=now,
+        investigation_code=draft.investigation_code,
+        category=draft.category,
+        details=draft.details,
+        area=json.dumps(to_geojson(draft.area.polygon)),
+        area_m2=draft.area.area_m2,
+        latitude=draft.area.latitude,
+        longitude=draft.area.longitude,
+        coarse_cells=",".join(coarse_cells(draft.area)),
+        window_start=draft.window_start,
+        window_end=draft.window_end,
+        open_until=draft.open_until,
+        retention_days=draft.retention_days,
+        emergency=draft.emergency,
+        emergency_reason=draft.emergency_reason if draft.emergency else None,
+    )
+    session.add(row)
+    session.flush()
+    row.audit_index = append_entry(
+        session,
+        action=REQUEST_CREATED,
+        actor=actor_of(session, member),
+        objects={
+            REQUEST_ID: str(row.id),
+            CATEGORY: row.category,
+            EMERGENCY: row.emergency,
+            "investigation_code": row.investigation_code,
+            "area_km2": area_km2_text(row.area_m2),
+            "window_start": row.window_start.isoformat(),
+            "window_end": row.window_end.isoformat(),
+        },
+        at=now,
+    )
+    deliver(session, request=row, agency=agency, now=now)
+    return row
+
+
+def deliver(session: Session, *, request: FootageRequest, agency: Agency, now: datetime) -> int:
+    """Put the request in the inbox of every matching home that accepts this kind of agency.
+
+    Owners are notified at once, or when their quiet hours end; an emergency reaches
+    them at once unless they turned that off. Returns how many homes got it — a number
+    only the hub's own tests read: no route tells an agency.
+    """
+    homes = match_homes(
+        session,
+        polygon=from_geojson_text(request.area),
+        window_start=request.window_start,
+        window_end=request.window_end,
+    )
+    preferences = preferences_of(session, homes)
+    reached = [home for home in homes if preferences[home].accepts(agency.kind)]
+    if not reached:
+        return 0
+    deliveries = {
+        home: RequestDelivery(request_id=request.id, home_id=home, urgent=request.emergency)
+        for home in reached
+    }
+    session.add_all(deliveries.values())
+    owners = session.execute(
+        select(HomeMember.home_id, HomeMember.user_id).where(
+            HomeMember.home_id.in_(reached), HomeMember.role == HouseholdRole.OWNER
+        )
+    ).all()
+    message = (
+        f"{'EMERGENCY request' if request.emergency else 'Request'} from {agency.name}: "
+        f"footage from {request.window_start:%Y-%m-%d %H:%M} to "
+        f"{request.window_end:%Y-%m-%d %H:%M} UTC ({request.category.replace('_', ' ')}). "
+        "Sharing is your choice; declining is silent."
+    )
+    for home_id, user_id in owners:
+        notify(
+            session,
+            user_ids=[user_id],
+            kind="urgent_request" if request.emergency else "request",
+            subject_id=deliveries[home_id].id,
+            message=message,
+            urgent=request.emergency,
+            visible_from=preferences[home_id].quiet_until(now, emergency=request.emergency),
+        )
+    session.flush()
+    return len(reached)
+
+
+def agency_requests(session: Session, *, member: User) -> list[FootageRequest]:
+    return list(
+        session.scalars(
+            select(FootageRequest)
+            .where(FootageRequest.agency_id == member.agency_id)
+            .order_by(FootageRequest.created_at.desc(), FootageRequest.id)
+        )
+    )
+
+
+def agency_request(session: Session, *, member: User, request_id: uuid.UUID) -> FootageRequest:
+    """One of the member's agency's requests; another agency's is NotFound like a missing one."""
+    row = session.get(FootageRequest, request_id)
+    if row is None or row.agency_id != member.agency_id:
+        raise NotFound(f"request {request_id} not found")
+    return row
+
+
+def withdraw_request(session: Session, *, member: User, request_id: uuid.UUID) -> FootageRequest:
+    row = agency_request(session, member=member, request_id=request_id)
+    if effective_status(row) != RequestStatus.OPEN:
+        raise Conflict(f"request {request_id} is {effective_status(row).value}, not open")
+    row.status, row.withdrawn_at = RequestStatus.WITHDRAWN, utcnow()
+    append_entry(
+        session,
+        action="request.withdrawn",
+        actor=actor_of(session, member),
+        objects={REQUEST_ID: str(row.id)},
+    )
+    return row
+
+
+def clips_shared(session: Session, request_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many clips were shared with each request, ever: the only answer agencies see."""
+    if not request_ids:
+        return {}
+    rows = session.execute(
+        select(Share.request_id, func.count())
+        .join(SharedClip, SharedClip.share_id == Share.id)
+        .where(Share.request_id.in_(request_ids))
+        .group_by(Share.request_id)
+    ).all()
+    counts = {request_id: int(count) for request_id, count in rows}
+    return {request_id: counts.get(request_id, 0) for request_id in request_ids}

@@ -1,0 +1,84 @@
+"""Share schemas: what an owner sends when sharing, and what owner and agency see."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from doorstep.hub.clips.models import PartName
+from doorstep.hub.schemas import Base64Bytes, PublicModel, RequestBody
+from doorstep.hub.shares.models import ShareEnd
+
+
+class AttestationBody(RequestBody):
+    plaintext_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="Hex, from the part.")
+    device_signature: Base64Bytes = Field(description="The device's signature, from the part.")
+
+
+class ClipChoiceBody(RequestBody):
+    clip_id: uuid.UUID
+    wrapped_key: Base64Bytes = Field(description="The clip key wrapped to the agency's key.")
+    attestations: dict[PartName, AttestationBody] = Field(
+        description="Per part: the digest and device signature your client saw opening it."
+    )
+
+
+class ShareCreate(RequestBody):
+    clips: list[ClipChoiceBody] = Field(min_length=1, max_length=100)
+    expires_in_days: int | None = Field(
+        default=None, description="Shorter access than the agency's stated retention."
+    )
+
+
+class SharedClipPublic(PublicModel):
+    clip_id: uuid.UUID
+    camera_id: uuid.UUID
+    started_at: datetime
+    ended_at: datetime
+    ciphertext_sha256: str
+    key_held: bool = Field(description="The agency still holds a key to this clip.")
+
+
+class DownloadPublic(PublicModel):
+    member_name: str
+    at: datetime
+
+
+class SharePublic(PublicModel):
+    """A share as its owner sees it: who holds keys to which clips, until when, downloads."""
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    agency: str
+    agency_key_id: str
+    purpose: str
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+    end_reason: ShareEnd | None
+    extension_until: datetime | None
+    extension_reason: str | None
+    clips: list[SharedClipPublic]
+    downloads: list[DownloadPublic]
+
+
+class ShareForAgency(PublicModel):
+    id: uuid.UUID
+    request_id: uuid.UUID
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+    end_reason: ShareEnd | None
+    extension_until: datetime | None
+    clips: int
+
+
+class ExtensionAsk(RequestBody):
+    until: datetime
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ExtensionAnswer(RequestBody):
+    grant: bool

@@ -1,0 +1,88 @@
+"""Answering an agency's request on the owner's client: open, attest, re-wrap, share.
+
+For each chosen clip the client opens every part (checking the device signature), and
+sends the agency the clip key wrapped to the agency's public key with, per part, the
+plaintext digest and device signature it saw. The hub never sees the clip key.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from doorstep.crypto.decrypt import open_part
+from doorstep.crypto.envelope import clip_subject, wrap_key
+from doorstep.crypto.format import PARTS
+from doorstep.crypto.keys import x25519_public
+from doorstep.errors import Conflict
+from doorstep.owner.api import HubApi
+from doorstep.owner.keys import b64, clip_access
+
+
+def share_choice(
+    *,
+    clip_id: uuid.UUID,
+    content_key: bytes,
+    sealed_parts: Mapping[str, bytes],
+    device_public: Ed25519PublicKey,
+    agency_public_key: bytes,
+) -> dict[str, Any]:
+    """One clip of a share: its key wrapped to the agency, and each part's attestation."""
+    attestations = {}
+    for part, sealed in sealed_parts.items():
+        opened = open_part(
+            sealed,
+            content_key=content_key,
+            clip_id=clip_id,
+            part=part,
+            device_public=device_public,
+        )
+        attestations[part] = {
+            "plaintext_sha256": opened.summary.plaintext_sha256.hex(),
+            "device_signature": b64(opened.summary.device_signature),
+        }
+    wrapped = wrap_key(
+        content_key, recipient=x25519_public(agency_public_key), subject=clip_subject(clip_id)
+    )
+    return {"clip_id": str(clip_id), "wrapped_key": b64(wrapped), "attestations": attestations}
+
+
+def answer_request(
+    api: HubApi,
+    delivery_id: uuid.UUID,
+    clip_ids: Sequence[uuid.UUID],
+    user_key: X25519PrivateKey,
+    *,
+    expires_in_days: int | None = None,
+) -> dict[str, Any]:
+    """Share ``clip_ids`` with the agency that sent inbox entry ``delivery_id``."""
+    entry = api.call("GET", f"/v1/inbox/{delivery_id}")
+    if entry["agency"]["public_key"] is None:
+        raise Conflict(
+            f"{entry['agency']['name']} has published no key yet; it can't receive clips"
+        )
+    agency_public_key = base64.b64decode(entry["agency"]["public_key"])
+    choices = []
+    for clip_id in clip_ids:
+        access = clip_access(api, clip_id, user_key)
+        sealed = {part: api.download(f"/v1/clips/{clip_id}/parts/{part}") for part in PARTS}
+        choices.append(
+            share_choice(
+                clip_id=clip_id,
+                content_key=access.content_key,
+                sealed_parts=sealed,
+                device_public=access.device_public,
+                agency_public_key=agency_public_key,
+            )
+        )
+    shared: dict[str, Any] = api.call(
+        "POST",
+        f"/v1/inbox/{delivery_id}/share",
+        json={"clips": choices, "expires_in_days": expires_in_days},
+    )
+    return shared
