@@ -22,7 +22,7 @@ from doorstep.hub.app import PUBLIC_ROUTES, ROUTERS
 from doorstep.hub.deps import RoleGuard, get_current_device, get_current_user, get_principal
 from doorstep.hub.devices.models import EdgeDevice
 from doorstep.hub.state import HubState
-from tests.hub.actors import Actors
+from tests.hub.actors import JURISDICTION, Actors
 from tests.hub.clips.uploads import upload_clip
 
 # Framework pages that are public by design (OpenAPI and its viewers).
@@ -45,7 +45,12 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "CameraCreate": {"name": "Door", "latitude": 45.5, "longitude": -122.6},
     "CameraUpdate": {"name": "Renamed"},
     "DevicePair": {"code": "AAAAA-AAAAA", "name": "edge", "public_key": "A" * 43 + "="},
-    "AgencyCreate": {"name": "Agency", "kind": "fire", "contact_email": "a@agency.example"},
+    "AgencyCreate": {
+        "name": "Agency",
+        "kind": "fire",
+        "contact_email": "a@agency.example",
+        "jurisdiction": JURISDICTION,
+    },
     "AgencyMemberCreate": {"email": "m@agency.example", "display_name": "M"},
     "CameraHealthReport": {"connected": True, "fps": 15, "last_frame_at": None, "errors": 0},
     "ClipCommit": {
@@ -63,6 +68,31 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "HomeKeyRotate": {"public_key": PUBLIC_KEY, "grants": []},
     "HomeKeyGrantSet": {"wrapped_key": WRAPPED_KEY},
     "ClipShare": {"recipient_key_id": "a" * 32, "wrapped_key": WRAPPED_KEY},
+    "AgencyKeyPut": {"public_key": PUBLIC_KEY},
+    "AgencySuspend": {"reason": "Requests aimed at a protest."},
+    "RequestCreate": {
+        "investigation_code": "CASE-1",
+        "category": "burglary",
+        "details": "Burglary",
+        "location": {"circle": {"latitude": 45.5, "longitude": -122.6, "radius_m": 100}},
+        "window_start": "2026-11-24T09:00:00Z",
+        "window_end": "2026-11-24T10:00:00Z",
+        "attests_purpose": True,
+    },
+    "RequestSettingsBody": {"receive": False},
+    "ShareCreate": {
+        "clips": [
+            {
+                "clip_id": "6f1c1c1e-0000-4000-8000-000000000001",
+                "wrapped_key": WRAPPED_KEY,
+                "attestations": {},
+            }
+        ]
+    },
+    "ExtensionAnswer": {"grant": True},
+    "ExtensionAsk": {"until": "2027-12-01T00:00:00Z", "reason": "Trial date moved."},
+    "FlagCreate": {"reason": "This request targets a protest march."},
+    "FlagReview": {"withdraw": False, "note": "Within the rules."},
 }
 
 

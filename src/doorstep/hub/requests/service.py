@@ -66,7 +66,7 @@ def effective_status(row: FootageRequest, now: datetime | None = None) -> Reques
     """An open request whose open time ran out is closed, whether or not a job noticed."""
     if row.status == RequestStatus.OPEN and row.open_until <= (now or utcnow()):
         return RequestStatus.CLOSED
-    return row.status
+    return RequestStatus(row.status)
 
 
 def budget_use(
