@@ -54,12 +54,17 @@ def test_up_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
     try:
         assert wait_healthy(url, process) < 20
         assert httpx.get(f"{url}/readyz").json()["status"] == "ready"
+        [request] = httpx.get(f"{url}/v1/requests").json()["data"]
     finally:
         output = stop(process, signal.SIGINT)
     assert "Doorstep stopped." in output
     assert url in output
     password = demo_password(output, "resident@doorstep.example")
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+    # The demo neighbourhood has a public request from the demo police bureau, whose
+    # private key stays with its client (here, a 0600 file beside the data).
+    assert (request["agency"], request["status"]) == ("Demo City Police Bureau", "open")
+    assert (tmp_path / "agency.key").stat().st_mode & 0o777 == 0o600
 
     # A second start keeps the data: the printed password still works, none is printed
     # again, and the demo edge's generated cameras bring events to the demo home.

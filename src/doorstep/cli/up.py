@@ -39,7 +39,12 @@ def up(
     from doorstep.hub.app import create_app
     from doorstep.hub.audit.service import session_info
     from doorstep.hub.db import make_engine, make_session_factory, transaction
-    from doorstep.hub.demo import create_demo_neighbourhood, is_empty, pair_demo_edge
+    from doorstep.hub.demo import (
+        create_demo_neighbourhood,
+        create_demo_request,
+        is_empty,
+        pair_demo_edge,
+    )
     from doorstep.hub.migrate import upgrade_database
     from doorstep.owner.demo import create_demo_keys
 
@@ -54,6 +59,7 @@ def up(
         if is_empty(session):
             accounts = create_demo_neighbourhood(session, settings=settings)
             create_demo_keys(session, accounts)
+            create_demo_request(session, agency_key_path=data / "agency.key")
             key = load_or_create_device_key(edge_dir / "edge-data" / "device.key")
             token, cameras = pair_demo_edge(
                 session, settings=settings, secret_key=secret_key, public_key=public_key_base64(key)
