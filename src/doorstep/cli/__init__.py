@@ -9,6 +9,7 @@ from doorstep.cli.account import login
 from doorstep.cli.audit import app as audit_app
 from doorstep.cli.bench import app as bench_app
 from doorstep.cli.edge import app as edge_app
+from doorstep.cli.evidence import app as evidence_app
 from doorstep.cli.hub import app as hub_app
 from doorstep.cli.keys import app as keys_app
 from doorstep.cli.output import fail
@@ -27,6 +28,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(edge_app, name="edge")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(evidence_app, name="evidence")
 app.command("login")(login)
 
 
