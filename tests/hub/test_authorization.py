@@ -93,6 +93,15 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "ExtensionAsk": {"until": "2027-12-01T00:00:00Z", "reason": "Trial date moved."},
     "FlagCreate": {"reason": "This request targets a protest march."},
     "FlagReview": {"withdraw": False, "note": "Within the rules."},
+    "DemandCreate": {
+        "authority": "Court",
+        "kind": "warrant",
+        "reference": "R-1",
+        "document_sha256": "ab" * 32,
+        "home_id": "6f1c1c1e-0000-4000-8000-000000000003",
+        "window_start": "2026-11-24T10:00:00Z",
+        "window_end": "2026-11-24T11:00:00Z",
+    },
 }
 
 

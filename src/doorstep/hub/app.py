@@ -29,6 +29,7 @@ from doorstep.hub.clips.retention import sweep_periodically
 from doorstep.hub.clips.router import UPLOAD_PATH
 from doorstep.hub.clips.router import router as clips_router
 from doorstep.hub.db import make_engine, make_session_factory
+from doorstep.hub.demands.router import router as demands_router
 from doorstep.hub.devices.router import router as devices_router
 from doorstep.hub.errors import install_error_handlers
 from doorstep.hub.health.router import router as health_router
@@ -94,6 +95,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     shares_router,
     agency_shares_router,
     notifications_router,
+    demands_router,
 )
 
 
