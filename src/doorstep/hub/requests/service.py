@@ -228,6 +228,11 @@ def deliver(session: Session, *, request: FootageRequest, agency: Agency, now: d
         f"footage from {request.window_start:%Y-%m-%d %H:%M} to "
         f"{request.window_end:%Y-%m-%d %H:%M} UTC ({request.category.replace('_', ' ')}). "
         "Sharing is your choice; declining is silent."
+        + (
+            " Doorstep can't open your footage, even in an emergency: only you can share it."
+            if request.emergency
+            else ""
+        )
     )
     for home_id, user_id in owners:
         notify(
