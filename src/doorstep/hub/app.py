@@ -37,8 +37,6 @@ from doorstep.hub.homes.router import router as homes_router
 from doorstep.hub.keys.router import router as keys_router
 from doorstep.hub.middleware import BodySizeLimit, SecurityHeaders
 from doorstep.hub.migrate import upgrade_database
-from doorstep.hub.state import HubState
-from doorstep.hub.storage.factory import open_blob_store
 from doorstep.hub.notifications.router import router as notifications_router
 from doorstep.hub.requests.housekeeping import housekeep_periodically
 from doorstep.hub.requests.inbox_router import router as inbox_router
@@ -46,6 +44,8 @@ from doorstep.hub.requests.public_router import router as public_requests_router
 from doorstep.hub.requests.router import router as requests_router
 from doorstep.hub.shares.agency_router import router as agency_shares_router
 from doorstep.hub.shares.router import router as shares_router
+from doorstep.hub.state import HubState
+from doorstep.hub.storage.factory import open_blob_store
 from doorstep.hub.transparency.router import router as transparency_router
 from doorstep.hub.web import WEB_STATIC
 from doorstep.settings import Settings, get_settings

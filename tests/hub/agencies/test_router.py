@@ -14,7 +14,12 @@ async def test_admin_creates_verifies_and_staffs_an_agency(
     admin = actors.user(Role.ADMIN)
     created = await client.post(
         "/v1/admin/agencies",
-        json={"name": "Eastside Fire", "kind": "fire", "contact_email": "Desk@Fire.example", "jurisdiction": JURISDICTION},
+        json={
+            "name": "Eastside Fire",
+            "kind": "fire",
+            "contact_email": "Desk@Fire.example",
+            "jurisdiction": JURISDICTION,
+        },
         headers=admin.headers,
     )
     assert created.status_code == 201
@@ -25,13 +30,23 @@ async def test_admin_creates_verifies_and_staffs_an_agency(
     assert verified.json()["verified_at"] is not None
     duplicate = await client.post(
         "/v1/admin/agencies",
-        json={"name": "Eastside Fire", "kind": "fire", "contact_email": "x@fire.example", "jurisdiction": JURISDICTION},
+        json={
+            "name": "Eastside Fire",
+            "kind": "fire",
+            "contact_email": "x@fire.example",
+            "jurisdiction": JURISDICTION,
+        },
         headers=admin.headers,
     )
     assert duplicate.status_code == 409
     bad_kind = await client.post(
         "/v1/admin/agencies",
-        json={"name": "Secret Squad", "kind": "immigration", "contact_email": "x@y.example", "jurisdiction": JURISDICTION},
+        json={
+            "name": "Secret Squad",
+            "kind": "immigration",
+            "contact_email": "x@y.example",
+            "jurisdiction": JURISDICTION,
+        },
         headers=admin.headers,
     )
     assert bad_kind.status_code == 422

@@ -89,7 +89,12 @@ async def test_admin_creates_verifies_and_staffs_an_agency(
 ) -> None:
     admin = actors.user(Role.ADMIN)
     log.skip()
-    body = {"name": "Eastside Fire", "kind": "fire", "contact_email": "desk@fire.example", "jurisdiction": JURISDICTION}
+    body = {
+        "name": "Eastside Fire",
+        "kind": "fire",
+        "contact_email": "desk@fire.example",
+        "jurisdiction": JURISDICTION,
+    }
     agency = (await client.post("/v1/admin/agencies", json=body, headers=admin.headers)).json()
     for _ in range(2):  # verifying again changes nothing
         await client.post(f"/v1/admin/agencies/{agency['id']}/verify", headers=admin.headers)

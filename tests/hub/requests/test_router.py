@@ -126,8 +126,9 @@ async def test_a_flagged_request_withdrawn_after_review_is_marked_so_in_the_log(
     logged = (await client.get(f"/v1/requests/{request['id']}")).json()
     assert logged["status"] == "withdrawn_after_review"
 
+    agency_id = (await client.get("/v1/agency", headers=agency.member.headers)).json()["id"]
     suspended = await client.post(
-        f"/v1/admin/agencies/{(await client.get('/v1/agency', headers=agency.member.headers)).json()['id']}/suspend",
+        f"/v1/admin/agencies/{agency_id}/suspend",
         json={"reason": "Filed a request aimed at a protest."},
         headers=admin.headers,
     )
