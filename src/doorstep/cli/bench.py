@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # each bench's code loads only when that bench runs
     from doorstep.bench.crypto import CryptoBenchResult
     from doorstep.bench.detect import DetectBenchResult
     from doorstep.bench.edge import EdgeBenchResult
+    from doorstep.bench.match import MatchBenchResult
 
 app = typer.Typer(help="Measure speed against a baseline run alongside.", no_args_is_help=True)
 
@@ -420,4 +421,95 @@ def _audit_table(result: AuditBenchResult) -> Table:
         if not met
     ]
     table.caption = "Goals missed: " + ", ".join(missed) if missed else "Every goal met."
+    return table
+
+
+@app.command()
+def match(
+    backend: Annotated[str, typer.Option(help="sqlite, postgres or both.")] = "both",
+    cameras: Annotated[
+        str, typer.Option(help="Comma-separated camera counts; a fresh database for each.")
+    ] = "100000,1000000",
+    requests: Annotated[int, typer.Option(help="Requests to time per database.", min=10)] = 200,
+    postgres_url: Annotated[
+        str, typer.Option(help="A PostgreSQL server; a throwaway schema is made and dropped.")
+    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the figures as JSON only.")
+    ] = False,
+) -> None:
+    """Milliseconds to find the homes a request reaches, against one indexed lookup.
+
+    For each backend and camera count: a fresh database filled with homes
+    (two cameras each, 1,000 cameras per km²) and one to three clips per
+    camera over 30 days; then --requests requests at the limits (0.5 km²
+    circles, 12-hour windows) through the hub's match_homes (p50, p99),
+    and the baseline: the cameras of one H3 cell by its index (p50, p99).
+    Goal: PostgreSQL p99 < 10 ms at 1,000,000 cameras. Filling a million
+    cameras takes a few minutes per backend.
+    """
+    from doorstep.bench.match import BACKENDS, run_match_bench
+
+    chosen = BACKENDS if backend == "both" else (backend,)
+    if any(name not in BACKENDS for name in chosen):
+        fail(f"--backend is sqlite, postgres or both, not {backend!r}")
+    try:
+        counts = tuple(int(count.replace("_", "")) for count in cameras.split(",") if count)
+    except ValueError:
+        fail(f"--cameras takes counts separated by commas, not {cameras!r}")
+    if not counts or min(counts) < 100:
+        fail(f"--cameras takes counts of at least 100, not {cameras!r}")
+    result = _measure(
+        run_match_bench,
+        json_output=json_output,
+        cameras=counts,
+        requests=requests,
+        backends=chosen,
+        postgres_url=postgres_url,
+    )
+    if result is None:
+        return
+    console.print(_match_table(result))
+    from doorstep.bench.match import GOAL_CAMERAS, GOAL_POSTGRES_P99_MS
+
+    goal = f"PostgreSQL p99 at {GOAL_CAMERAS:,} cameras"
+    if result.goal_p99_ms is None:
+        console.print(f"{goal}: not measured (goal < {GOAL_POSTGRES_P99_MS:g} ms)")
+    else:
+        verdict = "[green]met[/]" if result.goal_met else "[red]not met[/]"
+        console.print(
+            f"{goal}: [bold]{result.goal_p99_ms:.2f} ms[/],"
+            f" goal < {GOAL_POSTGRES_P99_MS:g} ms: {verdict}"
+        )
+
+
+def _match_table(result: MatchBenchResult) -> Table:
+    from doorstep.bench.match import CAMERAS_PER_KM2, count_label
+
+    title = (
+        f"doorstep bench match: {result.requests} requests of 0.5 km² and 12 h,"
+        f" {CAMERAS_PER_KM2:,} cameras per km²"
+    )
+    table = Table(title=title)
+    table.add_column("measurement")
+    for run in result.runs:
+        table.add_column(f"{run.backend} {count_label(run.cameras)}", justify="right")
+    rows: list[tuple[str, Callable[[Any], str]]] = [
+        ("match p50 ms", lambda run: f"{run.p50_ms:.2f}"),
+        ("match p99 ms", lambda run: f"{run.p99_ms:.2f}"),
+        ("  baseline p50 ms", lambda run: f"{run.lookup_p50_ms:.3f}"),
+        ("  baseline p99 ms", lambda run: f"{run.lookup_p99_ms:.3f}"),
+        ("match / baseline, p50", lambda run: f"{run.lookups_per_match:.1f}"),
+        ("homes matched", lambda run: f"{run.homes_mean:.1f}"),
+        ("cells per cover", lambda run: f"{run.cells_mean:.1f}"),
+        ("cameras in the cells", lambda run: f"{run.candidates_mean:.0f}"),
+        ("fill s", lambda run: f"{run.fill_s:.1f}"),
+    ]
+    for label, cell in rows:
+        table.add_row(label, *(cell(run) for run in result.runs))
+    table.caption = (
+        "Match: match_homes for a 64-vertex circle of 0.4993 km² and a 12-hour window."
+        " Baseline: one indexed lookup, the cameras of one resolution-10 cell. Homes,"
+        " cells and cameras: means per request."
+    )
     return table

@@ -15,7 +15,7 @@ The same steps on SQLite and PostgreSQL, with no spatial extension:
 Testing the points after the clip check gives the same homes as before it, and saves
 a second round trip that would bind every inside camera's id: it costs the clip probes
 of the cameras in boundary cells that turn out to be outside (about a quarter more),
-and measured 2.5 times faster at a million cameras (docs/benchmarks.md, bench match).
+and measured about twice as fast at a million cameras (docs/benchmarks.md).
 
 A clip is at most ``MAX_CLIP_SECONDS`` long, so each camera's probe reads the index
 over a bounded range of ``started_at`` instead of every clip before the window's end.
