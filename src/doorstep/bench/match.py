@@ -60,7 +60,7 @@ HISTORY = timedelta(days=30)
 WINDOW = timedelta(hours=12)
 REQUEST_RADIUS_M = 399.0  # a 64-vertex circle of 0.4993 km²: the 0.5 km² limit
 CITY_CENTRE = (52.52, 13.405)
-HOME_SPREAD_M = 15.0  # a home's cameras lie within this of its point
+HOME_SPREAD_M = 15.0  # a home's cameras: this far from its point north-south and east-west
 CHUNK = 20_000  # homes generated and written per transaction
 WARM_UP = 20
 MIN_LOOKUPS = 1_000
@@ -287,7 +287,8 @@ def _fill(
             write(connection, Clip.__table__, clips)  # type: ignore[arg-type]
         clips_total += len(clips)
         sample += [camera["match_cell"] for camera in cameras[:: max(1, CHUNK // 50)]]
-        report(f"filling: {first * CAMERAS_PER_HOME:,} of {city.cameras:,} cameras")
+        done = first * CAMERAS_PER_HOME
+        report(f"{engine.dialect.name}: filling, {done:,} of {city.cameras:,} cameras")
     return homes_total, clips_total, sample
 
 
