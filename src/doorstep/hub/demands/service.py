@@ -44,7 +44,8 @@ from doorstep.hub.clips.evidence import package_clips
 from doorstep.hub.clips.models import Clip, ClipPart
 from doorstep.hub.db import utcnow
 from doorstep.hub.demands.models import DemandKind, DemandNotice, LegalDemand
-from doorstep.hub.homes.models import Camera, Home, HomeMember, HouseholdRole
+from doorstep.hub.homes.models import Camera, Home
+from doorstep.hub.homes.service import home_owner_ids, owned_home_ids
 from doorstep.hub.notifications.service import notify
 from doorstep.hub.storage.base import BlobStore
 
@@ -163,13 +164,7 @@ def record_demand(
     )
     session.add(demand)
     session.flush()
-    owners = list(
-        session.scalars(
-            select(HomeMember.user_id)
-            .where(HomeMember.home_id == home_id, HomeMember.role == HouseholdRole.OWNER)
-            .order_by(HomeMember.user_id)
-        )
-    )
+    owners = home_owner_ids(session, home_id)
     notify_at = notice_delayed_until or now
     due = notice_delayed_until is None
     notices = [
@@ -449,9 +444,7 @@ def list_owner_demands(
 ) -> list[OwnerDemand]:
     """Demands on homes ``user`` owns whose notice is due at ``now``, newest first."""
     now = now or utcnow()
-    owned = select(HomeMember.home_id).where(
-        HomeMember.user_id == user.id, HomeMember.role == HouseholdRole.OWNER
-    )
+    owned = owned_home_ids(user)
     demands = session.scalars(
         select(LegalDemand)
         .where(

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Protocol, TypeVar
 
 import h3
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from doorstep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -61,6 +61,24 @@ def membership(
     if owner and member.role != HouseholdRole.OWNER:
         raise PermissionDenied("only the home's owner can do this")
     return home, member
+
+
+def owned_home_ids(user: User) -> Select[uuid.UUID]:
+    """The ids of the homes ``user`` owns, to filter other tables by."""
+    return select(HomeMember.home_id).where(
+        HomeMember.user_id == user.id, HomeMember.role == HouseholdRole.OWNER
+    )
+
+
+def home_owner_ids(session: Session, home_id: uuid.UUID) -> list[uuid.UUID]:
+    """The home's owners' user ids, in a stable order."""
+    return list(
+        session.scalars(
+            select(HomeMember.user_id)
+            .where(HomeMember.home_id == home_id, HomeMember.role == HouseholdRole.OWNER)
+            .order_by(HomeMember.user_id)
+        )
+    )
 
 
 def create_home(session: Session, *, user: User, name: str, retention_days: int) -> Home:

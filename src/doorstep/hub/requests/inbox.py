@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from doorstep.errors import Conflict, NotFound
@@ -17,7 +17,7 @@ from doorstep.hub.accounts.models import User
 from doorstep.hub.agencies.models import Agency
 from doorstep.hub.clips.models import Clip
 from doorstep.hub.db import utcnow
-from doorstep.hub.homes.models import HomeMember, HouseholdRole
+from doorstep.hub.homes.service import owned_home_ids
 from doorstep.hub.requests.models import DeliveryAnswer, FootageRequest, RequestDelivery
 
 
@@ -28,19 +28,13 @@ class InboxEntry:
     agency: Agency
 
 
-def _owned_homes(user: User) -> Select[uuid.UUID]:
-    return select(HomeMember.home_id).where(
-        HomeMember.user_id == user.id, HomeMember.role == HouseholdRole.OWNER
-    )
-
-
 def inbox(session: Session, *, user: User, limit: int = 200) -> list[InboxEntry]:
     """Requests delivered to homes the caller owns, newest first."""
     rows = session.execute(
         select(RequestDelivery, FootageRequest, Agency)
         .join(FootageRequest, FootageRequest.id == RequestDelivery.request_id)
         .join(Agency, Agency.id == FootageRequest.agency_id)
-        .where(RequestDelivery.home_id.in_(_owned_homes(user)))
+        .where(RequestDelivery.home_id.in_(owned_home_ids(user)))
         .order_by(RequestDelivery.created_at.desc(), RequestDelivery.id)
         .limit(limit)
     ).all()
@@ -55,7 +49,7 @@ def inbox_entry(session: Session, *, user: User, delivery_id: uuid.UUID) -> Inbo
         .join(Agency, Agency.id == FootageRequest.agency_id)
         .where(
             RequestDelivery.id == delivery_id,
-            RequestDelivery.home_id.in_(_owned_homes(user)),
+            RequestDelivery.home_id.in_(owned_home_ids(user)),
         )
     ).first()
     if row is None:

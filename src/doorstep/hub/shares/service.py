@@ -29,7 +29,7 @@ from doorstep.hub.audit.service import NewEntry, actor_of, append_entries
 from doorstep.hub.clips.models import Clip, ClipPart, PartName
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice
-from doorstep.hub.homes.models import HomeMember, HouseholdRole
+from doorstep.hub.homes.service import home_owner_ids, owned_home_ids
 from doorstep.hub.keys.service import checked_wrapped_key
 from doorstep.hub.notifications.service import notify
 from doorstep.hub.requests.inbox import inbox_entry
@@ -258,31 +258,20 @@ def _agency_members(session: Session, agency_id: uuid.UUID) -> list[uuid.UUID]:
     )
 
 
-def _owners(session: Session, home_id: uuid.UUID) -> list[uuid.UUID]:
-    return list(
-        session.scalars(
-            select(HomeMember.user_id).where(
-                HomeMember.home_id == home_id, HomeMember.role == HouseholdRole.OWNER
-            )
-        )
-    )
-
-
 def owner_shares(session: Session, *, user: User) -> list[Share]:
     """Every share from homes the caller owns: who holds keys to their clips, until when."""
-    owned = select(HomeMember.home_id).where(
-        HomeMember.user_id == user.id, HomeMember.role == HouseholdRole.OWNER
-    )
     return list(
         session.scalars(
-            select(Share).where(Share.home_id.in_(owned)).order_by(Share.created_at.desc())
+            select(Share)
+            .where(Share.home_id.in_(owned_home_ids(user)))
+            .order_by(Share.created_at.desc())
         )
     )
 
 
 def owner_share(session: Session, *, user: User, share_id: uuid.UUID) -> Share:
     share = session.get(Share, share_id)
-    if share is None or user.id not in _owners(session, share.home_id):
+    if share is None or user.id not in home_owner_ids(session, share.home_id):
         raise NotFound(f"share {share_id} not found")
     return share
 
@@ -390,7 +379,7 @@ def ask_extension(
     )
     notify(
         session,
-        user_ids=_owners(session, share.home_id),
+        user_ids=home_owner_ids(session, share.home_id),
         kind="extension_asked",
         subject_id=share.id,
         message=f"An agency asks to keep your shared clips until {until:%Y-%m-%d}: {reason}",
