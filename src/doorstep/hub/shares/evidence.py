@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from doorstep.errors import Conflict
-from doorstep.evidence.package import PackageClip, PackagePart, write_package
+from doorstep.evidence.package import write_package
 from doorstep.evidence.receipt import sign_receipt
 from doorstep.hub.accounts.models import User
 from doorstep.hub.agencies.models import Agency
@@ -23,10 +22,11 @@ from doorstep.hub.audit.checkpoints import log_key, log_private_key
 from doorstep.hub.audit.custody import checkpoint_covering, custody_log
 from doorstep.hub.audit.models import AuditCheckpoint
 from doorstep.hub.audit.service import NewEntry, actor_of, append_entries
-from doorstep.hub.clips.models import ClipPart
+from doorstep.hub.clips.evidence import package_clips
+from doorstep.hub.clips.models import Clip
 from doorstep.hub.db import utcnow
 from doorstep.hub.requests.models import FootageRequest
-from doorstep.hub.shares.models import Share, ShareDownload, ShareEvent
+from doorstep.hub.shares.models import Share, SharedClip, ShareDownload, ShareEvent
 from doorstep.hub.shares.service import shared_clips
 from doorstep.hub.state import HubState
 
@@ -128,33 +128,17 @@ def write_share_package(out: BinaryIO, session: Session, state: HubState, share:
         session.scalars(select(ShareEvent.audit_index).where(ShareEvent.share_id == share.id))
     )
     checkpoint = _checkpoint(state, indices[-1] + 1)
-    clips = []
-    for clip in shared_clips(session, share.id):
-        if clip.wrapped_key is None:
-            continue
-        attested = json.loads(clip.attestations)
-        parts = session.scalars(
-            select(ClipPart).where(ClipPart.clip_id == clip.clip_id).order_by(ClipPart.part)
-        )
-        clips.append(
-            PackageClip(
-                clip_id=clip.clip_id,
-                camera_id=clip.camera_id,
-                started_at=clip.started_at,
-                ended_at=clip.ended_at,
-                device_public_key=clip.device_public_key,
-                parts=[
-                    PackagePart(
-                        name=part.part,
-                        chunks=_reader(state, part.blob_key),
-                        plaintext_sha256=bytes.fromhex(attested[part.part]["plaintext_sha256"]),
-                        device_signature=base64.b64decode(attested[part.part]["device_signature"]),
-                    )
-                    for part in parts
-                ],
-                wrapped_key=clip.wrapped_key,
-            )
-        )
+    # Clips the owner deleted since (their keys shredded) are no longer anyone's to hand over.
+    held = {row.clip_id: row for row in shared_clips(session, share.id) if row.wrapped_key}
+    stored = session.scalars(select(Clip).where(Clip.id.in_(held)).order_by(Clip.started_at))
+    clips = package_clips(
+        session,
+        state.storage,
+        list(stored),
+        wrapped_keys={clip_id: row.wrapped_key for clip_id, row in held.items() if row.wrapped_key},
+        attestations={clip_id: _attested(row) for clip_id, row in held.items()},
+        device_keys={clip_id: row.device_public_key for clip_id, row in held.items()},
+    )
     write_package(
         out,
         kind="share",
@@ -182,8 +166,9 @@ def write_share_package(out: BinaryIO, session: Session, state: HubState, share:
     )
 
 
-def _reader(state: HubState, blob_key: str) -> Callable[[], Iterable[bytes]]:
-    def chunks() -> Iterable[bytes]:
-        return state.storage.get(blob_key)
-
-    return chunks
+def _attested(row: SharedClip) -> dict[str, tuple[bytes, bytes]]:
+    """Each part's (plaintext SHA-256, device signature), as the owner's client saw them."""
+    return {
+        part: (bytes.fromhex(seen["plaintext_sha256"]), base64.b64decode(seen["device_signature"]))
+        for part, seen in json.loads(row.attestations).items()
+    }
