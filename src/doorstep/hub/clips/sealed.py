@@ -14,21 +14,30 @@ from doorstep.crypto.format import PREAMBLE, header_length, parse_header
 from doorstep.errors import CryptoError, InvalidInput
 
 
+def read_header(stream: Iterator[bytes]) -> bytes:
+    """Read chunks from ``stream`` until preamble and header are whole; returns all read.
+
+    Raises CryptoError when the stream ends first or the preamble is not the format's.
+    """
+    head = b""
+    needed = PREAMBLE.size
+    while len(head) < needed:
+        chunk = next(stream, None)
+        if chunk is None:
+            raise CryptoError("truncated: the part ends inside the header")
+        head += chunk
+        if needed == PREAMBLE.size and len(head) >= PREAMBLE.size:
+            needed = header_length(head)
+    return head
+
+
 def require_sealed(
     chunks: Iterable[bytes], *, clip_id: uuid.UUID, part: str, device_key_id: str
 ) -> Iterator[bytes]:
     """Pass ``chunks`` through once their header shows a part sealed for this clip and device."""
     stream = iter(chunks)
-    head = b""
-    needed = PREAMBLE.size
     try:
-        while len(head) < needed:
-            chunk = next(stream, None)
-            if chunk is None:
-                raise CryptoError("truncated: the upload ends inside the header")
-            head += chunk
-            if needed == PREAMBLE.size and len(head) >= PREAMBLE.size:
-                needed = header_length(head)
+        head = read_header(stream)
         header = parse_header(head).header
     except CryptoError as exc:
         raise InvalidInput(f"body: not a sealed part ({exc.detail})", field="body") from exc

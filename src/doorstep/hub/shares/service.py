@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 
 from doorstep.audit.actions import CLIP_ID, CLIP_SHARED, REQUEST_ID, SHARE_EXPIRED
 from doorstep.audit.entries import ObjectValue
-from doorstep.crypto.format import PREAMBLE, b64encode, header_length
+from doorstep.crypto.format import b64encode, header_length
 from doorstep.crypto.keys import ed25519_public
 from doorstep.crypto.signing import verify_part_signature
 from doorstep.errors import Conflict, CryptoError, InvalidInput, NotFound
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.audit.service import NewEntry, actor_of, append_entries
 from doorstep.hub.clips.models import Clip, ClipPart, PartName
+from doorstep.hub.clips.sealed import read_header
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice
 from doorstep.hub.homes.service import home_owner_ids, owned_home_ids
@@ -78,15 +79,8 @@ def _append_share_entries(
 
 def _stored_aad(storage: BlobStore, blob_key: str) -> bytes:
     """The preamble and header of a stored sealed part: the clear bytes its signature covers."""
-    head = b""
-    needed = PREAMBLE.size
-    for chunk in storage.get(blob_key):
-        head += chunk
-        if needed == PREAMBLE.size and len(head) >= PREAMBLE.size:
-            needed = header_length(head)
-        if len(head) >= needed:
-            return head[:needed]
-    raise CryptoError(f"stored part {blob_key} ends inside its header")
+    head = read_header(iter(storage.get(blob_key)))
+    return head[: header_length(head)]
 
 
 def _checked_attestations(
