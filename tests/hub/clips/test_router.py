@@ -6,6 +6,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from doorstep.crypto.stream import new_content_key
 from doorstep.hub.app import create_app
 from doorstep.hub.clips.models import ClipPart
+from doorstep.hub.clips.service import MAX_CLIP_SECONDS
 from doorstep.hub.state import HubState
 from doorstep.settings import Settings
 from tests.hub.actors import Actors, DeviceHeaders
@@ -86,6 +88,41 @@ async def test_commit_is_idempotent_and_parts_final(client: AsyncClient, actors:
         f"/v1/device/clips/{clip_id}/parts/clip", content=payloads["snapshot"], headers=device
     )
     assert late.status_code == 409
+    assert actors.row_counts()["clips"] == 1
+
+
+async def test_commit_refuses_times_matching_could_not_use(
+    client: AsyncClient, actors: Actors
+) -> None:
+    owner = actors.resident()
+    home_id, (camera_id,) = actors.home(owner)
+    device = actors.device(owner, home_id)
+    ended = datetime.now(UTC).replace(microsecond=0)
+    longest = (ended - timedelta(seconds=MAX_CLIP_SECONDS), ended)
+    refused = {
+        "too long": (ended - timedelta(seconds=MAX_CLIP_SECONDS + 1), ended),
+        "backwards": (ended, ended - timedelta(seconds=1)),
+        "future": (ended + timedelta(minutes=10), ended + timedelta(minutes=11)),
+    }
+    for case, times in {**refused, "longest": longest}.items():
+        clip_id, content_key = uuid.uuid4(), new_content_key()
+        plaintexts = {name: os.urandom(50) for name in PARTS}
+        payloads = seal_parts(device, clip_id, camera_id, plaintexts, content_key, times)
+        for name, data in payloads.items():
+            await client.put(
+                f"/v1/device/clips/{clip_id}/parts/{name}", content=data, headers=device
+            )
+        keys = await home_key_wrap(client, device, clip_id, content_key)
+        body = commit_body(clip_id, camera_id, payloads, keys, times)
+        response = await client.post("/v1/device/clips", json=body, headers=device)
+        if case == "longest":
+            assert response.status_code == 201, response.text
+            continue
+        assert response.status_code == 422, case
+        assert response.json()["detail"].startswith("ended_at"), case
+        if case == "too long":
+            assert f"at most {MAX_CLIP_SECONDS} s" in response.json()["detail"]
+            assert f"lasts {MAX_CLIP_SECONDS + 1} s" in response.json()["detail"]
     assert actors.row_counts()["clips"] == 1
 
 

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from doorstep.edge.config import RecordConfig
 from doorstep.hub.clips.models import Clip
+from doorstep.hub.clips.service import MAX_CLIP_SECONDS
 from doorstep.hub.db import make_engine, make_session_factory
 from doorstep.hub.homes.models import Camera, Home
 from doorstep.hub.homes.service import MATCH_CELL_RESOLUTION, match_cell, public_cell
 from doorstep.hub.requests.geometry import circle_area
-from doorstep.hub.requests.matching import MAX_CLIP_SECONDS, cover_cells, match_homes
+from doorstep.hub.requests.matching import cover_cells, match_homes
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 END = START + timedelta(hours=2)

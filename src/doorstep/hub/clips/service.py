@@ -29,6 +29,12 @@ from doorstep.hub.storage.base import BlobStore, StoredBlob
 # How far in the future an edge's clock may be before its times are refused.
 CLOCK_SKEW = timedelta(minutes=5)
 
+# The longest clip the hub takes. The edge's longest is pre-roll + the longest event +
+# post-roll, and its config allows at most 60 + 3,600 + 60 s (edge.config.RecordConfig);
+# twice that leaves room for frame timing and an edge with other limits. Request
+# matching relies on it: it reads each camera's clips from this long before a window.
+MAX_CLIP_SECONDS = 2 * 3_720
+
 
 @dataclass(frozen=True)
 class CommittedClip:
@@ -102,6 +108,13 @@ def commit_clip(session: Session, *, device: EdgeDevice, body: ClipCommit) -> Co
     camera = device_camera(session, device=device, camera_id=body.camera_id)
     if body.ended_at < body.started_at:
         raise InvalidInput("ended_at must not be before started_at", field="ended_at")
+    length = (body.ended_at - body.started_at).total_seconds()
+    if length > MAX_CLIP_SECONDS:
+        raise InvalidInput(
+            f"ended_at: a clip may last at most {MAX_CLIP_SECONDS} s; this one lasts "
+            f"{length:g} s (split longer events into several clips)",
+            field="ended_at",
+        )
     if body.ended_at > utcnow() + CLOCK_SKEW:
         raise InvalidInput("ended_at is in the future; check the edge's clock", field="ended_at")
     _check_parts(parts, body)

@@ -17,8 +17,10 @@ a second round trip that would bind every inside camera's id: it costs the clip 
 of the cameras in boundary cells that turn out to be outside (about a quarter more),
 and measured about twice as fast at a million cameras (docs/benchmarks.md).
 
-A clip is at most ``MAX_CLIP_SECONDS`` long, so each camera's probe reads the index
-over a bounded range of ``started_at`` instead of every clip before the window's end.
+The hub refuses clips longer than ``MAX_CLIP_SECONDS`` (``clips.service``), so each
+camera's probe reads the index over a bounded range of ``started_at`` instead of every
+clip before the window's end; the range it adds is small next to a window of up to
+12 hours.
 """
 
 from __future__ import annotations
@@ -35,14 +37,9 @@ from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam, exists, se
 from sqlalchemy.orm import Session
 
 from doorstep.hub.clips.models import Clip
+from doorstep.hub.clips.service import MAX_CLIP_SECONDS
 from doorstep.hub.homes.models import Camera
 from doorstep.hub.homes.service import MATCH_CELL_RESOLUTION
-
-# The edge's longest clip is pre-roll + the longest event + post-roll, and its config
-# allows at most 60 + 3,600 + 60 s (edge.config.RecordConfig). Twice that leaves room
-# for frame timing and an edge with other limits; the range it adds to each camera's
-# index scan is small next to a window of up to 12 hours.
-MAX_CLIP_SECONDS = 2 * 3_720
 
 
 def cover_cells(polygon: Polygon | MultiPolygon) -> list[str]:
