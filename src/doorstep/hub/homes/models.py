@@ -10,7 +10,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.hub.db import Base, CreatedMixin, IdMixin
@@ -43,6 +43,11 @@ class HomeMember(CreatedMixin, Base):
 
 class Camera(IdMixin, CreatedMixin, Base):
     __tablename__ = "cameras"
+    # Request matching reads a cell's cameras from this index alone, without the table
+    # (docs/benchmarks.md, bench match).
+    __table_args__ = (
+        Index("ix_cameras_match_cell", "match_cell", "id", "home_id", "longitude", "latitude"),
+    )
 
     home_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("homes.id", ondelete="CASCADE"), index=True
@@ -52,7 +57,7 @@ class Camera(IdMixin, CreatedMixin, Base):
     longitude: Mapped[float]
     public_cell: Mapped[str] = mapped_column(String(16), index=True)
     # A fine H3 cell (resolution 10, about 0.015 km²) that request matching looks up.
-    match_cell: Mapped[str] = mapped_column(String(16), index=True)
+    match_cell: Mapped[str] = mapped_column(String(16))
     audio_enabled: Mapped[bool] = mapped_column(default=False)
     # Reported by the home's edge device; None until it first reports.
     health_reported_at: Mapped[datetime | None] = mapped_column(default=None)

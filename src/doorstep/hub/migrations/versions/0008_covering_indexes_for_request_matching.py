@@ -1,0 +1,42 @@
+"""covering indexes for request matching: cameras by match cell, clips by camera and start
+
+Both indexes gain the columns a match reads, so PostgreSQL and SQLite answer it from
+the indexes alone (docs/benchmarks.md, bench match).
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-24
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("cameras", schema=None) as batch_op:
+        batch_op.drop_index("ix_cameras_match_cell")
+        batch_op.create_index(
+            "ix_cameras_match_cell",
+            ["match_cell", "id", "home_id", "longitude", "latitude"],
+            unique=False,
+        )
+    with op.batch_alter_table("clips", schema=None) as batch_op:
+        batch_op.drop_index("ix_clips_camera_started")
+        batch_op.create_index(
+            "ix_clips_camera_started", ["camera_id", "started_at", "ended_at"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("clips", schema=None) as batch_op:
+        batch_op.drop_index("ix_clips_camera_started")
+        batch_op.create_index("ix_clips_camera_started", ["camera_id", "started_at"], unique=False)
+    with op.batch_alter_table("cameras", schema=None) as batch_op:
+        batch_op.drop_index("ix_cameras_match_cell")
+        batch_op.create_index("ix_cameras_match_cell", ["match_cell"], unique=False)
