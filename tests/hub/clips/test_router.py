@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from doorstep.crypto.stream import new_content_key
 from doorstep.hub.app import create_app
-from doorstep.hub.clips.models import ClipPart
-from doorstep.hub.clips.service import MAX_CLIP_SECONDS
+from doorstep.hub.clips.models import MAX_CLIP_SECONDS, ClipPart
 from doorstep.hub.state import HubState
 from doorstep.settings import Settings
 from tests.hub.actors import Actors, DeviceHeaders

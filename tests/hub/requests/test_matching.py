@@ -14,8 +14,7 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from sqlalchemy.orm import Session
 
 from doorstep.edge.config import RecordConfig
-from doorstep.hub.clips.models import Clip
-from doorstep.hub.clips.service import MAX_CLIP_SECONDS
+from doorstep.hub.clips.models import MAX_CLIP_SECONDS, Clip
 from doorstep.hub.db import make_engine, make_session_factory
 from doorstep.hub.homes.models import Camera, Home
 from doorstep.hub.homes.service import MATCH_CELL_RESOLUTION, match_cell, public_cell

@@ -15,6 +15,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.hub.db import Base, CreatedMixin
 
+# The longest clip the hub takes; clips.service refuses longer ones. The edge's longest
+# is pre-roll + the longest event + post-roll, and its config allows at most
+# 60 + 3,600 + 60 s (edge.config.RecordConfig); twice that leaves room for frame timing
+# and an edge with other limits. Request matching relies on it: it reads each camera's
+# clips from this long before a window.
+MAX_CLIP_SECONDS = 2 * 3_720
+
 
 class PartName(enum.StrEnum):
     CLIP = "clip"

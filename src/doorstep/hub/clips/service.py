@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from doorstep.errors import Conflict, InvalidInput, NotFound
 from doorstep.hub.accounts.models import User
 from doorstep.hub.audit.service import append_home_entry
-from doorstep.hub.clips.models import REQUIRED_PARTS, Clip, ClipPart, PartName
+from doorstep.hub.clips.models import MAX_CLIP_SECONDS, REQUIRED_PARTS, Clip, ClipPart, PartName
 from doorstep.hub.clips.schemas import ClipCommit
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice
@@ -24,16 +24,11 @@ from doorstep.hub.devices.service import device_camera
 from doorstep.hub.homes.service import get_camera, in_callers_home
 from doorstep.hub.keys.models import ClipKey
 from doorstep.hub.keys.service import record_edge_keys
+from doorstep.hub.requests.delivery import deliver_for_clip
 from doorstep.hub.storage.base import BlobStore, StoredBlob
 
 # How far in the future an edge's clock may be before its times are refused.
 CLOCK_SKEW = timedelta(minutes=5)
-
-# The longest clip the hub takes. The edge's longest is pre-roll + the longest event +
-# post-roll, and its config allows at most 60 + 3,600 + 60 s (edge.config.RecordConfig);
-# twice that leaves room for frame timing and an edge with other limits. Request
-# matching relies on it: it reads each camera's clips from this long before a window.
-MAX_CLIP_SECONDS = 2 * 3_720
 
 
 @dataclass(frozen=True)
@@ -131,6 +126,7 @@ def commit_clip(session: Session, *, device: EdgeDevice, body: ClipCommit) -> Co
     record_edge_keys(
         session, clip=clip, keys=[(key.recipient_key_id, key.wrapped_key) for key in body.keys]
     )
+    deliver_for_clip(session, clip=clip, camera=camera, now=utcnow())
     return CommittedClip(clip=clip, parts=parts, created=True)
 
 

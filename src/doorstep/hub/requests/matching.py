@@ -36,8 +36,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from doorstep.hub.clips.models import Clip
-from doorstep.hub.clips.service import MAX_CLIP_SECONDS
+from doorstep.hub.clips.models import MAX_CLIP_SECONDS, Clip
 from doorstep.hub.homes.models import Camera
 from doorstep.hub.homes.service import MATCH_CELL_RESOLUTION
 

@@ -29,6 +29,8 @@ class FootageRequest(IdMixin, CreatedMixin, Base):
     __table_args__ = (
         Index("ix_footage_requests_agency_code", "agency_id", "investigation_code"),
         Index("ix_footage_requests_agency_created", "agency_id", "created_at"),
+        # A committed clip looks up the requests still open (requests.delivery).
+        Index("ix_footage_requests_open_until", "open_until"),
     )
 
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))

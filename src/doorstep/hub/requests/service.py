@@ -23,8 +23,7 @@ from doorstep.hub.accounts.models import User
 from doorstep.hub.agencies.models import Agency
 from doorstep.hub.audit.service import actor_of, append_entry
 from doorstep.hub.db import utcnow
-from doorstep.hub.homes.models import HomeMember, HouseholdRole
-from doorstep.hub.notifications.service import notify
+from doorstep.hub.requests.delivery import deliver
 from doorstep.hub.requests.geometry import (
     RequestArea,
     area_km2_text,
@@ -32,8 +31,7 @@ from doorstep.hub.requests.geometry import (
     from_geojson_text,
     to_geojson,
 )
-from doorstep.hub.requests.matching import match_homes
-from doorstep.hub.requests.models import FootageRequest, RequestDelivery, RequestStatus
+from doorstep.hub.requests.models import FootageRequest, RequestStatus
 from doorstep.hub.requests.policy import (
     AgencyStanding,
     BudgetUse,
@@ -41,7 +39,6 @@ from doorstep.hub.requests.policy import (
     RequestLimits,
     check_request,
 )
-from doorstep.hub.requests.preferences import preferences_of
 from doorstep.hub.shares.models import Share, SharedClip
 
 
@@ -194,58 +191,6 @@ def create_request(
     )
     deliver(session, request=row, agency=agency, now=now)
     return row
-
-
-def deliver(session: Session, *, request: FootageRequest, agency: Agency, now: datetime) -> int:
-    """Put the request in the inbox of every matching home that accepts this kind of agency.
-
-    Owners are notified at once, or when their quiet hours end; an emergency reaches
-    them at once unless they turned that off. Returns how many homes got it — a number
-    only the hub's own tests read: no route tells an agency.
-    """
-    homes = match_homes(
-        session,
-        polygon=from_geojson_text(request.area),
-        window_start=request.window_start,
-        window_end=request.window_end,
-    )
-    preferences = preferences_of(session, homes)
-    reached = [home for home in homes if preferences[home].accepts(agency.kind)]
-    if not reached:
-        return 0
-    deliveries = {
-        home: RequestDelivery(request_id=request.id, home_id=home, urgent=request.emergency)
-        for home in reached
-    }
-    session.add_all(deliveries.values())
-    owners = session.execute(
-        select(HomeMember.home_id, HomeMember.user_id).where(
-            HomeMember.home_id.in_(reached), HomeMember.role == HouseholdRole.OWNER
-        )
-    ).all()
-    message = (
-        f"{'EMERGENCY request' if request.emergency else 'Request'} from {agency.name}: "
-        f"footage from {request.window_start:%Y-%m-%d %H:%M} to "
-        f"{request.window_end:%Y-%m-%d %H:%M} UTC ({request.category.replace('_', ' ')}). "
-        "Sharing is your choice; declining is silent."
-        + (
-            " Doorstep can't open your footage, even in an emergency: only you can share it."
-            if request.emergency
-            else ""
-        )
-    )
-    for home_id, user_id in owners:
-        notify(
-            session,
-            user_ids=[user_id],
-            kind="urgent_request" if request.emergency else "request",
-            subject_id=deliveries[home_id].id,
-            message=message,
-            urgent=request.emergency,
-            visible_from=preferences[home_id].quiet_until(now, emergency=request.emergency),
-        )
-    session.flush()
-    return len(reached)
 
 
 def agency_requests(session: Session, *, member: User) -> list[FootageRequest]:

@@ -1,7 +1,8 @@
-"""covering indexes for request matching: cameras by match cell, clips by camera and start
+"""indexes for request matching: covering ones for cameras and clips, open requests
 
-Both indexes gain the columns a match reads, so PostgreSQL and SQLite answer it from
-the indexes alone (docs/benchmarks.md, bench match).
+The cameras and clips indexes gain the columns a match reads, so PostgreSQL and SQLite
+answer it from the indexes alone (docs/benchmarks.md, bench match). Requests are
+indexed by when they close, for the open requests a newly committed clip may bring.
 
 Revision ID: 0008
 Revises: 0007
@@ -31,9 +32,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_clips_camera_started", ["camera_id", "started_at", "ended_at"], unique=False
         )
+    with op.batch_alter_table("footage_requests", schema=None) as batch_op:
+        batch_op.create_index("ix_footage_requests_open_until", ["open_until"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("footage_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_footage_requests_open_until")
     with op.batch_alter_table("clips", schema=None) as batch_op:
         batch_op.drop_index("ix_clips_camera_started")
         batch_op.create_index("ix_clips_camera_started", ["camera_id", "started_at"], unique=False)
