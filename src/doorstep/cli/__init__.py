@@ -6,6 +6,7 @@ import typer
 from pydantic import ValidationError
 
 from doorstep.cli.account import login
+from doorstep.cli.agency import app as agency_app
 from doorstep.cli.audit import app as audit_app
 from doorstep.cli.bench import app as bench_app
 from doorstep.cli.edge import app as edge_app
@@ -29,6 +30,7 @@ app.add_typer(edge_app, name="edge")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(agency_app, name="agency")
 app.command("login")(login)
 
 

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import stat
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from rich.table import Table
 
+from doorstep.agency.keys import load_agency_key
 from doorstep.audit.checkpoint import CheckpointError, LogKey
 from doorstep.cli.output import console, errors, fail, print_json
 from doorstep.crypto.format import format_time
-from doorstep.crypto.keys import KEY_BYTES, x25519_private
+from doorstep.errors import ConfigurationError
 from doorstep.evidence import EvidenceError
 from doorstep.evidence.receipt import ReceiptReport, verify_receipt
 from doorstep.evidence.verify import PackageReport, verify_package
@@ -47,23 +44,6 @@ def _pinned(value: str | None) -> LogKey | None:
         fail(f"--hub-key: {exc.detail}")
 
 
-def _agency_key(path: Path) -> X25519PrivateKey:
-    """The agency's raw X25519 private key, base64 on one line, in a file only its owner reads."""
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        fail(
-            f"{path} holds a private key but has mode {mode & 0o777:o}: "
-            f"make it 0600 (chmod 600 {path}) and try again"
-        )
-    try:
-        raw = base64.b64decode(path.read_bytes().strip(), validate=True)
-    except binascii.Error:
-        fail(f"{path} does not hold a base64 key")
-    if len(raw) != KEY_BYTES:
-        fail(f"{path} holds {len(raw)} bytes, not a {KEY_BYTES}-byte X25519 private key")
-    return x25519_private(raw)
-
-
 @app.command()
 def verify(
     package: Annotated[
@@ -88,7 +68,10 @@ def verify(
     if out is not None and key is None:
         fail("--out needs --key: only the agency's key decrypts the clips")
     pinned = _pinned(hub_key)
-    agency = _agency_key(key) if key is not None else None
+    try:
+        agency = load_agency_key(key) if key is not None else None
+    except ConfigurationError as exc:
+        fail(f"--key: {exc.detail}")
     try:
         with errors.status("verifying", spinner="dots") as status:
             report = verify_package(

@@ -38,7 +38,8 @@ PassphraseFile = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _api(hub: str | None) -> HubApi:
+def signed_in_api(hub: str | None) -> HubApi:
+    """A client for the hub you signed in to (or ``hub``), with your saved token."""
     credentials = load_credentials(hub)
     return HubApi(credentials.hub, credentials.token)
 
@@ -77,7 +78,7 @@ def generate(
     if key_path().exists() and not replace:
         raise Conflict(f"you have a key in {key_path()} already; --replace makes a new one")
     passphrase = _passphrase(passphrase_file, confirm=True)
-    with _api(hub) as api:
+    with signed_in_api(hub) as api:
         private = keys.publish_user_key(api, passphrase)
     path = save_user_key(private)
     console.print(f"Your key {fingerprint(key_id(private.public_key()))} is in {path}.")
@@ -86,7 +87,7 @@ def generate(
 @app.command()
 def recover(hub: HubOption = None, passphrase_file: PassphraseFile = None) -> None:
     """Recover your private key on this machine from the hub's box and your passphrase."""
-    with _api(hub) as api:
+    with signed_in_api(hub) as api:
         private = keys.recover_user_key(api, _passphrase(passphrase_file, confirm=False))
     path = save_user_key(private)
     console.print(f"Recovered key {fingerprint(key_id(private.public_key()))} into {path}.")
@@ -95,7 +96,7 @@ def recover(hub: HubOption = None, passphrase_file: PassphraseFile = None) -> No
 @app.command()
 def show(hub: HubOption = None, json: JsonOption = False) -> None:
     """Your key's fingerprint, and each home's key and members, to compare by eye."""
-    with _api(hub) as api:
+    with signed_in_api(hub) as api:
         mine = api.call("GET", "/v1/me/key")
         homes = []
         for home in api.call("GET", "/v1/homes")["data"]:
@@ -132,7 +133,7 @@ def show(hub: HubOption = None, json: JsonOption = False) -> None:
 @app.command()
 def rotate(home_id: uuid.UUID, hub: HubOption = None) -> None:
     """Owner: make the home's (first or next) key, wrapped to every member with a key."""
-    with _api(hub) as api:
+    with signed_in_api(hub) as api:
         private = keys.rotate_home_key(api, home_id)
     console.print(
         f"Home key {fingerprint(key_id(private.public_key()))} is current; "
@@ -150,7 +151,7 @@ def grant(
     ] = True,
 ) -> None:
     """Owner: let a household member open the home's clips (wraps the home key for them)."""
-    with _api(hub) as api:
+    with signed_in_api(hub) as api:
         count = keys.grant_member(
             api, home_id, load_user_key(), _member_id(api, home_id, member), history=history
         )
@@ -164,7 +165,7 @@ def remove_member(
     hub: HubOption = None,
 ) -> None:
     """Owner: remove a member and rotate the home key, so clips from now on are closed to them."""
-    with _api(hub) as api:
+    with signed_in_api(hub) as api:
         api.call("DELETE", f"/v1/homes/{home_id}/members/{_member_id(api, home_id, member)}")
         private = keys.rotate_home_key(api, home_id)
     console.print(f"Removed {member}; new home key {fingerprint(key_id(private.public_key()))}.")
@@ -178,7 +179,7 @@ def share(
     hub: HubOption = None,
 ) -> None:
     """Owner: re-wrap one clip's key to a household member's key."""
-    with _api(hub) as api:
+    with signed_in_api(hub) as api:
         member_id = _member_id(api, home_id, member)
         found = keys.member_public_key(api, home_id, member_id)
         recipient = keys.share_clip(api, clip_id, load_user_key(), found)
@@ -197,7 +198,7 @@ def decrypt(
 ) -> None:
     """Download a clip's part, check it and decrypt it here; nothing is written on failure."""
     data = sealed.read_bytes() if sealed is not None else None
-    with _api(hub) as api:
+    with signed_in_api(hub) as api:
         opened = keys.open_clip_part(api, clip_id, part, load_user_key(), sealed=data)
     # Only a fully verified part reaches the disk, and then all at once.
     write_atomically(out, opened.plaintext, mode=0o600)

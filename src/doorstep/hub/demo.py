@@ -8,7 +8,6 @@ Passwords are random, returned once for printing, and stored only as Argon2id ha
 
 from __future__ import annotations
 
-import base64
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -19,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from doorstep.crypto.keys import private_raw, public_raw
-from doorstep.durable import write_atomically
+from doorstep.agency.keys import save_agency_key
+from doorstep.crypto.keys import public_raw
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.accounts.service import create_user
 from doorstep.hub.agencies.models import AgencyKind
@@ -156,7 +155,7 @@ def create_demo_request(session: Session, *, agency_key_path: Path) -> uuid.UUID
         select(User).where(User.email == "officer@police.doorstep.example")
     ).one()
     private = X25519PrivateKey.generate()
-    write_atomically(agency_key_path, base64.b64encode(private_raw(private)) + b"\n", mode=0o600)
+    save_agency_key(agency_key_path, private, replace=True)
     set_agency_key(session, member=officer, public_key=public_raw(private.public_key()))
     now = utcnow().replace(microsecond=0)
     request = create_request(

@@ -1,0 +1,1 @@
+"""The agency's own client: its key pair, and the evidence packages owners shared."""
