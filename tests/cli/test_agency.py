@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -29,7 +30,7 @@ from tests.owner.test_household import upload
 OFFICER = "officer@agency.doorstep.example"
 
 
-def _officer(hub: HubProcess) -> str:
+def officer_password(hub: HubProcess) -> str:
     """A verified agency with one member, made on the hub's database as an admin would."""
     settings = Settings(data_dir=hub.data_dir, secret_key=SecretStr("not used for accounts " * 2))
     engine = make_engine(settings.resolved_database_url())
@@ -56,7 +57,7 @@ def _officer(hub: HubProcess) -> str:
     return password
 
 
-def _signed_in(config: Path, hub: HubProcess, password: str) -> HubApi:
+def signed_in_officer(config: Path, hub: HubProcess, password: str) -> HubApi:
     code, output = run(
         config, "login", "--hub", hub.url, "--email", OFFICER, DOORSTEP_PASSWORD=password
     )
@@ -65,14 +66,34 @@ def _signed_in(config: Path, hub: HubProcess, password: str) -> HubApi:
     return HubApi(hub.url, token)
 
 
+def file_request(officer: HubApi, code: str) -> dict[str, Any]:
+    """A request over the test camera for the last hour."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    filed: dict[str, Any] = officer.call(
+        "POST",
+        "/v1/agency/requests",
+        json={
+            "investigation_code": code,
+            "category": "burglary",
+            "details": "A burglary on this block; looking for people leaving it.",
+            "location": {"circle": {"latitude": 45.5, "longitude": -122.6, "radius_m": 200}},
+            "window_start": (now - timedelta(hours=1)).isoformat(),
+            "window_end": now.isoformat(),
+            "retention_days": 90,
+            "attests_purpose": True,
+        },
+    )
+    return filed
+
+
 def test_an_agency_makes_its_key_and_opens_what_an_owner_shared(
     tmp_path: Path, hub: HubProcess
 ) -> None:
     camera = pair_camera(hub.url)
     clip_id = upload(tmp_path, hub, camera)
     config = tmp_path / "agency-machine"
-    password = _officer(hub)
-    with _signed_in(config, hub, password) as officer, camera.owner.api(hub.url) as owner:
+    password = officer_password(hub)
+    with signed_in_officer(config, hub, password) as officer, camera.owner.api(hub.url) as owner:
         code, output = run(config, "agency", "key")
         assert code == 0, output
         key_file = config / "agency.key"
@@ -86,21 +107,7 @@ def test_an_agency_makes_its_key_and_opens_what_an_owner_shared(
         assert base64.b64decode(key_file.read_bytes()) == raw
         assert officer.call("GET", "/v1/agency")["key_id"] == published["key_id"]
 
-        now = datetime.now(UTC).replace(microsecond=0)
-        request = officer.call(
-            "POST",
-            "/v1/agency/requests",
-            json={
-                "investigation_code": "CASE-CLI-1",
-                "category": "burglary",
-                "details": "A burglary on this block; looking for people leaving it.",
-                "location": {"circle": {"latitude": 45.5, "longitude": -122.6, "radius_m": 200}},
-                "window_start": (now - timedelta(hours=1)).isoformat(),
-                "window_end": now.isoformat(),
-                "retention_days": 90,
-                "attests_purpose": True,
-            },
-        )
+        request = file_request(officer, "CASE-CLI-1")
         [entry] = owner.call("GET", "/v1/inbox")["data"]
         share = answer_request(owner, uuid.UUID(entry["id"]), [clip_id], camera.owner.user_key)
 

@@ -12,6 +12,7 @@ from doorstep.cli.bench import app as bench_app
 from doorstep.cli.edge import app as edge_app
 from doorstep.cli.evidence import app as evidence_app
 from doorstep.cli.hub import app as hub_app
+from doorstep.cli.inbox import app as inbox_app
 from doorstep.cli.keys import app as keys_app
 from doorstep.cli.output import fail
 from doorstep.cli.up import up
@@ -30,6 +31,7 @@ app.add_typer(edge_app, name="edge")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(inbox_app, name="inbox")
 app.add_typer(agency_app, name="agency")
 app.command("login")(login)
 
