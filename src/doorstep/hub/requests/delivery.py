@@ -17,6 +17,7 @@ from datetime import datetime
 
 import shapely
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from doorstep.hub.agencies.models import Agency
@@ -71,11 +72,18 @@ def deliver_for_clip(session: Session, *, clip: Clip, camera: Camera, now: datet
         if not shapely.intersects_xy(area, camera.longitude, camera.latitude):
             continue
         agency = session.get(Agency, request.agency_id)
-        if agency is None:
+        if agency is None or agency.suspended_at is not None:
+            continue  # a suspended agency receives no share, so it reaches no one new
+        try:
+            # Another of the home's edges may deliver the same request at the same
+            # moment: the unique (request, home) index keeps one, and this clip's
+            # commit goes on without it.
+            with session.begin_nested():
+                reached += _put_in_inboxes(
+                    session, request=request, agency=agency, homes=[clip.home_id], now=now
+                )
+        except IntegrityError:
             continue
-        reached += _put_in_inboxes(
-            session, request=request, agency=agency, homes=[clip.home_id], now=now
-        )
     return reached
 
 
