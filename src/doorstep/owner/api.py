@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 
@@ -85,7 +85,7 @@ class HubApi:
         )
 
 
-def _raise_for(response: httpx.Response) -> None:
+def _raise_for(response: httpx.Response) -> NoReturn:
     """The hub's refusal as the DoorstepError of its status, with the hub's own words."""
     try:
         detail = str(response.json()["detail"])
