@@ -230,8 +230,10 @@ def edge(
         return
     console.print(_edge_table(result))
     for what, ratio, goal in result.goals():
-        verdict = "[green]met[/]" if ratio <= goal else "[red]not met[/]"
-        line = f"{what} at {GOAL_RESOLUTION}: {ratio:.2f}× the floor, goal ≤ {goal:g}×: {verdict}"
+        line = (
+            f"{what} at {GOAL_RESOLUTION}: {ratio:.2f}× the floor, goal ≤ {goal:g}×: "
+            f"{_verdict(ratio <= goal)}"
+        )
         console.print(line)
 
 
@@ -302,10 +304,9 @@ def crypto(
     if result is None:
         return
     console.print(_crypto_table(result))
-    verdict = "[green]met[/]" if result.goal_met else "[red]not met[/]"
     console.print(
         f"ratio, min(seal, open) to openssl: [bold]{result.ratio:.2f}[/],"
-        f" goal ≥ {GOAL_RATIO:g}: {verdict}"
+        f" goal ≥ {GOAL_RATIO:g}: {_verdict(result.goal_met)}"
     )
 
 
@@ -476,10 +477,9 @@ def match(
     if result.goal_p99_ms is None:
         console.print(f"{goal}: not measured (goal < {GOAL_POSTGRES_P99_MS:g} ms)")
     else:
-        verdict = "[green]met[/]" if result.goal_met else "[red]not met[/]"
         console.print(
             f"{goal}: [bold]{result.goal_p99_ms:.2f} ms[/],"
-            f" goal < {GOAL_POSTGRES_P99_MS:g} ms: {verdict}"
+            f" goal < {GOAL_POSTGRES_P99_MS:g} ms: {_verdict(bool(result.goal_met))}"
         )
 
 
@@ -513,3 +513,7 @@ def _match_table(result: MatchBenchResult) -> Table:
         " cells and cameras: means per request."
     )
     return table
+
+
+def _verdict(met: bool) -> str:
+    return "[green]met[/]" if met else "[red]not met[/]"
