@@ -16,11 +16,12 @@ from doorstep.hub.audit.schemas import (
     LogKeyPublic,
 )
 from doorstep.hub.deps import SessionDep, StateDep
+from doorstep.hub.params import LogPageLimit, Offset, TreeSize
 from doorstep.hub.schemas import Page
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
-Size = Annotated[int, Query(ge=1, description="A tree size (number of entries).")]
+Size = Annotated[TreeSize, Query(description="A tree size (number of entries).")]
 
 
 @router.get("/key")
@@ -39,8 +40,8 @@ def latest_checkpoint(session: SessionDep) -> CheckpointPublic:
 @router.get("/checkpoints")
 def list_checkpoints(
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="Only checkpoints of larger sizes.")] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    after: Annotated[Offset, Query(description="Only checkpoints of larger sizes.")] = 0,
+    limit: LogPageLimit = 100,
 ) -> Page[CheckpointPublic]:
     """Every checkpoint the log issued, smallest first."""
     rows = checkpoints.list_checkpoints(session, after=after, limit=limit)
@@ -48,7 +49,7 @@ def list_checkpoints(
 
 
 @router.get("/checkpoints/{size}")
-def checkpoint_at(size: int, session: SessionDep) -> CheckpointPublic:
+def checkpoint_at(size: TreeSize, session: SessionDep) -> CheckpointPublic:
     return CheckpointPublic.model_validate(checkpoints.checkpoint_at(session, size))
 
 
@@ -56,7 +57,7 @@ def checkpoint_at(size: int, session: SessionDep) -> CheckpointPublic:
 def inclusion_proof(
     session: SessionDep,
     state: StateDep,
-    index: Annotated[int, Query(ge=0, description="The entry's index.")],
+    index: Annotated[Offset, Query(description="The entry's index.")],
     size: Size,
 ) -> InclusionProof:
     """Proof that entry ``index`` is in the tree of ``size`` entries."""
@@ -79,8 +80,8 @@ def consistency_proof(
 @router.get("/entries")
 def list_entries(
     session: SessionDep,
-    start: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    start: Annotated[Offset, Query(description="The first entry's index.")] = 0,
+    limit: LogPageLimit = 100,
 ) -> Page[EntryPublic]:
     """Public entries from ``start``, in order; their canonical JSON is what the tree hashes."""
     rows = service.entries(session, start=start, limit=limit)

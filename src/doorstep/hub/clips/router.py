@@ -20,6 +20,7 @@ from doorstep.hub.clips.models import Clip, ClipPart, PartName
 from doorstep.hub.clips.schemas import ClipCommit, ClipPublic, PartPublic
 from doorstep.hub.clips.sealed import require_sealed
 from doorstep.hub.deps import CurrentDevice, CurrentResident, SessionDep, StateDep
+from doorstep.hub.params import PageLimit
 from doorstep.hub.schemas import Page
 from doorstep.hub.storage.base import BlobStore, StoredBlob
 
@@ -118,7 +119,7 @@ def list_clips(
     user: CurrentResident,
     session: SessionDep,
     before: Annotated[datetime | None, Query(description="Only clips that started earlier")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: PageLimit = 100,
 ) -> Page[ClipPublic]:
     """The camera's clips, newest first; page with ``before``."""
     rows = service.list_clips(session, user=user, camera_id=camera_id, before=before, limit=limit)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator
-from typing import IO, Annotated
+from typing import IO
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from doorstep.hub.demands import service
 from doorstep.hub.demands.models import LegalDemand
 from doorstep.hub.demands.schemas import DemandCreate, DemandForOwner, DemandPublic, NoticePublic
 from doorstep.hub.deps import CurrentAdmin, CurrentResident, SessionDep, StateDep
+from doorstep.hub.params import PageLimit
 from doorstep.hub.schemas import Page
 
 router = APIRouter(prefix="/v1", tags=["demands"])
@@ -49,7 +50,7 @@ def record_demand(body: DemandCreate, admin: CurrentAdmin, session: SessionDep) 
 def list_demands(
     admin: CurrentAdmin,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: PageLimit = 100,
 ) -> Page[DemandPublic]:
     demands = service.list_demands(session, limit=limit)
     return Page(data=_with_notices(session, demands), count=len(demands))

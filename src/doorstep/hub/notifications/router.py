@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from doorstep.hub.deps import CurrentUser, SessionDep
 from doorstep.hub.notifications import service
 from doorstep.hub.notifications.schemas import NotificationPublic
+from doorstep.hub.params import PageLimit
 from doorstep.hub.schemas import Page
 
 router = APIRouter(prefix="/v1/me/notifications", tags=["notifications"])
@@ -20,7 +21,7 @@ def list_notifications(
     user: CurrentUser,
     session: SessionDep,
     unread: Annotated[bool, Query(description="Only those not marked read.")] = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: PageLimit = 100,
 ) -> Page[NotificationPublic]:
     rows = service.list_notifications(session, user=user, unread_only=unread, limit=limit)
     return Page(data=[NotificationPublic.model_validate(row) for row in rows], count=len(rows))

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from doorstep.hub.deps import CurrentAdmin, CurrentResident, SessionDep
+from doorstep.hub.params import Offset, PageLimit
 from doorstep.hub.requests import public
 from doorstep.hub.requests.policy import PURPOSE_ATTESTATION, IncidentCategory, RequestLimits
 from doorstep.hub.requests.schemas import (
@@ -24,14 +25,12 @@ from doorstep.hub.schemas import Page
 
 router = APIRouter(prefix="/v1", tags=["public log"])
 
-Offset = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=500)]
 AgencyFilter = Annotated[uuid.UUID | None, Query(description="Only this agency's requests.")]
 
 
 @router.get("/requests")
 def request_log(
-    session: SessionDep, offset: Offset = 0, limit: Limit = 50, agency_id: AgencyFilter = None
+    session: SessionDep, offset: Offset = 0, limit: PageLimit = 50, agency_id: AgencyFilter = None
 ) -> RequestLogPage:
     """Every request, newest first, with the number of clips shared; no sign-in needed."""
     logged, total = public.request_log(session, offset=offset, limit=limit, agency_id=agency_id)
@@ -46,7 +45,7 @@ def request_log(
 
 @router.get("/requests.csv", response_class=Response)
 def request_log_csv(
-    session: SessionDep, offset: Offset = 0, limit: Limit = 500, agency_id: AgencyFilter = None
+    session: SessionDep, offset: Offset = 0, limit: PageLimit = 500, agency_id: AgencyFilter = None
 ) -> Response:
     logged, _ = public.request_log(session, offset=offset, limit=limit, agency_id=agency_id)
     return Response(
