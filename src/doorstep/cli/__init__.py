@@ -6,6 +6,7 @@ import typer
 from pydantic import ValidationError
 
 from doorstep.cli.account import login
+from doorstep.cli.admin import app as admin_app
 from doorstep.cli.agency import app as agency_app
 from doorstep.cli.audit import app as audit_app
 from doorstep.cli.bench import app as bench_app
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 app.command("up")(up)
 app.add_typer(hub_app, name="hub")
+app.add_typer(admin_app, name="admin")
 app.add_typer(bench_app, name="bench")
 app.add_typer(edge_app, name="edge")
 app.add_typer(keys_app, name="keys")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from doorstep.errors import NotFound
-from doorstep.hub.accounts.models import AttemptKind, AuthAttempt, User
+from doorstep.hub.accounts.models import AttemptKind, AuthAttempt, Role, User
+from doorstep.hub.accounts.service import create_user
 from doorstep.hub.audit.service import actor_of, append_entry, pseudonymous
+from doorstep.settings import Settings
 
 
 def list_users(session: Session, *, actor: User | None) -> list[User]:
@@ -41,3 +43,32 @@ def unlock_user(session: Session, *, actor: User | None, user_id: uuid.UUID) -> 
         objects={"account": pseudonymous(session, "email", user.email)},
         private={"user_id": user.id},
     )
+
+
+def count_admins(session: Session) -> int:
+    return int(session.scalar(select(func.count()).where(User.role == Role.ADMIN)) or 0)
+
+
+def create_admin(
+    session: Session, *, settings: Settings, email: str, password: str, display_name: str
+) -> User:
+    """An admin account, made on the hub's own machine (`doorstep admin create`).
+
+    Admins act under their name in the public log, so the new one is named there too.
+    """
+    user = create_user(
+        session,
+        settings=settings,
+        email=email,
+        password=password,
+        display_name=display_name,
+        role=Role.ADMIN,
+    )
+    append_entry(
+        session,
+        action="account.admin_created",
+        actor=actor_of(session, None),
+        objects={"admin": user.display_name, "admin_id": str(user.id)},
+        private={"email": user.email},
+    )
+    return user
