@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from doorstep.crypto.format import MIN_BOX_ITERATIONS, MIN_BOX_MEMORY_KIB, BoxParameters
 from doorstep.crypto.keys import public_raw
 from doorstep.crypto.passphrase import seal_private_key
+from doorstep.demo.keys import make_home_key
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.accounts.service import create_user, issue_token
 from doorstep.hub.agencies.models import AgencyKind
@@ -24,7 +25,6 @@ from doorstep.hub.devices.service import create_pairing_code, pair_device
 from doorstep.hub.homes.service import create_camera, create_home
 from doorstep.hub.keys.service import set_user_key
 from doorstep.hub.state import HubState
-from doorstep.owner.demo import make_home_key
 
 PASSWORD = "correct horse battery staple"
 # The cheapest passphrase box the hub accepts: tests make many keys.

@@ -14,7 +14,8 @@ from doorstep.cli.output import console
 from doorstep.settings import Settings
 
 if TYPE_CHECKING:
-    from doorstep.hub.demo import DemoAccount
+    from doorstep.demo.neighbourhood import DemoAccount
+    from doorstep.edge.config import EdgeConfig
 
 
 def up(
@@ -34,44 +35,12 @@ def up(
     # Loaded here, not at import, so every other command starts without the hub and edge.
     import uvicorn
 
-    from doorstep.edge.demo import write_demo_edge
-    from doorstep.edge.identity import load_or_create_device_key, public_key_base64
+    from doorstep.demo.start import edge_config_path, prepare_demo, start_demo_edge
     from doorstep.hub.app import create_app
-    from doorstep.hub.audit.service import session_info
-    from doorstep.hub.db import make_engine, make_session_factory, transaction
-    from doorstep.hub.demo import (
-        create_demo_neighbourhood,
-        create_demo_request,
-        is_empty,
-        pair_demo_edge,
-    )
-    from doorstep.hub.migrate import upgrade_database
-    from doorstep.owner.demo import create_demo_keys
 
     settings = Settings(data_dir=data)
-    secret_key = settings.resolved_secret_key()  # creates the development key (0600) first
     url = f"http://{host}:{port}"
-    edge_dir = data / "edge"
-    engine = make_engine(settings.resolved_database_url())
-    upgrade_database(engine)
-    with transaction(make_session_factory(engine, info=session_info(secret_key))) as session:
-        accounts: list[DemoAccount] = []
-        if is_empty(session):
-            accounts = create_demo_neighbourhood(session, settings=settings)
-            create_demo_keys(session, accounts)
-            create_demo_request(session, agency_key_path=data / "agency.key")
-            key = load_or_create_device_key(edge_dir / "edge-data" / "device.key")
-            token, cameras = pair_demo_edge(
-                session, settings=settings, secret_key=secret_key, public_key=public_key_base64(key)
-            )
-            write_demo_edge(
-                edge_dir,
-                hub_url=url,
-                token=token,
-                cameras=[(camera.id, camera.name) for camera in cameras],
-                live_port=live_port,
-            )
-    engine.dispose()
+    accounts = prepare_demo(settings, hub_url=url, live_port=live_port)
     if accounts:
         _print_accounts(accounts)
     else:
@@ -80,7 +49,14 @@ def up(
         )
     console.print(f"Doorstep hub on [bold]{url}[/]  API docs: {url}/docs  Stop with Ctrl-C.")
     stop = threading.Event()
-    edge_thread = _start_demo_edge(edge_dir / "edge.toml", stop) if edge else None
+    edge_thread = None
+    if edge:
+        started = start_demo_edge(settings, stop)
+        if started is None:
+            console.print("No demo edge in this data directory (it is made on first start).")
+        else:
+            edge_thread, config = started
+            _print_edge(config, edge_config_path(settings).parent)
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
     )
@@ -102,24 +78,13 @@ def _interrupt(signal_number: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _start_demo_edge(config_path: Path, stop: threading.Event) -> threading.Thread | None:
-    from doorstep.edge.config import load_edge_config
-    from doorstep.edge.daemon import EdgeDaemon
-
-    if not config_path.exists():
-        console.print("No demo edge in this data directory (it is made on first start).")
-        return None
-    config = load_edge_config(config_path)
-    daemon = EdgeDaemon(config, base_dir=config_path.parent)
-    thread = threading.Thread(target=daemon.run, args=(stop,), name="demo edge")
-    thread.start()
+def _print_edge(config: EdgeConfig, edge_dir: Path) -> None:
     live = f"http://{config.live.host}:{config.live.port}/cameras"
     console.print(
         f"Demo edge: {len(config.cameras)} generated camera(s) recording; events reach the hub "
         f"a few seconds after a person passes. Live view: {live} "
-        f"(token in {config_path.parent / config.data_dir / config.live.token_file})."
+        f"(token in {edge_dir / config.data_dir / config.live.token_file})."
     )
-    return thread
 
 
 def _print_accounts(accounts: list[DemoAccount]) -> None:
