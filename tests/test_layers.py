@@ -31,6 +31,7 @@ CRYPTO_PRIVATE_SIDE = frozenset(
         "decrypt",  # open_part, PartOpener: opening sealed parts
         "unwrap",  # unwrap_key: opening wrapped keys (envelope only wraps)
         "passphrase",  # open_private_key, passphrase_key: opening passphrase boxes
+        "pipeline",  # what seal and open share: SHA-256 beside the cipher, output buffers
         "stream",  # seal_part: the edge's side, with clip keys in hand
         "tampering",  # test helpers that forge parts
         "vectors",  # the test vectors' generator, with its fixed private keys

@@ -11,6 +11,7 @@ Private-key side, for the edge and the owner's client only (never the hub):
     decrypt     open a part, whole or chunk by chunk
     unwrap      unwrap a wrapped key with a recipient's private key
     passphrase  seal and open a private key under an Argon2id passphrase key
+    pipeline    what stream and decrypt share: SHA-256 on a second core beside the cipher
 
-``tests/crypto/test_layout.py`` checks that no hub module imports the private side.
+``tests/test_layers.py`` checks that no hub module imports the private side.
 """

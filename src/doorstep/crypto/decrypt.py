@@ -4,12 +4,15 @@
 authenticates, so playback can start early; :meth:`PartOpener.finish` then checks that
 nothing was cut off and that the plaintext matches what the device signed. Until
 ``finish`` returns, what was handed out must be treated as unverified.
+
+Chunks are decrypted straight into the buffer that is handed back, with SHA-256 of each
+batch of them running on a worker thread while the next batch decrypts
+(:mod:`doorstep.crypto.pipeline`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import uuid
 from dataclasses import dataclass
 
@@ -34,6 +37,7 @@ from doorstep.crypto.format import (
     part_key,
 )
 from doorstep.crypto.keys import key_id
+from doorstep.crypto.pipeline import BATCH_BYTES, Update, hashing, output
 from doorstep.crypto.signing import verify_part_signature
 from doorstep.errors import CryptoError
 
@@ -80,16 +84,10 @@ class PartOpener:
         self._done = False
 
     def feed(self, data: bytes) -> bytes:
-        """Take the next bytes of the part; return the plaintext they completed."""
-        out = io.BytesIO()
-        self._feed_into(data, out)
-        return out.getvalue()
-
-    def _feed_into(self, data: bytes, out: io.BytesIO) -> None:
-        """Append to ``out`` the plaintext of the chunks ``data`` completes.
+        """Take the next bytes of the part; return the plaintext they completed.
 
         Chunks are opened straight from ``data``: only the header and a chunk split
-        across two calls go through the buffer, so a whole part is not copied first.
+        across two calls go through the buffer.
         """
         if self._done:
             raise CryptoError("the part was already finished")
@@ -98,94 +96,100 @@ class PartOpener:
             take = max(0, START_BYTES - len(self._buffer))
             self._buffer += rest[:take]
             rest = rest[take:]
-            if not self._start():
-                return  # fewer than START_BYTES so far, so ``rest`` is empty
+            body = self._start(self._buffer)
+            if body is None:
+                return b""  # fewer than START_BYTES so far, so ``rest`` is empty
+            del self._buffer[:body]
         step = self._chunk_size + TAG_BYTES
-        plain = memoryview(bytearray(self._chunk_size))
         # A chunk is surely not the last one while more bytes follow it.
-        if self._buffer:
-            fill = -len(self._buffer) % step  # what completes the buffer's last chunk
-            self._buffer += rest[:fill]
-            rest = rest[fill:]
-            count = len(self._buffer) // step if rest else (len(self._buffer) - 1) // step
-            self._open_chunks(self._buffer, count, plain, out)
-            del self._buffer[: count * step]
-        if not self._buffer:
-            count = max(0, (len(rest) - 1) // step)
-            self._open_chunks(rest, count, plain, out)
-            self._buffer += rest[count * step :]
-
-    def _open_chunks(
-        self, sealed: bytearray | memoryview, count: int, plain: memoryview, out: io.BytesIO
-    ) -> None:
-        """Open the first ``count`` chunks of ``sealed``, none of them the last."""
-        step = self._chunk_size + TAG_BYTES
-        with memoryview(sealed) as view:
-            for index in range(count):
-                self._open_chunk(view[index * step : (index + 1) * step], last=False, into=plain)
-                out.write(plain)
+        count = max(0, (len(self._buffer) + len(rest) - 1) // step)
+        fill = min(len(rest), -len(self._buffer) % step)  # completes the buffer's last chunk
+        self._buffer += rest[:fill]
+        rest = rest[fill:]
+        buffered = min(count, len(self._buffer) // step)
+        size = self._chunk_size
+        out = output(count * size)
+        with hashing(self._hash, count * size) as update, out.getbuffer() as plain:
+            with memoryview(self._buffer) as buffer:
+                self._open_chunks(buffer, buffered, plain, update)
+            del self._buffer[: buffered * step]
+            # Only once the buffer's chunks are all opened can any come from ``rest``.
+            self._open_chunks(rest, count - buffered, plain[buffered * size :], update)
+        self._buffer += rest[(count - buffered) * step :]
+        return out.getvalue()
 
     def finish(self) -> tuple[bytes, PartSummary]:
         """Open the last chunk and check the whole part; CryptoError names what failed.
 
         Returns the last chunk's plaintext and what the part proves.
         """
-        out = io.BytesIO()
-        summary = self._finish_into(out)
+        if self._done:
+            raise CryptoError("the part was already finished")
+        if self._aead is None and self._start(self._buffer) is None:
+            raise CryptoError("truncated: the file ends before the first chunk")
+        out = output(max(0, len(self._buffer) - TAG_BYTES))
+        with out.getbuffer() as plain, memoryview(self._buffer) as buffer:
+            summary = self._finish(buffer, plain)
+        self._buffer.clear()
         return out.getvalue(), summary
 
-    def _finish_into(self, out: io.BytesIO) -> PartSummary:
-        if self._aead is None and not self._start():
+    def _open_whole(self, sealed: bytes) -> OpenedPart:
+        """Open a whole part into one buffer of its plaintext's size (a fresh opener only)."""
+        view = memoryview(sealed)
+        body_offset = self._start(view[:START_BYTES])
+        if body_offset is None:
             raise CryptoError("truncated: the file ends before the first chunk")
-        if not self._buffer:
-            if self._index == 0:
-                raise CryptoError("truncated: the file ends before the first chunk")
-            raise CryptoError(
-                f"truncated: the file ends after chunk {self._index - 1} without the last chunk"
-            )
-        if len(self._buffer) < TAG_BYTES:
-            raise CryptoError(f"truncated: chunk {self._index} is shorter than its tag")
-        tail = bytearray(len(self._buffer) - TAG_BYTES)
-        with memoryview(self._buffer) as view:
-            self._open_chunk(view, last=True, into=memoryview(tail))
-        out.write(tail)
-        self._buffer.clear()
-        self._done = True
-        if self._hash.digest() != self._digest:
-            raise CryptoError("the decrypted part differs from the digest the device signed")
-        assert self._header is not None
-        summary = PartSummary(
-            header=self._header, plaintext_sha256=self._digest, device_signature=self._signature
-        )
-        return summary
+        body = view[body_offset:]
+        size = self._chunk_size
+        step = size + TAG_BYTES
+        count = max(0, (len(body) - 1) // step)
+        last = body[count * step :]
+        total = count * size + max(0, len(last) - TAG_BYTES)
+        # The first batch is decrypted into a buffer of its own, so that the worker hashes
+        # it while this thread lays out the whole plaintext's buffer.
+        first = min(count, max(1, BATCH_BYTES // size))
+        with hashing(self._hash, total) as update:
+            head = bytearray(first * size)
+            self._open_chunks(body, first, memoryview(head), update)
+            out = output(total)
+            with out.getbuffer() as plain:
+                plain[: len(head)] = head
+                rest = count - first
+                self._open_chunks(body[first * step :], rest, plain[first * size :], update)
+        with out.getbuffer() as plain:
+            summary = self._finish(last, plain[count * size :])
+        return OpenedPart(summary=summary, plaintext=out.getvalue())
 
     @property
     def _chunk_size(self) -> int:
         assert self._header is not None
         return self._header.chunk_size
 
-    def _start(self) -> bool:
-        """Parse the header and check the signature block once enough bytes are in."""
-        if len(self._buffer) < PREAMBLE.size:
-            return False
-        end = header_length(bytes(self._buffer[: PREAMBLE.size]))
-        if len(self._buffer) < end:
-            return False
-        parsed = parse_header(bytes(self._buffer[:end]))
-        if len(self._buffer) < parsed.body_offset:
-            return False
+    def _start(self, data: bytearray | memoryview) -> int | None:
+        """Check the header and signature block at the start of ``data``.
+
+        Returns where the body starts, or None while ``data`` is too short to tell.
+        """
+        if len(data) < PREAMBLE.size:
+            return None
+        end = header_length(bytes(data[: PREAMBLE.size]))
+        if len(data) < end:
+            return None
+        parsed = parse_header(bytes(data[:end]))
+        if len(data) < parsed.body_offset:
+            return None
         header = parsed.header
         if header.clip_id != self._clip_id:
             raise CryptoError(f"the part belongs to clip {header.clip_id}, not {self._clip_id}")
         if header.part != self._part:
             raise CryptoError(f"the part is a {header.part}, not a {self._part}")
-        if header.device_key_id != key_id(self._device_public):
+        device_key_id = key_id(self._device_public)
+        if header.device_key_id != device_key_id:
             raise CryptoError(
-                f"the part was signed by device key {header.device_key_id}, "
-                f"not {key_id(self._device_public)}"
+                f"the part was signed by device key {header.device_key_id}, not {device_key_id}"
             )
         aead = AESGCM(part_key(self._content_key, header.clip_id, header.part))
-        block = bytes(self._buffer[len(parsed.aad) : parsed.body_offset])
+        block = bytes(data[len(parsed.aad) : parsed.body_offset])
         try:
             opened = aead.decrypt(
                 nonce(header.nonce_prefix, SIGNATURE_COUNTER, FLAG_SIGNATURE), block, parsed.aad
@@ -200,21 +204,60 @@ class PartOpener:
             self._device_public, aad=parsed.aad, digest=self._digest, signature=self._signature
         )
         self._aead, self._header, self._aad = aead, header, parsed.aad
-        del self._buffer[: parsed.body_offset]
-        return True
+        return parsed.body_offset
+
+    def _open_chunks(
+        self, sealed: memoryview, count: int, plain: memoryview, update: Update
+    ) -> None:
+        """Open the first ``count`` chunks of ``sealed``, none of them the last, into ``plain``.
+
+        Each batch goes to ``update`` as soon as it is decrypted.
+        """
+        size = self._chunk_size
+        step = size + TAG_BYTES
+        batch = max(1, BATCH_BYTES // size)
+        for first in range(0, count, batch):
+            end = min(count, first + batch)
+            for index in range(first, end):
+                self._open_chunk(
+                    sealed[index * step : (index + 1) * step],
+                    last=False,
+                    into=plain[index * size : (index + 1) * size],
+                )
+            update(plain[first * size : end * size])
+
+    def _finish(self, sealed: memoryview, plain: memoryview) -> PartSummary:
+        """Open the last chunk (``sealed``: all that is left) and check the digest."""
+        if not sealed:
+            if self._index == 0:
+                raise CryptoError("truncated: the file ends before the first chunk")
+            raise CryptoError(
+                f"truncated: the file ends after chunk {self._index - 1} without the last chunk"
+            )
+        if len(sealed) < TAG_BYTES:
+            raise CryptoError(f"truncated: chunk {self._index} is shorter than its tag")
+        self._open_chunk(sealed, last=True, into=plain)
+        self._hash.update(plain[: len(sealed) - TAG_BYTES])
+        self._done = True
+        if self._hash.digest() != self._digest:
+            raise CryptoError("the decrypted part differs from the digest the device signed")
+        assert self._header is not None
+        return PartSummary(
+            header=self._header, plaintext_sha256=self._digest, device_signature=self._signature
+        )
 
     def _open_chunk(self, sealed: memoryview, *, last: bool, into: memoryview) -> None:
         assert self._aead is not None and self._header is not None
-        prefix = self._header.nonce_prefix
         if self._index >= SIGNATURE_COUNTER:
             raise CryptoError("too many chunks")
         flag = FLAG_LAST if last else FLAG_CHUNK
         plain = into[: len(sealed) - TAG_BYTES]
         try:
-            self._aead.decrypt_into(nonce(prefix, self._index, flag), sealed, self._aad, plain)
+            self._aead.decrypt_into(
+                nonce(self._header.nonce_prefix, self._index, flag), sealed, self._aad, plain
+            )
         except InvalidTag as exc:
             raise CryptoError(self._chunk_failure(sealed, last=last)) from exc
-        self._hash.update(plain)
         self._index += 1
 
     def _chunk_failure(self, sealed: memoryview, *, last: bool) -> str:
@@ -253,8 +296,4 @@ def open_part(
     opener = PartOpener(
         content_key=content_key, clip_id=clip_id, part=part, device_public=device_public
     )
-    # One buffer for the whole plaintext: BytesIO.getvalue() hands it over without a copy.
-    out = io.BytesIO()
-    opener._feed_into(sealed, out)
-    summary = opener._finish_into(out)
-    return OpenedPart(summary=summary, plaintext=out.getvalue())
+    return opener._open_whole(sealed)

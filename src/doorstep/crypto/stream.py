@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,12 +25,8 @@ from doorstep.crypto.format import (
     part_key,
 )
 from doorstep.crypto.keys import key_id
+from doorstep.crypto.pipeline import hashing, output
 from doorstep.crypto.signing import sign_part
-
-# Parts of at least this many bytes are hashed on a worker thread while this one encrypts:
-# SHA-256 costs about four times what AES-GCM does, and hashlib releases the GIL while it
-# hashes a large buffer (AESGCM.encrypt_into holds it), so the two run side by side.
-PARALLEL_HASH_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -50,27 +44,6 @@ def new_content_key() -> bytes:
     return os.urandom(32)
 
 
-class _Sha256:
-    """SHA-256 of ``data``, computed on a worker thread when ``data`` is large."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._digest = b""
-        self._thread: threading.Thread | None = None
-        if len(data) >= PARALLEL_HASH_BYTES:
-            self._thread = threading.Thread(target=self._run, name="doorstep-sha256", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        self._digest = hashlib.sha256(self._data).digest()
-
-    def digest(self) -> bytes:
-        if self._thread is None:
-            return hashlib.sha256(self._data).digest()
-        self._thread.join()
-        return self._digest
-
-
 def seal_part(
     plaintext: bytes,
     *,
@@ -81,7 +54,6 @@ def seal_part(
     nonce_prefix: bytes | None = None,
 ) -> bytes:
     """Encrypt and sign one part; the result is what is stored and uploaded."""
-    digest = _Sha256(plaintext)
     header = PartHeader(
         clip_id=context.clip_id,
         camera_id=context.camera_id,
@@ -96,22 +68,26 @@ def seal_part(
     aead = AESGCM(part_key(content_key, context.clip_id, context.part))
     prefix = header.nonce_prefix
     count = max(1, -(-len(plaintext) // chunk_size))
-    # Each chunk is encrypted into one small buffer and appended to ``out``, whose
-    # getvalue() hands over its own bytes: one allocation of the part's size, where a
-    # bytearray and bytes(out) took two (and fresh pages cost more than AES-GCM here).
-    out = io.BytesIO()
-    out.write(aad)
-    out.write(bytes(SIGNATURE_BLOCK_BYTES))  # filled in once the digest is known
-    view, scratch = memoryview(plaintext), memoryview(bytearray(chunk_size + TAG_BYTES))
-    for index in range(count):
-        flag = FLAG_LAST if index == count - 1 else FLAG_CHUNK
-        chunk = view[index * chunk_size : (index + 1) * chunk_size]
-        slot = scratch[: len(chunk) + TAG_BYTES]
-        aead.encrypt_into(nonce(prefix, index, flag), chunk, aad, slot)
-        out.write(slot)
-    signed = digest.digest()
+    view = memoryview(plaintext)
+    sha256 = hashlib.sha256()
+    # The worker starts on the plaintext first, so that it hashes while this thread
+    # prepares the output and encrypts every chunk straight into it.
+    with hashing(sha256, len(plaintext)) as update:
+        update(memoryview(plaintext))  # a view of its own: the worker releases it
+        body = len(aad) + SIGNATURE_BLOCK_BYTES
+        out = output(body + len(plaintext) + count * TAG_BYTES)
+        with out.getbuffer() as sealed:
+            sealed[: len(aad)] = aad
+            for index in range(count):
+                flag = FLAG_LAST if index == count - 1 else FLAG_CHUNK
+                chunk = view[index * chunk_size : (index + 1) * chunk_size]
+                at = body + index * (chunk_size + TAG_BYTES)
+                aead.encrypt_into(
+                    nonce(prefix, index, flag), chunk, aad, sealed[at : at + len(chunk) + TAG_BYTES]
+                )
+    signed = sha256.digest()
     signature = sign_part(device_key, aad=aad, digest=signed)
     block = nonce(prefix, SIGNATURE_COUNTER, FLAG_SIGNATURE)
-    out.seek(len(aad))
-    out.write(aead.encrypt(block, signed + signature, aad))
+    with out.getbuffer() as sealed:
+        sealed[len(aad) : body] = aead.encrypt(block, signed + signature, aad)
     return out.getvalue()
