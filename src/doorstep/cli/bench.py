@@ -279,17 +279,18 @@ def crypto(
         bool, typer.Option("--json", help="Print the figures as JSON only.")
     ] = False,
 ) -> None:
-    """MB/s to seal and open a clip, against openssl speed -evp aes-256-gcm.
+    """MB/s to seal and open a clip, against SHA-256 of the same clip.
 
     Seals a random clip (10 MB, MB = 10^6 bytes) with the clip format
     (64 KiB chunks of AES-256-GCM, SHA-256 of the plaintext signed with
     Ed25519) and opens it again, each after a warm-up, the median of
-    --repeat runs. The baseline is openssl speed -evp aes-256-gcm at
-    65536-byte blocks, run in the same invocation. Also shown: SHA-256 of
-    the same clip (hashlib; the format hashes every clip once, so this is a
-    ceiling for both) and cryptography's AESGCM over the same chunks.
+    --repeat runs. The baseline is SHA-256 of the same clip (hashlib), in
+    the same rounds: the format hashes every clip once each way, so it
+    bounds both. Also shown: openssl speed -evp aes-256-gcm at
+    65536-byte blocks, run first, and cryptography's AESGCM over the same
+    chunks.
 
-    The ratio is min(seal, open) over openssl's MB/s; the goal is ≥ 0.8.
+    The ratio is min(seal, open) over SHA-256's MB/s; the goal is ≥ 0.8.
     Fails in one line if openssl is not on PATH.
     """
     from doorstep.bench.crypto import GOAL_RATIO, run_crypto_bench
@@ -305,34 +306,35 @@ def crypto(
         return
     console.print(_crypto_table(result))
     console.print(
-        f"ratio, min(seal, open) to openssl: [bold]{result.ratio:.2f}[/],"
+        f"ratio, min(seal, open) to SHA-256: [bold]{result.ratio:.2f}[/],"
         f" goal ≥ {GOAL_RATIO:g}: {_verdict(result.goal_met)}"
     )
 
 
 def _crypto_table(result: CryptoBenchResult) -> Table:
-    from doorstep.bench.crypto import CHUNK_SIZE
+    from doorstep.bench.crypto import CHUNK_SIZE, GOAL_RATIO
 
     title = (
         f"doorstep bench crypto: {result.clip_bytes / 1e6:g} MB clip,"
         f" {CHUNK_SIZE}-byte chunks, median of {result.repeat}"
     )
     table = Table(title=title)
-    for column in ("measurement", "what", "MB/s", "× openssl"):
+    for column in ("measurement", "what", "MB/s", "× SHA-256"):
         table.add_column(column, justify="left" if column in ("measurement", "what") else "right")
     rows = (
-        ("openssl", f"speed -evp aes-256-gcm, {result.openssl_seconds} s", result.openssl_mb_s),
+        ("SHA-256", "hashlib over the clip (bounds both)", result.sha256.mb_s),
         ("seal", "seal_part: encrypt, hash, sign", result.seal.mb_s),
         ("open", "open_part: verify, decrypt, hash", result.open.mb_s),
-        ("SHA-256", "hashlib over the clip (the ceiling)", result.sha256.mb_s),
+        ("openssl", f"speed -evp aes-256-gcm, {result.openssl_seconds} s", result.openssl_mb_s),
         ("AESGCM", "cryptography, the clip's chunks", result.aesgcm.mb_s),
     )
     for name, what, mb_s in rows:
-        share = mb_s / result.openssl_mb_s if result.openssl_mb_s > 0 else 0.0
+        share = mb_s / result.sha256.mb_s if result.sha256.mb_s > 0 else 0.0
         table.add_row(name, what, f"{mb_s:,.0f}", f"{share:.2f}")
     table.caption = (
-        "MB = 10^6 bytes. × openssl: to openssl speed's AES-256-GCM at the same block size."
-        " Every seal and open hashes the whole clip once, so SHA-256 bounds both."
+        "MB = 10^6 bytes. Every seal and open hashes the whole clip once (the device signs"
+        " its SHA-256), so SHA-256 of the same clip bounds both; goal: the slower"
+        f" of seal and open ≥ {GOAL_RATIO:g} × SHA-256."
     )
     return table
 
