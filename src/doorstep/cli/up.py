@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -35,7 +36,12 @@ def up(
     # Loaded here, not at import, so every other command starts without the hub and edge.
     import uvicorn
 
-    from doorstep.demo.start import edge_config_path, prepare_demo, start_demo_edge
+    from doorstep.demo.start import (
+        edge_config_path,
+        prepare_demo,
+        start_demo_edge,
+        start_demo_request_watcher,
+    )
     from doorstep.hub.app import create_app
 
     settings = Settings(data_dir=data)
@@ -57,6 +63,7 @@ def up(
         else:
             edge_thread, config = started
             _print_edge(config, edge_config_path(settings).parent)
+            start_demo_request_watcher(settings, stop, on_filed=_print_request_filed)
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
     )
@@ -84,6 +91,14 @@ def _print_edge(config: EdgeConfig, edge_dir: Path) -> None:
         f"Demo edge: {len(config.cameras)} generated camera(s) recording; events reach the hub "
         f"a few seconds after a person passes. Live view: {live} "
         f"(token in {edge_dir / config.data_dir / config.live.token_file})."
+    )
+
+
+def _print_request_filed(request_id: uuid.UUID) -> None:
+    console.print(
+        f"The demo police bureau filed request {request_id} about the demo street: it is "
+        "in the demo resident's inbox (`doorstep inbox list`) and in the public log "
+        "(/v1/requests)."
     )
 
 

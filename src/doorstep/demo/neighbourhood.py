@@ -115,12 +115,17 @@ def create_demo_neighbourhood(session: Session, *, settings: Settings) -> list[D
     return printed
 
 
+def demo_home(session: Session) -> Home:
+    """The demo resident's home, the one the demo edge records for."""
+    return session.scalars(select(Home).where(Home.name == HOMES[0][0])).one()
+
+
 def pair_demo_edge(
     session: Session, *, settings: Settings, secret_key: bytes, public_key: str
 ) -> tuple[str, list[Camera]]:
     """Pair an edge device with the demo resident's home: its token and the home's cameras."""
     owner = session.scalars(select(User).where(User.email == RESIDENT_EMAIL)).one()
-    home = session.scalars(select(Home).where(Home.name == HOMES[0][0])).one()
+    home = demo_home(session)
     issued = create_pairing_code(
         session, settings=settings, secret_key=secret_key, user=owner, home_id=home.id
     )

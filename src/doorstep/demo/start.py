@@ -1,8 +1,11 @@
-"""Starting the demo: the neighbourhood on first start, then its edge beside the hub."""
+"""Starting the demo: the neighbourhood on first start, then its edge beside the hub and
+the watcher that files the demo request once the edge's first clips are in."""
 
 from __future__ import annotations
 
 import threading
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from doorstep.demo.edge import write_demo_edge
@@ -13,12 +16,13 @@ from doorstep.demo.neighbourhood import (
     is_empty,
     pair_demo_edge,
 )
-from doorstep.demo.request import create_demo_request
+from doorstep.demo.request import watch_for_demo_clips
 from doorstep.edge.config import EdgeConfig, load_edge_config
 from doorstep.edge.identity import load_or_create_device_key, public_key_base64
 from doorstep.hub.audit.service import session_info
 from doorstep.hub.db import make_engine, make_session_factory, transaction
 from doorstep.hub.migrate import upgrade_database
+from doorstep.hub.requests.policy import RequestLimits
 from doorstep.settings import Settings
 
 
@@ -42,7 +46,6 @@ def prepare_demo(settings: Settings, *, hub_url: str, live_port: int) -> list[De
             accounts = create_demo_neighbourhood(session, settings=settings)
             create_demo_keys(session, accounts)
             create_demo_agency_key(session, path=settings.data_dir / "agency.key")
-            create_demo_request(session)
             device_key = load_or_create_device_key(edge_dir / "edge-data" / "device.key")
             token, cameras = pair_demo_edge(
                 session,
@@ -77,3 +80,21 @@ def start_demo_edge(
     thread = threading.Thread(target=daemon.run, args=(stop,), name="demo edge")
     thread.start()
     return thread, config
+
+
+def start_demo_request_watcher(
+    settings: Settings, stop: threading.Event, *, on_filed: Callable[[uuid.UUID], None]
+) -> threading.Thread:
+    """Watch, in a thread, for the demo edge's first clips and then file the demo request."""
+    engine = make_engine(settings.resolved_database_url())
+    sessions = make_session_factory(engine, info=session_info(settings.resolved_secret_key()))
+
+    def watch() -> None:
+        try:
+            watch_for_demo_clips(sessions, stop, limits=RequestLimits(), on_filed=on_filed)
+        finally:
+            engine.dispose()
+
+    thread = threading.Thread(target=watch, name="demo request", daemon=True)
+    thread.start()
+    return thread
