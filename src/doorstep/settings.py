@@ -12,12 +12,17 @@ import secrets
 import stat
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from doorstep.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from doorstep.hub.requests.policy import RequestLimits
+
+_TIGHTEN = "Tighten only: "
 
 
 class Settings(BaseSettings):
@@ -67,6 +72,59 @@ class Settings(BaseSettings):
     audit_checkpoint_interval_s: float = Field(
         10.0, gt=0, description="Seconds between signed checkpoints of the audit log."
     )
+    # Request limits a deployment may tighten, never loosen: DOORSTEP_REQUEST_<key>, keyed
+    # and counted as on the public limits page (m², seconds, days, counts); unset: default.
+    request_max_area_m2: int | None = Field(None, description=_TIGHTEN + "largest area, m².")
+    request_min_window_seconds: int | None = Field(
+        None, description=_TIGHTEN + "shortest time window (may only be raised)."
+    )
+    request_max_window_seconds: int | None = Field(None, description=_TIGHTEN + "longest window.")
+    request_max_incident_age_seconds: int | None = Field(
+        None, description=_TIGHTEN + "oldest incident a request may be about."
+    )
+    request_max_open_seconds: int | None = Field(None, description=_TIGHTEN + "longest open time.")
+    request_max_retention_days: int | None = Field(
+        None, description=_TIGHTEN + "longest time an agency keeps shared clips."
+    )
+    request_code_max_requests: int | None = Field(
+        None, description=_TIGHTEN + "requests per investigation code."
+    )
+    request_code_max_area_m2: int | None = Field(
+        None, description=_TIGHTEN + "total area per investigation code, m²."
+    )
+    request_agency_max_requests: int | None = Field(
+        None, description=_TIGHTEN + "requests per agency in its budget period."
+    )
+    request_agency_period_seconds: int | None = Field(
+        None, description=_TIGHTEN + "an agency's budget period (may only be raised)."
+    )
+
+    @model_validator(mode="after")
+    def _request_limits_only_tighten(self) -> Settings:
+        self.request_limits()
+        return self
+
+    def request_limits(self) -> RequestLimits:
+        """The request limits, tightened by the DOORSTEP_REQUEST_* settings given.
+
+        A looser value is a ConfigurationError naming the variable, the value and the
+        default, blamed on the first variable that makes the set impossible.
+        """
+        # Imported here: the edge reads secrets through this module and needn't load the
+        # hub's geometry stack.
+        from doorstep.hub.requests.policy import RequestLimits
+
+        given: dict[str, float] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if not name.startswith("request_") or value is None:
+                continue
+            given[name.removeprefix("request_")] = value
+            try:
+                RequestLimits.from_public(given)
+            except ConfigurationError as exc:
+                raise ConfigurationError(f"DOORSTEP_{name.upper()}={value}: {exc.detail}") from exc
+        return RequestLimits.from_public(given)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'doorstep.db'}"

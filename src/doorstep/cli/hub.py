@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from doorstep.settings import get_settings
+
 app = typer.Typer(help="Run the hub.", no_args_is_help=True)
 
 
@@ -20,6 +22,8 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the hub with uvicorn; settings come from DOORSTEP_* variables."""
+    # Refuse bad settings here, in one line, before uvicorn starts any worker.
+    get_settings()
     uvicorn.run(
         "doorstep.hub.app:create_app",
         factory=True,

@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             storage=storage,
             bus=bus,
             secret_key=secret_key,
+            request_limits=settings.request_limits(),
         )
         stop_sweeping = threading.Event()
         sweeper = asyncio.create_task(

@@ -25,6 +25,7 @@ from doorstep.hub.accounts.service import (
     principal_from_session_token,
 )
 from doorstep.hub.devices.models import EdgeDevice
+from doorstep.hub.requests.policy import RequestLimits
 from doorstep.hub.state import HubState
 
 SESSION_COOKIE = "doorstep_session"
@@ -39,6 +40,14 @@ async def get_state(request: Request) -> HubState:
 
 
 StateDep = Annotated[HubState, Depends(get_state)]
+
+
+async def get_request_limits(state: StateDep) -> RequestLimits:
+    """The request limits this hub enforces and publishes: the defaults, maybe tightened."""
+    return state.request_limits
+
+
+RequestLimitsDep = Annotated[RequestLimits, Depends(get_request_limits)]
 
 
 def get_db(state: StateDep) -> Iterator[Session]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from doorstep.hub.audit.node_cache import NodeCache
 from doorstep.hub.bus.base import EventBus
+from doorstep.hub.requests.policy import RequestLimits
 from doorstep.hub.storage.base import BlobStore
 from doorstep.hub.transparency.cache import ReportCache
 from doorstep.settings import Settings
@@ -22,5 +23,6 @@ class HubState:
     storage: BlobStore
     bus: EventBus
     secret_key: bytes
+    request_limits: RequestLimits
     report_cache: ReportCache = field(default_factory=ReportCache)
     audit_nodes: NodeCache = field(default_factory=NodeCache)

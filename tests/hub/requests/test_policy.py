@@ -11,15 +11,14 @@ from doorstep.errors import ConfigurationError, InvalidInput, LimitExceeded, Per
 from doorstep.hub.requests.geometry import RequestArea, circle_area, parse_jurisdiction
 from doorstep.hub.requests.policy import (
     LIMIT_NAMES,
-    PURPOSE_ATTESTATION,
     AgencyStanding,
     BudgetUse,
-    IncidentCategory,
     ProposedRequest,
     RequestLimits,
     check_request,
     duration_text,
 )
+from doorstep.hub.requests.purpose import PURPOSE_ATTESTATION, IncidentCategory
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 LIMITS = RequestLimits()
@@ -49,7 +48,9 @@ def circle_of(area_m2: int, latitude: float = 50.1, longitude: float = 10.1) -> 
 
 def proposed(**changes: Any) -> ProposedRequest:
     request = ProposedRequest(
+        investigation_code="CASE-2025-0601",
         category="burglary",
+        details="Burglary at 14 Elm St: a back door was forced between 01:00 and 02:00.",
         attested=True,
         area=circle_area(50.1, 10.1, 200),
         window_start=NOW - timedelta(days=2),

@@ -3,13 +3,14 @@
 The limits exist so the request portal can't become a surveillance network: each
 request is small, short and about a reported incident, and the budgets stop an agency
 from tiling a neighbourhood with many small requests. Deployments may only make the
-limits stricter, and the limits are public. A refusal names its field, the limit (in
-the words of ``LIMIT_NAMES``) and the value given.
+limits stricter (``DOORSTEP_REQUEST_*`` settings), and the limits are public. A refusal
+names its field, the limit (in the words of ``LIMIT_NAMES``) and the value given. What a
+request may be for (its category, the attestation, the purpose screen) is in purpose.py;
+``check_request`` applies it with the rest.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
@@ -20,35 +21,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from doorstep.errors import ConfigurationError, InvalidInput, LimitExceeded, PermissionDenied
 from doorstep.hub.requests.geometry import RequestArea, area_km2_text, covers
-
-
-class IncidentCategory(enum.StrEnum):
-    """Reported incidents a request may be about; nothing vaguer (no "suspicious person")."""
-
-    BURGLARY = "burglary"
-    THEFT = "theft"
-    VEHICLE_THEFT = "vehicle_theft"
-    VANDALISM = "vandalism"
-    ROBBERY = "robbery"
-    ASSAULT = "assault"
-    SHOOTING = "shooting"
-    HIT_AND_RUN = "hit_and_run"
-    TRAFFIC_COLLISION = "traffic_collision"
-    ARSON = "arson"
-    FIRE_INVESTIGATION = "fire_investigation"
-    MISSING_PERSON = "missing_person"
-    ANIMAL_ATTACK = "animal_attack"
-    ILLEGAL_DUMPING = "illegal_dumping"
-    PUBLIC_HEALTH_HAZARD = "public_health_hazard"
-
-
-PURPOSE_ATTESTATION = (
-    "This request is about the reported incident named in it. It is not about lawful "
-    "assembly or protest, not about anyone's immigration status, and not about a "
-    "person's appearance without a reported incident."
-)
-
-MIN_EMERGENCY_REASON_CHARS = 20
+from doorstep.hub.requests.purpose import check_purpose
 
 # Each limit in words, keyed by its RequestLimits field: refusals, the refusals of
 # ``RequestLimits.tightened`` and the public limits page all name limits this way.
@@ -163,20 +136,32 @@ class RequestLimits:
             )
         return limits
 
+    @classmethod
+    def from_public(cls, values: Mapping[str, float]) -> RequestLimits:
+        """``tightened``, with limits keyed and counted as on the public limits page."""
+        overrides: dict[str, Any] = {}
+        for key, value in values.items():
+            name = key.removesuffix("_seconds")
+            if key != name and name in _DURATIONS:
+                overrides[name] = timedelta(seconds=value)
+            else:
+                overrides[key] = value
+        return cls.tightened(**overrides)
+
     def public(self) -> dict[str, Any]:
         """The limits as plain numbers (m², seconds, days, counts) for the public limits page."""
-        return {
-            "max_area_m2": self.max_area_m2,
-            "min_window_seconds": _seconds(self.min_window),
-            "max_window_seconds": _seconds(self.max_window),
-            "max_incident_age_seconds": _seconds(self.max_incident_age),
-            "max_open_seconds": _seconds(self.max_open),
-            "max_retention_days": self.max_retention_days,
-            "code_max_requests": self.code_max_requests,
-            "code_max_area_m2": self.code_max_area_m2,
-            "agency_max_requests": self.agency_max_requests,
-            "agency_period_seconds": _seconds(self.agency_period),
-        }
+        plain: dict[str, Any] = {}
+        for limit in fields(self):
+            value = getattr(self, limit.name)
+            if isinstance(value, timedelta):
+                plain[f"{limit.name}_seconds"] = _seconds(value)
+            else:
+                plain[limit.name] = value
+        return plain
+
+
+# The limits that are durations: seconds on the public page and in settings.
+_DURATIONS = frozenset(limit.name for limit in fields(RequestLimits) if limit.type == "timedelta")
 
 
 @dataclass(frozen=True)
@@ -192,7 +177,9 @@ class AgencyStanding:
 class ProposedRequest:
     """A request as filed, before anything is kept; ``now`` is when it is being filed."""
 
+    investigation_code: str
     category: str
+    details: str
     attested: bool
     area: RequestArea
     window_start: datetime
@@ -234,7 +221,16 @@ def check_request(
     if proposed.now.tzinfo is None:
         raise ValueError("check_request: now must be timezone-aware (UTC)")
     _check_standing(standing)
-    _check_purpose(proposed)
+    check_purpose(
+        category=proposed.category,
+        attested=proposed.attested,
+        texts={
+            "investigation_code": proposed.investigation_code,
+            "details": proposed.details,
+            "emergency_reason": proposed.emergency_reason,
+        },
+        emergency=proposed.emergency,
+    )
     _check_shape(proposed, standing, limits)
     _check_budget(proposed, budget, limits)
 
@@ -244,29 +240,6 @@ def _check_standing(standing: AgencyStanding) -> None:
         raise PermissionDenied("agency: not verified by an admin yet")
     if standing.suspended:
         raise PermissionDenied("agency: suspended by an admin; it can't file requests")
-
-
-def _check_purpose(proposed: ProposedRequest) -> None:
-    allowed = [category.value for category in IncidentCategory]
-    if proposed.category not in allowed:
-        raise InvalidInput(
-            f"category: {proposed.category!r} is not an incident category; "
-            f"allowed: {', '.join(allowed)}",
-            field="category",
-        )
-    if not proposed.attested:
-        raise InvalidInput(
-            f"attests_purpose: the agency must attest: {PURPOSE_ATTESTATION}",
-            field="attests_purpose",
-        )
-    if proposed.emergency:
-        reason = (proposed.emergency_reason or "").strip()
-        if len(reason) < MIN_EMERGENCY_REASON_CHARS:
-            raise InvalidInput(
-                f"emergency_reason: {len(reason)} characters given; an emergency needs a "
-                f"reason of at least {MIN_EMERGENCY_REASON_CHARS}",
-                field="emergency_reason",
-            )
 
 
 def _at(moment: datetime) -> str:

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from doorstep.hub.deps import CurrentAdmin, CurrentResident, SessionDep
+from doorstep.hub.deps import CurrentAdmin, CurrentResident, RequestLimitsDep, SessionDep
 from doorstep.hub.params import Offset, PageLimit
 from doorstep.hub.requests import public
-from doorstep.hub.requests.policy import PURPOSE_ATTESTATION, IncidentCategory, RequestLimits
+from doorstep.hub.requests.purpose import PURPOSE_ATTESTATION, PURPOSE_RULES, IncidentCategory
 from doorstep.hub.requests.schemas import (
     AgencyListed,
     FlagCreate,
@@ -19,6 +19,7 @@ from doorstep.hub.requests.schemas import (
     FlagReview,
     LoggedRequestPublic,
     PublicLimits,
+    PurposeRulePublic,
     RequestLogPage,
 )
 from doorstep.hub.schemas import Page
@@ -56,12 +57,14 @@ def request_log_csv(
 
 
 @router.get("/requests/limits")
-def request_limits() -> PublicLimits:
-    """The limits every request must keep, the incident categories, the purpose attestation."""
+def request_limits(limits: RequestLimitsDep) -> PublicLimits:
+    """The limits every request must keep (this hub's, maybe tightened), the incident
+    categories, the purpose attestation and the purpose screen's rules."""
     return PublicLimits(
-        limits=RequestLimits().public(),
+        limits=limits.public(),
         categories=[category.value for category in IncidentCategory],
         purpose_attestation=PURPOSE_ATTESTATION,
+        purpose_rules=[PurposeRulePublic.model_validate(rule.public()) for rule in PURPOSE_RULES],
     )
 
 
@@ -71,9 +74,8 @@ def logged_request(request_id: uuid.UUID, session: SessionDep) -> LoggedRequestP
 
 
 @router.get("/agencies")
-def agencies(session: SessionDep) -> Page[AgencyListed]:
+def agencies(session: SessionDep, limits: RequestLimitsDep) -> Page[AgencyListed]:
     """Participating agencies, each with its use of the request budget."""
-    limits = RequestLimits()
     rows = public.agencies_with_budget(session, limits)
     return Page(
         data=[

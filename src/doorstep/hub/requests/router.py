@@ -11,11 +11,10 @@ import uuid
 from fastapi import APIRouter, status
 
 from doorstep.hub.db import utcnow
-from doorstep.hub.deps import CurrentAgencyMember, SessionDep
+from doorstep.hub.deps import CurrentAgencyMember, RequestLimitsDep, SessionDep
 from doorstep.hub.requests import service
 from doorstep.hub.requests.geometry import RequestArea, circle_area, polygon_area
 from doorstep.hub.requests.models import FootageRequest
-from doorstep.hub.requests.policy import RequestLimits
 from doorstep.hub.requests.schemas import RequestCreate, RequestForAgency, RequestLocation
 from doorstep.hub.schemas import Page
 
@@ -54,10 +53,12 @@ def _for_agency(rows: list[FootageRequest], session: SessionDep) -> list[Request
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_request(
-    body: RequestCreate, member: CurrentAgencyMember, session: SessionDep
+    body: RequestCreate,
+    member: CurrentAgencyMember,
+    session: SessionDep,
+    limits: RequestLimitsDep,
 ) -> RequestForAgency:
     """File a request; a request outside any limit is refused with a 422 naming it."""
-    limits = RequestLimits()
     now = utcnow()
     row = service.create_request(
         session,
@@ -70,7 +71,9 @@ def create_request(
             window_start=body.window_start,
             window_end=body.window_end,
             open_until=body.open_until or now + limits.max_open,
-            retention_days=body.retention_days,
+            retention_days=limits.max_retention_days
+            if body.retention_days is None
+            else body.retention_days,
             attested=body.attests_purpose,
             emergency=body.emergency,
             emergency_reason=body.emergency_reason,

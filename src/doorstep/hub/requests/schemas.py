@@ -48,8 +48,10 @@ class RequestCreate(RequestBody):
     open_until: datetime | None = Field(
         default=None, description="When the request stops taking answers (default: the limit)."
     )
-    retention_days: int = Field(
-        default=180, description="How long the agency keeps shared footage (at most 180 days)."
+    retention_days: int | None = Field(
+        default=None,
+        description="How long the agency keeps shared footage (default and most: the "
+        "max_retention_days limit).",
     )
     emergency: bool = False
     emergency_reason: str | None = Field(default=None, max_length=1000)
@@ -191,10 +193,31 @@ class AgencyListed(PublicModel):
     budget_period_days: int
 
 
+class PurposeRulePublic(PublicModel):
+    """A rule of the purpose screen: a request whose free text matches it is refused."""
+
+    id: str
+    name: str
+    description: str
+    patterns: list[str] = Field(
+        description="Regular expressions, matched as whole words and in any case; a space "
+        "matches spaces and hyphens."
+    )
+    exact_case: list[str] = Field(description="Patterns matched only in this case (ICE).")
+    exceptions: list[str] = Field(description="Phrases inside which a pattern doesn't count.")
+    cleared_by: list[str] = Field(
+        description="Acts that clear the rule when the same text names one."
+    )
+
+
 class PublicLimits(PublicModel):
-    limits: dict[str, Any]
+    limits: dict[str, Any] = Field(description="This hub's limits: the defaults or tighter.")
     categories: list[str]
     purpose_attestation: str
+    purpose_rules: list[PurposeRulePublic] = Field(
+        description="The purpose screen: investigation_code, details and emergency_reason "
+        "must break none of these."
+    )
 
 
 class FlagCreate(RequestBody):

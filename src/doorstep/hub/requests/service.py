@@ -132,7 +132,9 @@ def create_request(
     agency = _lock_agency(session, member.agency_id)
     check_request(
         ProposedRequest(
+            investigation_code=draft.investigation_code,
             category=draft.category,
+            details=draft.details,
             attested=draft.attested,
             area=draft.area,
             window_start=draft.window_start,
