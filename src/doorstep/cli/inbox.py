@@ -147,19 +147,31 @@ def shares(hub: HubOption = None, json: JsonOption = False) -> None:
         print_json(found)
         return
     table = Table(title="Your shares")
-    for column in ("share", "agency", "clips", "access until", "downloads", "ended"):
+    columns = ("share", "agency", "clips", "access until", "kept past retention", "downloads")
+    for column in (*columns, "ended"):
         table.add_column(column)
+    holding = False
     for row in found["data"]:
         ended = f"{row['ended_at']} ({row['end_reason']})" if row["ended_at"] else ""
+        held = sum(clip["held_past_retention"] for clip in row["clips"])
+        holding = holding or bool(held)
         table.add_row(
             row["id"],
             row["agency"],
             str(len(row["clips"])),
             row["expires_at"],
+            f"{held} clip(s)" if held else "",
             str(len(row["downloads"])),
             ended,
         )
     console.print(table)
+    if holding:
+        console.print(
+            "Clips kept past retention are held for the agency until the share ends; the "
+            "next retention sweep then shreds them. `doorstep inbox withdraw SHARE` ends a "
+            "share now; deleting a clip takes the agency's key to it.",
+            highlight=False,
+        )
 
 
 @app.command()

@@ -1,5 +1,8 @@
 """Retention: clips past their home's ``retention_days`` are crypto-shredded.
 
+A clip an agency holds a live share of is kept until that share ends (withdrawn or
+expired; see :mod:`doorstep.hub.shares.holds`), and shredded by the next sweep after.
+
 ``shred_expired`` walks expired clips in batches and shreds each with
 :func:`~doorstep.hub.clips.service.shred_clip` (wrapped keys first, then rows, commit,
 then blobs). It also removes parts an edge uploaded but never committed once they are
@@ -7,7 +10,8 @@ seven days old, in the same order: rows deleted and committed, then their blobs,
 failure leaves at worst an orphan ciphertext blob, never a row pointing at nothing.
 
 Several hub workers may sweep at once: every clip and part is claimed with a write
-that re-checks it still qualifies, and one another worker took first is skipped.
+(a clip: its lock, then a re-check that it is still past retention and held by no live
+share), and one another worker took first is skipped.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import ColumnElement, delete, exists, select, tuple_, update
+from sqlalchemy import ColumnElement, delete, exists, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from doorstep.hub.background import in_thread
@@ -29,6 +33,7 @@ from doorstep.hub.clips.models import Clip, ClipPart
 from doorstep.hub.clips.service import shred_clip
 from doorstep.hub.db import utcnow
 from doorstep.hub.homes.models import Home
+from doorstep.hub.shares.holds import held_by_live_share, lock_clip
 from doorstep.hub.storage.base import BlobStore
 
 logger = logging.getLogger(__name__)
@@ -38,6 +43,11 @@ BATCH_SIZE = 500
 UNCOMMITTED_PART_TTL = timedelta(days=7)
 # The first sweep waits this long after start (or the interval, if shorter).
 FIRST_SWEEP_DELAY_S = 60.0
+
+
+def retention_cutoff(now: datetime, retention_days: int) -> datetime:
+    """A clip that ended before this is past its home's retention."""
+    return now - timedelta(days=retention_days)
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,8 @@ def shred_expired(
     now: datetime,
     stop: threading.Event | None = None,
 ) -> RetentionReport:
-    """Shred clips that ended more than their home's ``retention_days`` before ``now``.
+    """Shred clips that ended more than their home's ``retention_days`` before ``now``,
+    unless an agency holds a live share of them at ``now``.
 
     Also removes uncommitted parts created more than a day before ``now``. Setting
     ``stop`` ends the sweep after the clip or batch in hand (for a prompt shutdown).
@@ -84,11 +95,14 @@ def _shred_expired_clips(
     # One pass per retention period keeps the cutoff a plain bound on ended_at, on
     # every backend; homes share a handful of distinct periods.
     for days in sorted(retentions):
-        cutoff = now - timedelta(days=days)
-        in_period = Clip.home_id.in_(select(Home.id).where(Home.retention_days == days))
+        expired = (
+            Clip.home_id.in_(select(Home.id).where(Home.retention_days == days)),
+            Clip.ended_at < retention_cutoff(now, days),
+            ~held_by_live_share(now),
+        )
         after: uuid.UUID | None = None
         while not stopping():
-            query = select(Clip.id).where(in_period, Clip.ended_at < cutoff)
+            query = select(Clip.id).where(*expired)
             if after is not None:
                 query = query.where(Clip.id > after)
             with sessions() as session:
@@ -96,7 +110,7 @@ def _shred_expired_clips(
                 for clip_id in batch:
                     if stopping():
                         return shredded
-                    clip = _claim_clip(session, clip_id, in_period=in_period, cutoff=cutoff)
+                    clip = _claim_clip(session, clip_id, expired)
                     if clip is None:
                         session.rollback()
                         continue
@@ -111,24 +125,19 @@ def _shred_expired_clips(
 
 
 def _claim_clip(
-    session: Session, clip_id: uuid.UUID, *, in_period: ColumnElement[bool], cutoff: datetime
+    session: Session, clip_id: uuid.UUID, expired: tuple[ColumnElement[bool], ...]
 ) -> Clip | None:
-    """Lock the clip for this transaction if it is still expired; None if it is not, or gone.
+    """Lock the clip for this transaction if it still qualifies; None if it does not, or is gone.
 
-    A no-op UPDATE that re-checks the conditions takes the row lock on PostgreSQL (waiting
-    for a worker shredding the same clip, then matching nothing) and the write lock on
-    SQLite, so nothing shred_clip deletes can vanish under it.
+    The lock is the one recording a share or deleting the clip takes (so nothing shred_clip
+    deletes can vanish under it); the re-check after it is a statement of its own, so it
+    sees a share committed meanwhile (one UPDATE on PostgreSQL would keep its older snapshot).
     """
-    claimed = session.scalar(
-        update(Clip)
-        .where(Clip.id == clip_id, Clip.ended_at < cutoff, in_period)
-        .values(ended_at=Clip.ended_at)
-        .returning(Clip.id)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed is None:
+    if not lock_clip(session, clip_id):
         return None
-    return session.get(Clip, clip_id)
+    return session.scalar(
+        select(Clip).where(Clip.id == clip_id, *expired).execution_options(populate_existing=True)
+    )
 
 
 def _remove_stale_parts(

@@ -25,6 +25,8 @@ from doorstep.hub.homes.service import get_camera, in_callers_home
 from doorstep.hub.keys.models import ClipKey
 from doorstep.hub.keys.service import record_edge_keys
 from doorstep.hub.requests.delivery import deliver_for_clip
+from doorstep.hub.shares.deletion import release_deleted_clip
+from doorstep.hub.shares.holds import lock_clip
 from doorstep.hub.storage.base import BlobStore, StoredBlob
 
 # How far in the future an edge's clock may be before its times are refused.
@@ -191,9 +193,14 @@ def delete_clip(session: Session, *, storage: BlobStore, user: User, clip_id: uu
     """Delete the clip's keys and rows and commit, then its blobs.
 
     In that order a failure leaves at worst an orphan blob — ciphertext whose key is
-    gone — never a row pointing at nothing.
+    gone — never a row pointing at nothing. An agency holding a share of the clip loses
+    its key to it first (shares/deletion.py); a share left with no key ends.
     """
     clip = get_clip(session, user=user, clip_id=clip_id, owner=True)
+    # Taken before reading its shares, so a share being recorded is seen, or waits and fails.
+    if not lock_clip(session, clip.id):
+        raise NotFound(f"clip {clip_id} not found")
+    release_deleted_clip(session, user=user, clip_id=clip.id)
     shred_clip(session, storage=storage, clip=clip, actor=user, action="clip.deleted")
 
 

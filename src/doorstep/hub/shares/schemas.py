@@ -39,6 +39,10 @@ class SharedClipPublic(PublicModel):
     ended_at: datetime
     ciphertext_sha256: str
     key_held: bool = Field(description="The agency still holds a key to this clip.")
+    held_past_retention: bool = Field(
+        description="Past its home's retention, the clip is kept only while an agency's "
+        "share holds it; the first retention sweep after the share ends shreds it."
+    )
 
 
 class DownloadPublic(PublicModel):

@@ -36,6 +36,7 @@ from doorstep.hub.notifications.service import notify
 from doorstep.hub.requests.inbox import inbox_entry
 from doorstep.hub.requests.models import DeliveryAnswer, FootageRequest, RequestStatus
 from doorstep.hub.requests.service import effective_status
+from doorstep.hub.shares.holds import lock_clip
 from doorstep.hub.shares.models import Share, SharedClip, ShareEnd, ShareEvent
 from doorstep.hub.storage.base import BlobStore
 
@@ -59,7 +60,7 @@ class ClipChoice:
     attestations: Mapping[str, Attestation]
 
 
-def _append_share_entries(
+def append_share_entries(
     session: Session,
     share: Share,
     actor: User | None,
@@ -160,7 +161,7 @@ def share_with_agency(
         for index, choice in enumerate(clips)
     ]
     session.add_all(rows)
-    indices = _append_share_entries(
+    indices = append_share_entries(
         session,
         share,
         user,
@@ -195,7 +196,7 @@ def share_with_agency(
     entry.delivery.answer, entry.delivery.answered_at = DeliveryAnswer.SHARED, now
     notify(
         session,
-        user_ids=_agency_members(session, agency.id),
+        user_ids=agency_member_ids(session, agency.id),
         kind="share_received",
         subject_id=share.id,
         message=f"A resident shared {len(rows)} clip(s) for {request.investigation_code}.",
@@ -212,7 +213,8 @@ def _shared_clip(
     choice: ClipChoice,
     field: str,
 ) -> SharedClip:
-    clip = session.get(Clip, choice.clip_id)
+    # Locked, so a retention sweep can't shred it while this share is being recorded.
+    clip = session.get(Clip, choice.clip_id) if lock_clip(session, choice.clip_id) else None
     if clip is None or clip.home_id != share.home_id:
         raise InvalidInput(
             f"{field}.clip_id: clip {choice.clip_id} is not this home's", field=field
@@ -244,7 +246,7 @@ def _shared_clip(
     )
 
 
-def _agency_members(session: Session, agency_id: uuid.UUID) -> list[uuid.UUID]:
+def agency_member_ids(session: Session, agency_id: uuid.UUID) -> list[uuid.UUID]:
     return list(
         session.scalars(
             select(User.id).where(User.agency_id == agency_id, User.role == Role.AGENCY_MEMBER)
@@ -312,7 +314,7 @@ def withdraw_share(session: Session, *, user: User, share_id: uuid.UUID) -> Shar
     if share.ended_at is not None:
         raise Conflict(f"share {share_id} ended already ({share.end_reason})")
     _end(session, share, ShareEnd.WITHDRAWN, utcnow())
-    _append_share_entries(
+    append_share_entries(
         session,
         share,
         user,
@@ -320,7 +322,7 @@ def withdraw_share(session: Session, *, user: User, share_id: uuid.UUID) -> Shar
     )
     notify(
         session,
-        user_ids=_agency_members(session, share.agency_id),
+        user_ids=agency_member_ids(session, share.agency_id),
         kind="share_withdrawn",
         subject_id=share.id,
         message="A resident withdrew a share: its clip keys are deleted.",
@@ -339,7 +341,7 @@ def expire_shares(session: Session, *, now: datetime | None = None) -> int:
     for share in due:
         clips = shared_clips(session, share.id)
         _end(session, share, ShareEnd.EXPIRED, now)
-        _append_share_entries(
+        append_share_entries(
             session,
             share,
             None,
@@ -365,7 +367,7 @@ def ask_extension(
             field="until",
         )
     share.extension_until, share.extension_reason = until, reason
-    _append_share_entries(
+    append_share_entries(
         session,
         share,
         member,
@@ -390,7 +392,7 @@ def answer_extension(session: Session, *, user: User, share_id: uuid.UUID, grant
         share.expires_at = until
     share.extension_until, share.extension_reason = None, None
     action = "share.extended" if grant else "share.extension_refused"
-    _append_share_entries(
+    append_share_entries(
         session, share, user, [(action, {"share_id": str(share.id), "until": until.isoformat()})]
     )
     return share

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from doorstep.hub.agencies.models import Agency
-from doorstep.hub.shares.models import Share, ShareDownload
+from doorstep.hub.clips.models import Clip
+from doorstep.hub.clips.retention import retention_cutoff
+from doorstep.hub.db import utcnow
+from doorstep.hub.homes.models import Home
+from doorstep.hub.shares.holds import live
+from doorstep.hub.shares.models import Share, SharedClip, ShareDownload
 from doorstep.hub.shares.schemas import (
     DownloadPublic,
     SharedClipPublic,
@@ -16,8 +24,21 @@ from doorstep.hub.shares.schemas import (
 from doorstep.hub.shares.service import shared_clips
 
 
+def _held_past_retention(session: Session, share: Share, now: datetime) -> set[uuid.UUID]:
+    """The share's clips that the retention sweep keeps only because it is live."""
+    rows = session.execute(
+        select(Clip.id, Clip.ended_at, Home.retention_days)
+        .join(Home, Home.id == Clip.home_id)
+        .join(SharedClip, SharedClip.clip_id == Clip.id)
+        .join(Share, Share.id == SharedClip.share_id)
+        .where(Share.id == share.id, *live(now))
+    )
+    return {clip_id for clip_id, ended, days in rows if ended < retention_cutoff(now, days)}
+
+
 def for_owner(session: Session, share: Share) -> SharePublic:
     agency = session.get(Agency, share.agency_id)
+    held = _held_past_retention(session, share, utcnow())
     downloads = session.scalars(
         select(ShareDownload).where(ShareDownload.share_id == share.id).order_by(ShareDownload.at)
     )
@@ -29,6 +50,7 @@ def for_owner(session: Session, share: Share) -> SharePublic:
             ended_at=clip.ended_at,
             ciphertext_sha256=clip.ciphertext_sha256,
             key_held=clip.wrapped_key is not None,
+            held_past_retention=clip.clip_id in held,
         )
         for clip in shared_clips(session, share.id)
     ]
