@@ -101,6 +101,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _request_limits_only_tighten(self) -> Settings:
+        # A ConfigurationError passes through pydantic as it is: the CLI prints its one line.
         self.request_limits()
         return self
 
