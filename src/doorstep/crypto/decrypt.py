@@ -5,14 +5,14 @@ authenticates, so playback can start early; :meth:`PartOpener.finish` then check
 nothing was cut off and that the plaintext matches what the device signed. Until
 ``finish`` returns, what was handed out must be treated as unverified.
 
-Chunks are decrypted straight into the buffer that is handed back, with SHA-256 of each
-batch of them running on a worker thread while the next batch decrypts
-(:mod:`doorstep.crypto.pipeline`).
+SHA-256 of each batch of decrypted chunks runs on a worker thread while the next batch
+decrypts (:mod:`doorstep.crypto.pipeline`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from dataclasses import dataclass
 
@@ -37,7 +37,7 @@ from doorstep.crypto.format import (
     part_key,
 )
 from doorstep.crypto.keys import key_id
-from doorstep.crypto.pipeline import BATCH_BYTES, Update, hashing, output
+from doorstep.crypto.pipeline import BATCH_BYTES, SCRATCH_BUFFERS, Update, hashing
 from doorstep.crypto.signing import verify_part_signature
 from doorstep.errors import CryptoError
 
@@ -107,14 +107,13 @@ class PartOpener:
         self._buffer += rest[:fill]
         rest = rest[fill:]
         buffered = min(count, len(self._buffer) // step)
-        size = self._chunk_size
-        out = output(count * size)
-        with hashing(self._hash, count * size) as update, out.getbuffer() as plain:
+        out = io.BytesIO()
+        with hashing(self._hash, count * self._chunk_size) as update:
             with memoryview(self._buffer) as buffer:
-                self._open_chunks(buffer, buffered, plain, update)
+                self._open_chunks(buffer, buffered, out, update)
             del self._buffer[: buffered * step]
             # Only once the buffer's chunks are all opened can any come from ``rest``.
-            self._open_chunks(rest, count - buffered, plain[buffered * size :], update)
+            self._open_chunks(rest, count - buffered, out, update)
         self._buffer += rest[(count - buffered) * step :]
         return out.getvalue()
 
@@ -127,37 +126,26 @@ class PartOpener:
             raise CryptoError("the part was already finished")
         if self._aead is None and self._start(self._buffer) is None:
             raise CryptoError("truncated: the file ends before the first chunk")
-        out = output(max(0, len(self._buffer) - TAG_BYTES))
-        with out.getbuffer() as plain, memoryview(self._buffer) as buffer:
-            summary = self._finish(buffer, plain)
+        out = io.BytesIO()
+        with memoryview(self._buffer) as buffer:
+            summary = self._finish(buffer, out)
         self._buffer.clear()
         return out.getvalue(), summary
 
     def _open_whole(self, sealed: bytes) -> OpenedPart:
-        """Open a whole part into one buffer of its plaintext's size (a fresh opener only)."""
+        """Open a whole part held in memory (a fresh opener only)."""
         view = memoryview(sealed)
         body_offset = self._start(view[:START_BYTES])
         if body_offset is None:
             raise CryptoError("truncated: the file ends before the first chunk")
         body = view[body_offset:]
-        size = self._chunk_size
-        step = size + TAG_BYTES
+        step = self._chunk_size + TAG_BYTES
         count = max(0, (len(body) - 1) // step)
-        last = body[count * step :]
-        total = count * size + max(0, len(last) - TAG_BYTES)
-        # The first batch is decrypted into a buffer of its own, so that the worker hashes
-        # it while this thread lays out the whole plaintext's buffer.
-        first = min(count, max(1, BATCH_BYTES // size))
-        with hashing(self._hash, total) as update:
-            head = bytearray(first * size)
-            self._open_chunks(body, first, memoryview(head), update)
-            out = output(total)
-            with out.getbuffer() as plain:
-                plain[: len(head)] = head
-                rest = count - first
-                self._open_chunks(body[first * step :], rest, plain[first * size :], update)
-        with out.getbuffer() as plain:
-            summary = self._finish(last, plain[count * size :])
+        # One buffer for the whole plaintext: BytesIO.getvalue() hands it over without a copy.
+        out = io.BytesIO()
+        with hashing(self._hash, count * self._chunk_size) as update:
+            self._open_chunks(body, count, out, update)
+        summary = self._finish(body[count * step :], out)
         return OpenedPart(summary=summary, plaintext=out.getvalue())
 
     @property
@@ -206,28 +194,33 @@ class PartOpener:
         self._aead, self._header, self._aad = aead, header, parsed.aad
         return parsed.body_offset
 
-    def _open_chunks(
-        self, sealed: memoryview, count: int, plain: memoryview, update: Update
-    ) -> None:
-        """Open the first ``count`` chunks of ``sealed``, none of them the last, into ``plain``.
+    def _open_chunks(self, sealed: memoryview, count: int, out: io.BytesIO, update: Update) -> None:
+        """Open the first ``count`` chunks of ``sealed``, none of them the last, onto ``out``.
 
-        Each batch goes to ``update`` as soon as it is decrypted.
+        Each batch of chunks is decrypted into a scratch buffer, appended to ``out`` and
+        given to ``update``. The buffers take turns, so that none is written again while
+        the worker may still be hashing it.
         """
         size = self._chunk_size
         step = size + TAG_BYTES
-        batch = max(1, BATCH_BYTES // size)
-        for first in range(0, count, batch):
+        batch = max(1, min(count, BATCH_BYTES // size))
+        turns = min(SCRATCH_BUFFERS, -(-count // batch))
+        scratch = [memoryview(bytearray(batch * size)) for _ in range(turns)]
+        for number, first in enumerate(range(0, count, batch)):
             end = min(count, first + batch)
+            plain = scratch[number % turns][: (end - first) * size]
             for index in range(first, end):
+                at = (index - first) * size
                 self._open_chunk(
                     sealed[index * step : (index + 1) * step],
                     last=False,
-                    into=plain[index * size : (index + 1) * size],
+                    into=plain[at : at + size],
                 )
-            update(plain[first * size : end * size])
+            out.write(plain)
+            update(plain)
 
-    def _finish(self, sealed: memoryview, plain: memoryview) -> PartSummary:
-        """Open the last chunk (``sealed``: all that is left) and check the digest."""
+    def _finish(self, sealed: memoryview, out: io.BytesIO) -> PartSummary:
+        """Open the last chunk (``sealed``: all that is left) onto ``out``; check the digest."""
         if not sealed:
             if self._index == 0:
                 raise CryptoError("truncated: the file ends before the first chunk")
@@ -236,8 +229,10 @@ class PartOpener:
             )
         if len(sealed) < TAG_BYTES:
             raise CryptoError(f"truncated: chunk {self._index} is shorter than its tag")
-        self._open_chunk(sealed, last=True, into=plain)
-        self._hash.update(plain[: len(sealed) - TAG_BYTES])
+        plain = bytearray(len(sealed) - TAG_BYTES)
+        self._open_chunk(sealed, last=True, into=memoryview(plain))
+        self._hash.update(plain)
+        out.write(plain)
         self._done = True
         if self._hash.digest() != self._digest:
             raise CryptoError("the decrypted part differs from the digest the device signed")

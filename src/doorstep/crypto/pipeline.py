@@ -1,5 +1,4 @@
-"""What lets sealing and opening run at hashing speed: SHA-256 on a second core, and
-one output buffer that the cipher writes into in place.
+"""SHA-256 of a part's plaintext, hashed on a second core beside the cipher.
 
 The device signs the SHA-256 of each part's plaintext, so sealing and opening both hash
 every byte once, and the hash is the slowest step of either. hashlib releases the GIL
@@ -12,7 +11,6 @@ plaintext at once; opening hands it each batch of chunks as soon as they are dec
 from __future__ import annotations
 
 import hashlib
-import io
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -24,6 +22,11 @@ BACKGROUND_BYTES = 1 << 20
 # Opening hands the worker this much plaintext at a time. Smaller batches start the
 # worker sooner but wake threads more often.
 BATCH_BYTES = 1 << 18
+# Buffers that may wait while the worker hashes another.
+WAITING = 1
+# A caller that reuses buffers cycles through this many: the one it writes, the one being
+# hashed and those waiting, so none is written while the worker may still read it.
+SCRATCH_BUFFERS = WAITING + 2
 
 Update = Callable[[memoryview], None]
 
@@ -40,11 +43,16 @@ class _Worker:
 
     def __init__(self, sha256: hashlib._Hash) -> None:
         self._sha256 = sha256
-        self._queue: queue.Queue[memoryview | None] = queue.Queue(maxsize=1)
+        self._queue: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
+        # One token per buffer that may be given and not yet hashed.
+        self._room: queue.SimpleQueue[None] = queue.SimpleQueue()
+        for _ in range(WAITING + 1):
+            self._room.put(None)
         self._thread = threading.Thread(target=self._run, name="doorstep-sha256", daemon=True)
         self._error: Exception | None = None
 
     def update(self, data: memoryview) -> None:
+        self._room.get()
         self._queue.put(data)
         if self._thread.ident is None:
             # Started with its first buffer already queued, it begins hashing at once,
@@ -59,6 +67,7 @@ class _Worker:
                         self._sha256.update(data)
                     except Exception as exc:  # re-raised on the caller's thread
                         self._error = exc
+            self._room.put(None)
 
     def __enter__(self) -> _Worker:
         return self
@@ -87,17 +96,3 @@ def hashing(sha256: hashlib._Hash, size: int) -> Iterator[Update]:
         return
     with _Worker(sha256) as worker:
         yield worker.update
-
-
-def output(size: int) -> io.BytesIO:
-    """A buffer of ``size`` bytes, for the cipher to write into through ``getbuffer()``.
-
-    Its ``getvalue()`` then hands over those bytes without a copy, once no view of them
-    is left. Growing a buffer as chunks come, or copying a bytearray into bytes at the
-    end, cost more than the cipher itself here: the pages are fresh each time.
-    """
-    out = io.BytesIO()
-    if size:
-        out.seek(size - 1)
-        out.write(b"\0")
-    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import uuid
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from doorstep.crypto.format import (
     part_key,
 )
 from doorstep.crypto.keys import key_id
-from doorstep.crypto.pipeline import hashing, output
+from doorstep.crypto.pipeline import hashing
 from doorstep.crypto.signing import sign_part
 
 
@@ -68,26 +69,25 @@ def seal_part(
     aead = AESGCM(part_key(content_key, context.clip_id, context.part))
     prefix = header.nonce_prefix
     count = max(1, -(-len(plaintext) // chunk_size))
-    view = memoryview(plaintext)
+    # Each chunk is encrypted into one small buffer and appended to ``out``, whose
+    # getvalue() hands over its own bytes: one allocation of the part's size, where a
+    # bytearray and bytes(out) took two (and fresh pages cost more than AES-GCM here).
+    out = io.BytesIO()
+    out.write(aad)
+    out.write(bytes(SIGNATURE_BLOCK_BYTES))  # filled in once the digest is known
+    view, scratch = memoryview(plaintext), memoryview(bytearray(chunk_size + TAG_BYTES))
     sha256 = hashlib.sha256()
-    # The worker starts on the plaintext first, so that it hashes while this thread
-    # prepares the output and encrypts every chunk straight into it.
     with hashing(sha256, len(plaintext)) as update:
         update(memoryview(plaintext))  # a view of its own: the worker releases it
-        body = len(aad) + SIGNATURE_BLOCK_BYTES
-        out = output(body + len(plaintext) + count * TAG_BYTES)
-        with out.getbuffer() as sealed:
-            sealed[: len(aad)] = aad
-            for index in range(count):
-                flag = FLAG_LAST if index == count - 1 else FLAG_CHUNK
-                chunk = view[index * chunk_size : (index + 1) * chunk_size]
-                at = body + index * (chunk_size + TAG_BYTES)
-                aead.encrypt_into(
-                    nonce(prefix, index, flag), chunk, aad, sealed[at : at + len(chunk) + TAG_BYTES]
-                )
+        for index in range(count):
+            flag = FLAG_LAST if index == count - 1 else FLAG_CHUNK
+            chunk = view[index * chunk_size : (index + 1) * chunk_size]
+            slot = scratch[: len(chunk) + TAG_BYTES]
+            aead.encrypt_into(nonce(prefix, index, flag), chunk, aad, slot)
+            out.write(slot)
     signed = sha256.digest()
     signature = sign_part(device_key, aad=aad, digest=signed)
     block = nonce(prefix, SIGNATURE_COUNTER, FLAG_SIGNATURE)
-    with out.getbuffer() as sealed:
-        sealed[len(aad) : body] = aead.encrypt(block, signed + signature, aad)
+    out.seek(len(aad))
+    out.write(aead.encrypt(block, signed + signature, aad))
     return out.getvalue()
