@@ -17,6 +17,9 @@ thread: FFmpeg's decoder threads and OpenCV's included) per second of stream:
 Idle is compared with the static input's floor, motion with the moving input's: what the
 pipeline adds over decoding that very stream. Each is repeated and the median is kept.
 Nothing here changes the pipeline's threads: it runs as in production.
+
+Then memory, in processes of their own (:mod:`doorstep.bench.edge_memory`): the peak RSS
+one 720p camera adds to an edge process, and that of ``doorstep up`` with its demo edge.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import Any, Literal
 import av
 import cv2
 
+from doorstep.bench.edge_memory import MemoryResult, measure_memory
 from doorstep.bench.resolutions import GOAL_RESOLUTION, RESOLUTIONS
 from doorstep.edge import synthetic
 from doorstep.edge.capture import capture
@@ -120,6 +124,7 @@ class EdgeBenchResult:
     seconds: float
     repeat: int
     resolutions: list[ResolutionResult]
+    memory: MemoryResult
 
     def goals(self) -> list[tuple[str, float, float]]:
         """(what, measured ratio, goal) at :data:`GOAL_RESOLUTION`, if it was measured."""
@@ -155,10 +160,15 @@ class EdgeBenchResult:
             }
             for result in self.resolutions
         }
+        figures |= self.memory.as_json()
         figures["goals"] = {
             f"{what}_ratio_{GOAL_RESOLUTION}": {"ratio": ratio, "goal": goal, "met": ratio <= goal}
             for what, ratio, goal in self.goals()
+        } | {
+            key: {"mb": measured, "goal": goal, "met": measured <= goal}
+            for key, measured, goal in self.memory.goals()
         }
+        figures["goal_met"] = all(goal["met"] for goal in figures["goals"].values())
         figures["machine"] = {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
@@ -180,6 +190,7 @@ def run_edge_bench(
     """Generate the inputs once, then measure the floor, idle and motion at each resolution
     (keys of :data:`RESOLUTIONS`). The runs of one resolution are interleaved (floor, idle,
     motion, then again), so a neighbour's load drifting weighs on all of them alike.
+    Memory is measured last, alone.
     """
     report = progress or (lambda message: None)
     results = []
@@ -210,7 +221,8 @@ def run_edge_bench(
                 for key, measured in runs.items()
             }
             results.append(ResolutionResult(name=name, width=width, height=height, **timings))
-    return EdgeBenchResult(seconds=seconds, repeat=repeat, resolutions=results)
+    memory = measure_memory(report)
+    return EdgeBenchResult(seconds=seconds, repeat=repeat, resolutions=results, memory=memory)
 
 
 def decode_only(path: Path) -> int:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # each bench's code loads only when that bench runs
     from doorstep.bench.crypto import CryptoBenchResult
     from doorstep.bench.detect import DetectBenchResult
     from doorstep.bench.edge import EdgeBenchResult
+    from doorstep.bench.edge_memory import MemoryResult
     from doorstep.bench.match import MatchBenchResult
 
 app = typer.Typer(help="Measure speed against a baseline run alongside.", no_args_is_help=True)
@@ -216,6 +217,12 @@ def edge(
     capture does (the floor), and to run the camera pipeline over it, fed by
     capture: idle on the static input, motion on the moving one. Ratios are
     to the floor of the same input; streams per core is 1 / CPU s per s.
+
+    Then peak resident memory (MiB), each in a process of its own: an edge
+    process running 2 generated 720p cameras until each records an event,
+    less the same with none, per camera (goal ≤ 150); and `doorstep up` on a
+    temporary data directory until a demo clip reaches the hub (goal ≤ 600),
+    beside `doorstep up --no-edge`. Takes about two minutes more.
     """
     names = tuple(name.strip() for name in resolutions.split(",") if name.strip())
     unknown = [name for name in names if name not in RESOLUTIONS]
@@ -235,6 +242,30 @@ def edge(
             f"{_verdict(ratio <= goal)}"
         )
         console.print(line)
+    console.print(_edge_memory_table(result.memory))
+    for key, measured, goal in result.memory.goals():
+        console.print(f"{key}: {measured:.0f} MB, goal ≤ {goal:g} MB: {_verdict(measured <= goal)}")
+
+
+def _edge_memory_table(memory: MemoryResult) -> Table:
+    from doorstep.bench.edge_memory import CAMERAS
+
+    table = Table(title="doorstep bench edge: peak resident memory, each process on its own")
+    table.add_column("process")
+    table.add_column("peak RSS MB", justify="right")
+    table.add_column("meanwhile")
+    events = ", ".join(map(str, memory.camera_events))
+    rows = [
+        ("edge, no camera", memory.edge_base_mb, "–"),
+        (f"edge, {CAMERAS} × {GOAL_RESOLUTION} cameras", memory.edge_mb, f"events {events}"),
+        (f"per {GOAL_RESOLUTION} camera", memory.per_camera_mb, "(with − without) / cameras"),
+        ("doorstep up --no-edge", memory.up_hub_mb, "until /healthz"),
+        ("doorstep up", memory.up_mb, f"until a clip reached the hub ({memory.up_clips})"),
+    ]
+    for name, mb, note in rows:
+        table.add_row(name, f"{mb:.1f}", note)
+    table.caption = "MB: MiB of resident memory, the process and its children, at its peak."
+    return table
 
 
 def _edge_table(result: EdgeBenchResult) -> Table:
