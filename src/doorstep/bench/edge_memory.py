@@ -109,11 +109,16 @@ def _edge_process(cameras: int, directory: Path) -> tuple[float, list[int]]:
     """Peak MB of an edge process running ``cameras`` cameras, and their events."""
     directory.mkdir()
     command = [sys.executable, "-m", __name__, str(cameras), str(directory)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    peak = _peak(process, ready=None, timeout_s=CAMERA_TIMEOUT_S + 60)
-    out, err = process.communicate()
+    log = directory.with_suffix(".log")
+    with log.open("wb") as errors:  # a file: a pipe nobody reads could fill and block it
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+        try:
+            peak = _peak(process, ready=None, timeout_s=CAMERA_TIMEOUT_S + 60)
+            out = process.communicate()[0]
+        finally:
+            _stop(process)
     if process.returncode != 0:
-        raise DoorstepError(f"the edge process failed: {_last_line(err)}")
+        raise DoorstepError(f"the edge process failed: {_last_line(log.read_bytes())}")
     figures = json.loads(out)
     events: list[int] = figures["events"]
     if not all(events):
