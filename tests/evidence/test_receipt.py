@@ -16,8 +16,8 @@ from doorstep.errors import InvalidInput
 from doorstep.evidence import EvidenceError
 from doorstep.evidence.custody import custody_data
 from doorstep.evidence.receipt import sign_receipt, verify_receipt
-from tests.crypto.test_layout import is_private
 from tests.evidence.factory import REQUEST_ID, SHARE_ID, Hub, make_custody, make_hub
+from tests.test_layers import forbidden
 
 CLIP = {
     "clip_id": "7aecdda3-8ac4-44de-a0f1-3a9e2b7c6d51",
@@ -143,4 +143,4 @@ def test_what_the_hub_imports_to_build_packages_and_receipts_can_not_decrypt() -
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert "doorstep.evidence.custody" in loaded
-    assert [module for module in loaded if is_private(module)] == []
+    assert forbidden(loaded) == []

@@ -22,7 +22,6 @@ from doorstep.edge.identity import load_or_create_device_key, public_key_base64
 from doorstep.hub.audit.service import session_info
 from doorstep.hub.db import make_engine, make_session_factory, transaction
 from doorstep.hub.migrate import upgrade_database
-from doorstep.hub.requests.policy import RequestLimits
 from doorstep.settings import Settings
 
 
@@ -91,7 +90,9 @@ def start_demo_request_watcher(
 
     def watch() -> None:
         try:
-            watch_for_demo_clips(sessions, stop, limits=RequestLimits(), on_filed=on_filed)
+            watch_for_demo_clips(
+                sessions, stop, limits=settings.request_limits(), on_filed=on_filed
+            )
         finally:
             engine.dispose()
 
