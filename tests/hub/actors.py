@@ -67,7 +67,9 @@ class Actors:
     user_keys: dict[uuid.UUID, X25519PrivateKey] = field(default_factory=dict)
     home_keys: dict[uuid.UUID, X25519PrivateKey] = field(default_factory=dict)
 
-    def user(self, role: Role, *, email: str | None = None) -> Actor:
+    def user(
+        self, role: Role, *, email: str | None = None, agency_name: str | None = None
+    ) -> Actor:
         email = email or f"{role.value}{next(_serial)}@doorstep.example"
         with transaction(self.hub.sessions) as session:
             agency_id = None
@@ -75,7 +77,7 @@ class Actors:
                 agency = create_agency(
                     session,
                     actor=None,
-                    name=f"Agency {uuid.uuid4().hex[:8]}",
+                    name=agency_name or f"Agency {uuid.uuid4().hex[:8]}",
                     kind=AgencyKind.POLICE,
                     contact_email="desk@agency.example",
                     jurisdiction=JURISDICTION,

@@ -44,8 +44,12 @@ class Home:
     payloads: dict[str, bytes]
 
 
-async def agency(actors: Actors, client: AsyncClient) -> Agency:
-    member = actors.user(Role.AGENCY_MEMBER)
+async def agency(
+    actors: Actors, client: AsyncClient, *, email: str | None = None, name: str | None = None
+) -> Agency:
+    """A verified police agency's member, with the agency's key published (email and
+    agency name made up unless given)."""
+    member = actors.user(Role.AGENCY_MEMBER, email=email, agency_name=name)
     key = X25519PrivateKey.generate()
     response = await client.put(
         "/v1/agency/key",
@@ -56,9 +60,10 @@ async def agency(actors: Actors, client: AsyncClient) -> Agency:
     return Agency(member, key)
 
 
-async def home_with_clip(actors: Actors, client: AsyncClient) -> Home:
-    """A home whose camera stands at CAMERA and recorded a clip ten minutes ago."""
-    owner = actors.resident()
+async def home_with_clip(actors: Actors, client: AsyncClient, *, email: str | None = None) -> Home:
+    """A home whose camera stands at CAMERA and recorded a clip ten minutes ago (its
+    owner's email made up unless given)."""
+    owner = actors.resident(email=email)
     home_id, [camera_id] = actors.home(owner)
     device = actors.device(owner, home_id)
     payloads = {name: os.urandom(3000) for name in PARTS}

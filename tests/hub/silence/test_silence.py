@@ -1,0 +1,75 @@
+"""A home's answer is silent: declined, opted out, excluding the agency's kind, in quiet
+hours or never answering, an agency and the public read exactly the same bytes.
+
+DESIGN.md, promise 3: residents read requests anonymously; a decline is silent and
+indistinguishable from not answering. Five worlds are built from scratch, alike but
+for one home's state (worlds.py), and every agency-visible response (surface.py: the
+authorization table's GET routes an agency member or anyone may call, the evidence
+package unpacked, the transparency report as JSON, CSV and HTML) must be byte-identical
+across them once ids and times are normalized (normalize.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from tests.hub.silence import surface
+from tests.hub.silence.worlds import NEVER_ANSWERED, STATES, world
+
+# Routes that must be on the surface, whatever the table says (the brief's minimum).
+REQUIRED = {
+    "GET /v1/agency as agency_member",
+    "GET /v1/agency/requests/{request_id} as agency_member",
+    "GET /v1/agency/requests/{request_id}/shares as agency_member",
+    "GET /v1/agency/shares/{share_id}/package as agency_member",
+    "GET /v1/transparency as anonymous",
+    "GET /v1/transparency.csv as anonymous",
+    "GET /transparency as anonymous",
+    "GET /v1/audit/entries as anonymous",
+    "GET /v1/requests/{request_id} as anonymous",
+}
+# How much of a differing response to show.
+DIFF_LINES = 40
+
+
+def differences(baseline: dict[str, str], other: dict[str, str], state: str) -> list[str]:
+    found = []
+    for label in sorted(set(baseline) | set(other)):
+        mine, theirs = baseline.get(label, "<not called>"), other.get(label, "<not called>")
+        if mine == theirs:
+            continue
+        diff = difflib.unified_diff(
+            surface.readable(mine).splitlines(),
+            surface.readable(theirs).splitlines(),
+            f"{NEVER_ANSWERED}: {label}",
+            f"{state}: {label}",
+            lineterm="",
+            n=2,
+        )
+        found.append(
+            f"{label} differs when the home is {state}:\n" + "\n".join(list(diff)[:DIFF_LINES])
+        )
+    return found
+
+
+async def test_every_agency_visible_byte_is_the_same_whatever_the_home_did(
+    database_url: str, tmp_path: Path
+) -> None:
+    seen = {}
+    for state in STATES:
+        async with world(state, database_url, tmp_path / state) as built:
+            seen[state] = await surface.capture(
+                built.client, built.agency.member.headers, built.ids
+            )
+    baseline = seen[NEVER_ANSWERED]
+    assert REQUIRED <= set(baseline), f"missing from the surface: {REQUIRED - set(baseline)}"
+    package = baseline["GET /v1/agency/shares/{share_id}/package as agency_member"]
+    assert package.startswith("status 200") and ".sealed" in package, package[:500]
+    problems = [
+        problem
+        for state in STATES
+        if state != NEVER_ANSWERED
+        for problem in differences(baseline, seen[state], state)
+    ]
+    assert not problems, "\n\n".join(problems)
