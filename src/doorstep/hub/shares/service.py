@@ -358,8 +358,10 @@ def ask_extension(
 ) -> Share:
     """An agency asks the owner for longer access; the owner decides."""
     share = agency_share(session, member=member, share_id=share_id)
-    if share.ended_at is not None:
-        raise Conflict(f"share {share_id} ended ({share.end_reason}); access can't be extended")
+    if share.ended_at is not None or share.expires_at <= utcnow():
+        raise Conflict(f"share {share_id} ended ({share.end_reason or 'expired'}); can't extend it")
+    if share.extension_until is not None:
+        raise Conflict(f"share {share_id} has an extension waiting for the owner's answer")
     if not share.expires_at < until <= share.expires_at + MAX_EXTENSION:
         raise InvalidInput(
             f"until: must be after the current expiry {share.expires_at:%Y-%m-%d} and at most "
@@ -385,8 +387,8 @@ def ask_extension(
 
 def answer_extension(session: Session, *, user: User, share_id: uuid.UUID, grant: bool) -> Share:
     share = owner_share(session, user=user, share_id=share_id)
-    if share.ended_at is not None or share.extension_until is None:
-        raise Conflict(f"share {share_id} has no extension waiting for an answer")
+    if share.ended_at is not None or share.expires_at <= utcnow() or share.extension_until is None:
+        raise Conflict(f"share {share_id} has ended or has no extension waiting for an answer")
     until = share.extension_until
     if grant:
         share.expires_at = until
