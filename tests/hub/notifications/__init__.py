@@ -1,0 +1,1 @@
+"""Notifications over HTTP: made by real events, read and marked read only by their owner."""
