@@ -1,0 +1,223 @@
+"""`doorstep evidence verify`, the installed command, on a package a real hub built.
+
+A real hub (a child process) takes a request, a resident shares a sealed clip, and the
+agency downloads the package with `doorstep agency package`. The untouched package
+verifies; each of its files with one byte flipped (inside the file, the ZIP rewritten
+with fresh CRCs; and in the archive's bytes), each file removed, an added file, a file
+twice and the archive truncated all fail with one readable line that names the file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import uuid
+import warnings
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from doorstep.owner.sharing import answer_request
+from tests.cli.processes import free_port
+from tests.cli.test_agency import file_request, officer_password, signed_in_officer
+from tests.cli.test_keys import run
+from tests.edge.hub_process import HubProcess, pair_camera
+from tests.evidence.factory import members, rewrite
+from tests.owner.test_household import upload
+
+DOORSTEP = Path(sys.executable).parent / "doorstep"
+FAILED = "error: evidence package verification failed: "
+PACKAGE = "the package's own path"  # what a refusal of the whole archive names
+# What a share package holds besides its sealed parts (docs/evidence.md), as data.
+METADATA_FILES = {
+    "custody.json",
+    "hub-key.txt",
+    "keys.json",
+    "manifest.json",
+    "manifest.sig",
+    "terms.json",
+}
+PARTS = ("clip", "snapshot", "details")
+# What a refusal must name: (a file, words of what failed); any one pair of a case's set.
+Named = set[tuple[str, str]]
+# A byte flipped inside a file listed in the manifest fails its SHA-256; the signed files
+# fail the signature (a changed signature can't tell whether it or the manifest changed).
+FLIPPED: dict[str, Named] = {
+    "manifest.json": {("manifest.json", "does not verify")},
+    "manifest.sig": {("manifest.sig", "signature"), ("manifest.json", "does not verify")},
+    "hub-key.txt": {("hub-key.txt", "key")},
+}
+LISTED_FLIPPED = "SHA-256 does not match the manifest"
+
+
+@dataclass(frozen=True)
+class Shared:
+    package: bytes
+    agency_key: Path
+    hub_vkey: str
+    clip_id: uuid.UUID
+    directory: Path
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """A clip a resident shared with an agency, and the package the agency downloaded."""
+    base = tmp_path_factory.mktemp("cli-tampering")
+    hub = HubProcess(data_dir=base / "hub", port=free_port())
+    hub.start()
+    try:
+        camera = pair_camera(hub.url)
+        # Over 64 KiB: the clip part is sealed in several chunks.
+        clip_id = upload(base, hub, camera, size=150_000)
+        config = base / "agency-machine"
+        with (
+            signed_in_officer(config, hub, officer_password(hub)) as officer,
+            camera.owner.api(hub.url) as owner,
+        ):
+            code, output = run(config, "agency", "key")
+            assert code == 0, output
+            file_request(officer, "CASE-TAMPER-1")
+            [entry] = owner.call("GET", "/v1/inbox")["data"]
+            share = answer_request(owner, uuid.UUID(entry["id"]), [clip_id], camera.owner.user_key)
+        path = base / "downloaded.zip"
+        code, output = run(config, "agency", "package", share["id"], "--out", str(path))
+        assert code == 0, output
+        vkey = httpx.get(f"{hub.url}/v1/audit/key").json()["vkey"]
+    finally:
+        hub.stop()
+    yield Shared(path.read_bytes(), config / "agency.key", vkey, clip_id, base)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: str
+    path: Path
+    code: int
+    stdout: str
+    stderr: str
+
+
+def verify_all(shared: Shared, packages: dict[str, bytes]) -> dict[str, Outcome]:
+    """Run the installed `doorstep evidence verify` on each package, three at a time."""
+    folder = shared.directory / f"cases-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    paths = {}
+    for number, (case, data) in enumerate(packages.items()):
+        paths[case] = folder / f"{number}.zip"
+        paths[case].write_bytes(data)
+
+    def verify(case: str) -> Outcome:
+        arguments = ["evidence", "verify", str(paths[case]), "--key", str(shared.agency_key)]
+        result = subprocess.run(
+            [str(DOORSTEP), *arguments, "--hub-key", shared.hub_vkey],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        return Outcome(case, paths[case], result.returncode, result.stdout, result.stderr)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return {outcome.case: outcome for outcome in pool.map(verify, packages)}
+
+
+def refusal(outcome: Outcome, named: Named) -> str | None:
+    """Why ``outcome`` is not one readable line as ``named`` says; None if it is."""
+    lines = [line for line in outcome.stderr.splitlines() if line.strip()]
+    if outcome.code == 0:
+        return f"{outcome.case}: verified (exit 0): {outcome.stdout[:300]}"
+    if "Traceback" in outcome.stderr or len(lines) != 1 or outcome.stdout:
+        return f"{outcome.case}: exit {outcome.code}, not one line:\n{outcome.stderr[-2000:]}"
+    if not lines[0].startswith(FAILED):
+        return f"{outcome.case}: {lines[0]}"
+    file, _, message = lines[0].removeprefix(FAILED).partition(": ")
+    for name, words in named:
+        if file == (str(outcome.path) if name == PACKAGE else name) and words in message:
+            return None
+    return f"{outcome.case}: {lines[0]!r} is not any of {sorted(named)}"
+
+
+def expect_refusals(shared: Shared, cases: dict[str, tuple[bytes, Named]]) -> None:
+    outcomes = verify_all(shared, {case: data for case, (data, _) in cases.items()})
+    problems = [refusal(outcomes[case], named) for case, (_, named) in cases.items()]
+    assert [problem for problem in problems if problem] == []
+
+
+def package_files(shared: Shared) -> set[str]:
+    sealed = {f"clips/{shared.clip_id}/{part}.sealed" for part in PARTS}
+    return METADATA_FILES | sealed
+
+
+def test_the_downloaded_package_verifies_and_holds_the_expected_files(shared: Shared) -> None:
+    assert set(members(shared.package)) == package_files(shared)
+    outcome = verify_all(shared, {"untouched": shared.package})["untouched"]
+    assert outcome.code == 0, outcome.stderr
+    assert "verifies" in outcome.stdout and "pinned" in outcome.stdout
+    assert "yes (nothing written)" in outcome.stdout  # every part was decrypted too
+
+
+def flip_inside(package: bytes, name: str) -> bytes:
+    """One byte of ``name`` flipped, the ZIP rewritten well-formed (CRCs match)."""
+    files = members(package)
+    data, compression = files[name]
+    middle = len(data) // 2
+    files[name] = (data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :], compression)
+    return rewrite(files)
+
+
+def flip_in_archive(package: bytes, name: str) -> bytes:
+    """One byte flipped in the middle of ``name``'s stored (maybe compressed) bytes."""
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        info = archive.getinfo(name)
+    local = package[info.header_offset : info.header_offset + 30]
+    name_length = int.from_bytes(local[26:28], "little")
+    extra_length = int.from_bytes(local[28:30], "little")
+    at = info.header_offset + 30 + name_length + extra_length + info.compress_size // 2
+    return package[:at] + bytes([package[at] ^ 0x01]) + package[at + 1 :]
+
+
+def test_one_flipped_byte_in_any_file_fails_naming_it(shared: Shared) -> None:
+    cases: dict[str, tuple[bytes, Named]] = {}
+    for name in sorted(package_files(shared)):
+        named = FLIPPED.get(name, {(name, LISTED_FLIPPED)})
+        cases[f"{name} flipped"] = (flip_inside(shared.package, name), named)
+    # In the archive's bytes: a stored part and a compressed file (their CRCs no longer match).
+    for name in (f"clips/{shared.clip_id}/clip.sealed", "keys.json"):
+        named = {(name, "can't be read from the ZIP")}
+        cases[f"{name} flipped in the archive"] = (flip_in_archive(shared.package, name), named)
+    expect_refusals(shared, cases)
+
+
+def test_a_removed_file_fails_naming_it(shared: Shared) -> None:
+    cases: dict[str, tuple[bytes, Named]] = {}
+    for name in sorted(package_files(shared)):
+        files = members(shared.package)
+        del files[name]
+        cases[f"{name} removed"] = (rewrite(files), {(name, "is missing from the package")})
+    expect_refusals(shared, cases)
+
+
+def test_an_added_or_doubled_file_and_a_truncated_archive_fail(shared: Shared) -> None:
+    package = shared.package
+    sealed = f"clips/{shared.clip_id}/clip.sealed"
+    extra = f"clips/{shared.clip_id}/extra.sealed"
+    added = {**members(package), extra: (members(package)[sealed][0], zipfile.ZIP_STORED)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of the duplicate name
+        doubled = io.BytesIO(package)
+        with zipfile.ZipFile(doubled, "a") as archive:
+            archive.writestr("custody.json", b'{"checkpoint": "", "entries": []}')
+    cases: dict[str, tuple[bytes, Named]] = {
+        "a sealed part added": (rewrite(added), {(extra, "not in the manifest")}),
+        "custody.json twice": (doubled.getvalue(), {("custody.json", "more than once")}),
+    }
+    for cut in (len(package) // 2, len(package) - 22):  # the end record cut off
+        cases[f"truncated to {cut} bytes"] = (package[:cut], {(PACKAGE, "not a readable ZIP")})
+    expect_refusals(shared, cases)
