@@ -114,8 +114,10 @@ async def capture(client: AsyncClient, agency_headers: dict[str, str], ids: Ids)
 
 
 def readable(text: str) -> str:
-    """A JSON body pretty-printed (one value a line) for a diff; other text as it is."""
+    """For a diff: a JSON body pretty-printed (a value a line), a page a tag a line."""
     head, _, body = text.partition("\n\n")
+    if "text/html" in head:
+        return head + "\n\n" + body.replace("><", ">\n<")
     try:
         return head + "\n\n" + json.dumps(json.loads(body), indent=1, ensure_ascii=False)
     except ValueError:

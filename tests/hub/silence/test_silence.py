@@ -14,6 +14,8 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+import pytest
+
 from tests.hub.silence import surface
 from tests.hub.silence.worlds import NEVER_ANSWERED, STATES, world
 
@@ -29,13 +31,15 @@ REQUIRED = {
     "GET /v1/audit/entries as anonymous",
     "GET /v1/requests/{request_id} as anonymous",
 }
-# How much of a differing response to show.
-DIFF_LINES = 40
+# How many differing responses to show in full, and how much of each.
+SHOWN, DIFF_LINES, LINE_CHARS = 4, 40, 160
 
 
 def differences(baseline: dict[str, str], other: dict[str, str], state: str) -> list[str]:
+    """Each response that differs, in the order they were read (ids are numbered in that
+    order, so the first one named is where the difference starts)."""
     found = []
-    for label in sorted(set(baseline) | set(other)):
+    for label in [*baseline, *(label for label in other if label not in baseline)]:
         mine, theirs = baseline.get(label, "<not called>"), other.get(label, "<not called>")
         if mine == theirs:
             continue
@@ -47,29 +51,51 @@ def differences(baseline: dict[str, str], other: dict[str, str], state: str) -> 
             lineterm="",
             n=2,
         )
-        found.append(
-            f"{label} differs when the home is {state}:\n" + "\n".join(list(diff)[:DIFF_LINES])
-        )
+        lines = [line[:LINE_CHARS] for line in list(diff)[:DIFF_LINES]]
+        found.append(f"{label} differs when the home is {state}:\n" + "\n".join(lines))
     return found
+
+
+def report(problems: dict[str, list[str]]) -> str:
+    """Which responses differ in which world, then the first few diffs in full (one of
+    each: the same change read anonymously and as the agency is shown once)."""
+    summary = []
+    for state, found in problems.items():
+        paths = dict.fromkeys(diff.split(" ")[1] for diff in found)
+        summary.append(
+            f"{state}: {len(found)} response(s) differ from {NEVER_ANSWERED}'s, "
+            f"on {', '.join(paths)}"
+        )
+    shown: dict[str, str] = {}
+    for found in problems.values():
+        for diff in found:
+            change = "\n".join(diff.splitlines()[3:])  # without the labels
+            if change not in shown and len(shown) < SHOWN:
+                shown[change] = diff
+    return "\n".join(summary) + "\n\n" + "\n\n".join(shown.values())
 
 
 async def test_every_agency_visible_byte_is_the_same_whatever_the_home_did(
     database_url: str, tmp_path: Path
 ) -> None:
-    seen = {}
+    seen, took = {}, {}
     for state in STATES:
         async with world(state, database_url, tmp_path / state) as built:
             seen[state] = await surface.capture(
                 built.client, built.agency.member.headers, built.ids
             )
+            took[state] = built.took
     baseline = seen[NEVER_ANSWERED]
     assert REQUIRED <= set(baseline), f"missing from the surface: {REQUIRED - set(baseline)}"
     package = baseline["GET /v1/agency/shares/{share_id}/package as agency_member"]
     assert package.startswith("status 200") and ".sealed" in package, package[:500]
-    problems = [
-        problem
+    problems = {
+        state: found
         for state in STATES
-        if state != NEVER_ANSWERED
-        for problem in differences(baseline, seen[state], state)
-    ]
-    assert not problems, "\n\n".join(problems)
+        if state != NEVER_ANSWERED and (found := differences(baseline, seen[state], state))
+    }
+    if problems:
+        pytest.fail(report(problems), pytrace=False)
+    # And the worlds were what they claim, or the sameness above would prove nothing.
+    if wrong := [why for why in took.values() if why]:
+        pytest.fail("\n".join(wrong), pytrace=False)

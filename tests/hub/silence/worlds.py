@@ -77,6 +77,7 @@ class World:
     agency: scene.Agency
     subject: scene.Home
     ids: Ids
+    took: str  # "" when the subject home is in ``state`` as its owner sees it, else why not
 
 
 def database_for(database_url: str, folder: Path) -> str:
@@ -133,18 +134,18 @@ async def build(state: str, hub: HubState, client: AsyncClient) -> World:
             f"/v1/inbox/{entry['id']}/decline", headers=subject.owner.headers
         )
         assert response.status_code == 200, response.text
-    await check_state(state, client, subject, request["id"])
+    took = await state_taken(state, client, subject, request["id"])
     package = await client.get(
         f"/v1/agency/shares/{share['id']}/package", headers=agency.member.headers
     )
     assert package.status_code == 200, package.text
     checkpoint = (await client.get("/v1/audit/checkpoint")).json()
     ids = Ids(request_id=request["id"], share_id=share["id"], log_size=checkpoint["size"])
-    return World(state, hub, client, agency, subject, ids)
+    return World(state, hub, client, agency, subject, ids, took)
 
 
-async def check_state(state: str, client: AsyncClient, home: scene.Home, request_id: str) -> None:
-    """The subject home really is in ``state``, as its owner sees it."""
+async def state_taken(state: str, client: AsyncClient, home: scene.Home, request_id: str) -> str:
+    """ "" if the subject home is in ``state`` as its owner sees it, else what it is in."""
     headers = home.owner.headers
     inbox = (await client.get("/v1/inbox", headers=headers)).json()["data"]
     answers = [entry["answer"] for entry in inbox if entry["request"]["id"] == request_id]
@@ -156,4 +157,9 @@ async def check_state(state: str, client: AsyncClient, home: scene.Home, request
         QUIET_HOURS: (["pending"], 0),  # delivered, its notice held until the quiet ends
         NEVER_ANSWERED: (["pending"], 1),
     }[state]
-    assert (answers, notified) == expected, f"{state}: inbox {answers}, {notified} notices"
+    if (answers, notified) == expected:
+        return ""
+    return (
+        f"the {state} home's inbox holds {answers} with {notified} notice(s) due; "
+        f"expected {expected[0]} with {expected[1]}"
+    )
