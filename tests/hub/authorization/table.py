@@ -48,6 +48,9 @@ class Route:
     scope: str  # whose objects it may touch (SCOPES)
     status: int = 200  # what an allowed caller gets with the walker's example request
     note: str = ""
+    # An id parameter for which another tenant's id answers something documented other
+    # than 404 (explained in ``note``); nothing is written either way.
+    other_tenant: tuple[tuple[str, int], ...] = ()
 
 
 def _r(
@@ -108,7 +111,14 @@ ROUTES: tuple[Route, ...] = (
     _r("DELETE", "/v1/devices/{device_id}", RESIDENT, OWN_HOME, 204),
     _r("GET", "/v1/device", DEVICE, OWN_DEVICE_HOME),
     _r("PUT", "/v1/device/cameras/{camera_id}/health", DEVICE, OWN_DEVICE_HOME),
-    _r("PUT", "/v1/device/clips/{clip_id}/parts/{part}", DEVICE, OWN_DEVICE_HOME),
+    Route(
+        "PUT",
+        "/v1/device/clips/{clip_id}/parts/{part}",
+        frozenset({DEVICE}),
+        OWN_DEVICE_HOME,
+        note="the device picks a new clip id; another home's id is 409 'taken', never written",
+        other_tenant=(("clip_id", 409),),
+    ),
     _r("POST", "/v1/device/clips", DEVICE, OWN_DEVICE_HOME, 201),
     # Agencies: a member sees its own agency and publishes its key; admins run the rest.
     _r("GET", "/v1/agency", AGENCY, OWN_AGENCY),
@@ -128,7 +138,14 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/v1/homes/{home_id}/member-keys", RESIDENT, OWN_HOME),
     _r("GET", "/v1/homes/{home_id}/keys", RESIDENT, OWN_HOME),
     _r("POST", "/v1/homes/{home_id}/keys", RESIDENT, OWN_HOME, 201),
-    _r("PUT", "/v1/homes/{home_id}/keys/{home_key_id}/grants/{user_key_id}", RESIDENT, OWN_HOME),
+    Route(
+        "PUT",
+        "/v1/homes/{home_id}/keys/{home_key_id}/grants/{user_key_id}",
+        frozenset({RESIDENT}),
+        OWN_HOME,
+        note="a key that isn't a household member's is 422 naming user_key_id, known or not",
+        other_tenant=(("user_key_id", 422),),
+    ),
     _r("GET", "/v1/clips/{clip_id}/keys", RESIDENT, OWN_HOME),
     _r("POST", "/v1/clips/{clip_id}/keys", RESIDENT, OWN_HOME, 201),
     _r("DELETE", "/v1/clips/{clip_id}/keys/{recipient_key_id}", RESIDENT, OWN_HOME, 204),

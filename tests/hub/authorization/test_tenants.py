@@ -1,0 +1,46 @@
+"""A caller never reaches another tenant's objects: another home's, agency's or user's id
+answers 404, as if it didn't exist, and writes nothing."""
+
+from __future__ import annotations
+
+from httpx import AsyncClient
+
+from tests.hub.actors import Actors
+from tests.hub.authorization.calls import fill, succeeding
+from tests.hub.authorization.table import ROUTES, TENANT_SCOPES
+from tests.hub.authorization.walk import id_parameters, refusal, send, written
+from tests.hub.authorization.world import seed
+
+ERRORS = {404: "not_found", 409: "conflict", 422: "invalid_input"}
+
+
+async def test_other_tenants_ids_answer_404_and_write_nothing(
+    client: AsyncClient, actors: Actors
+) -> None:
+    world = await seed(actors, client)
+    others = world.other_ids()
+    rows = [row for row in ROUTES if row.scope in TENANT_SCOPES]
+    kinds = {name for row in rows for name in id_parameters(row.method, row.path)}
+    lacking = sorted(kinds - set(others))
+    assert not lacking, f"the world has no other tenant's object for {lacking}"
+    failures, checked = [], set()
+    for row in rows:
+        for role in sorted(row.roles):
+            own = world.ids(role)
+            for name in id_parameters(row.method, row.path):
+                # The body a real client of this role would send, made before counting rows.
+                call = await succeeding(world, role, row.method, row.path)
+                values = own | {name: others[name]}
+                call.path = fill(row.path, values)
+                call.params = {key: values[key] for key in call.params}
+                before = actors.row_counts()
+                response = await send(client, row.method, call, world.headers(role))
+                where = f"{role} {row.method} {row.path} with the other tenant's {name}"
+                expected = dict(row.other_tenant).get(name, 404)
+                if response.status_code != expected or refusal(response) != ERRORS[expected]:
+                    failures.append(f"{where}: {response.status_code} {response.text[:200]}")
+                elif changed := written(before, actors.row_counts()):
+                    failures.append(f"{where}: {expected}, but rows changed: {changed}")
+                checked.add(name)
+    assert not failures, "\n".join(failures)
+    assert checked == kinds
