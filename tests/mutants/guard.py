@@ -38,17 +38,24 @@ def pytest_configure(config: pytest.Config) -> None:
             )
 
 
-def _record(nodeid: str, when: str) -> None:
+def _record(nodeid: str, when: str, message: str = "") -> None:
+    """One line per failure: node id, phase, and the first line of why (for the log)."""
     if FAILURES in os.environ:
+        why = " ".join(message.split())[:200]
         with open(os.environ[FAILURES], "a", encoding="utf-8") as out:
-            out.write(f"{nodeid}\t{when}\n")
+            out.write(f"{nodeid}\t{when}\t{why}\n")
+
+
+def _why(report: pytest.TestReport | pytest.CollectReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    return str(getattr(crash, "message", "")) or report.longreprtext.strip()[-200:]
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.failed:
-        _record(report.nodeid, report.when)
+        _record(report.nodeid, report.when, _why(report))
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
     if report.failed:
-        _record(report.nodeid or "(collection)", "collect")
+        _record(report.nodeid or "(collection)", "collect", _why(report))

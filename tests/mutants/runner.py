@@ -43,6 +43,7 @@ class Outcome:
     killed: bool
     killed_by: str
     seconds: float
+    why: str = ""
 
 
 def _say(text: str = "") -> None:
@@ -132,6 +133,7 @@ def check_imports(copy: Path) -> None:
 class PytestRun:
     status: int | None  # None: ran past the timeout
     first_failure: str
+    why: str
     seconds: float
     tail: str
 
@@ -163,11 +165,11 @@ def run_pytest(copy: Path, tests: Sequence[str], timeout_s: float) -> PytestRun:
     failures.unlink()
     if any(line.endswith("\tguard") for line in lines):
         raise RunError(f"the mutant guard stopped pytest:\n{tail}")
-    first = ""
+    first, why = "", ""
     if lines:
-        nodeid, when = lines[0].split("\t")
+        nodeid, when, why = lines[0].split("\t")
         first = nodeid if when == "call" else f"{nodeid} ({when})"
-    return PytestRun(status=status, first_failure=first, seconds=seconds, tail=tail)
+    return PytestRun(status=status, first_failure=first, why=why, seconds=seconds, tail=tail)
 
 
 def run_mutant(copy: Path, mutant: Mutant, timeout_s: float) -> Outcome:
@@ -187,7 +189,7 @@ def run_mutant(copy: Path, mutant: Mutant, timeout_s: float) -> Outcome:
     else:  # no test ran: the mutant broke an import or a conftest
         last = result.tail.splitlines()[-1] if result.tail else ""
         killed_by = f"(pytest exit {result.status}: {last.strip()})"
-    return Outcome(mutant.name, True, killed_by, result.seconds)
+    return Outcome(mutant.name, True, killed_by, result.seconds, result.why)
 
 
 def baseline(copy: Path, mutants: Sequence[Mutant], timeout_s: float) -> float:
@@ -274,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             outcome = run_mutant(copy, mutant, args.timeout)
             verdict = "killed" if outcome.killed else "SURVIVED"
             _say(f"[{number}/{len(chosen)}] {mutant.name}: {verdict} ({outcome.seconds:.1f} s)")
+            if outcome.why:
+                _say(f"    {outcome.killed_by}: {outcome.why}")
             outcomes.append(outcome)
     except (TableError, RunError) as exc:
         _say(f"mutants: {exc}")
