@@ -82,3 +82,11 @@ def test_the_surface_is_every_get_an_agency_member_or_anyone_may_call() -> None:
     assert ("/v1/transparency.csv", "agency_member") in calls  # anyone: signed in too
     assert ("/v1/me/notifications", "agency_member") in calls
     assert not {path for path, _ in calls} & {"/v1/inbox", "/v1/admin/agencies", "/v1/homes"}
+
+
+def test_every_agency_visible_route_can_be_filled() -> None:
+    """A route added to the table with a parameter the worlds can't fill fails here
+    first, by name (and again in the worlds' test)."""
+    ids = surface.Ids(request_id=REQUEST, share_id=SHARE, log_size=9)
+    for route, _ in surface.agency_visible():
+        assert "{" not in surface.fill(route.path, ids)
