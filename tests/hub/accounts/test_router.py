@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
@@ -19,6 +20,7 @@ async def sign_in(client: AsyncClient, email: str, password: str = PASSWORD) -> 
     return csrf
 
 
+@pytest.mark.production_password_hasher
 async def test_register_hashes_with_argon2id(client: AsyncClient, hub: HubState) -> None:
     response = await client.post(
         "/v1/accounts",
@@ -30,7 +32,8 @@ async def test_register_hashes_with_argon2id(client: AsyncClient, hub: HubState)
     assert "password" not in response.text
     with hub.sessions() as session:
         stored = session.scalar(select(User.password_hash))
-    assert stored is not None and stored.startswith("$argon2id$")
+    # Argon2id at argon2-cffi's default cost (RFC 9106's second recommendation).
+    assert stored is not None and stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert PASSWORD not in stored
 
 
