@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import (
@@ -33,6 +34,17 @@ class RequestBody(BaseModel):
     def _no_control_characters(cls, value: object) -> object:
         if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
             raise ValueError("must not contain control characters such as NUL")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_in_utc(cls, value: object) -> object:
+        # Times are stored in UTC: 9999-12-31T23:59-01:00 has no UTC year to go in.
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError as exc:
+                raise ValueError("must lie between the years 1 and 9999 in UTC") from exc
         return value
 
 

@@ -65,7 +65,7 @@ class CameraHealthReport(RequestBody):
     connected: bool
     fps: float = Field(ge=0, le=1000)
     last_frame_at: AwareDatetime | None
-    errors: int = Field(ge=0)
+    errors: int = Field(ge=0, le=2**31 - 1, description="Stored as a 32-bit integer.")
 
 
 class CameraHealthPublic(PublicModel):

@@ -296,6 +296,11 @@ def record_edge_keys(
                 f"keys[{index}].recipient_key_id: {recipient} is not one of this home's keys",
                 field=f"keys[{index}].recipient_key_id",
             )
+        if any(recipient == earlier for earlier, _ in keys[:index]):
+            raise InvalidInput(
+                f"keys[{index}].recipient_key_id: {recipient} is given twice; wrap to each once",
+                field=f"keys[{index}].recipient_key_id",
+            )
         row = ClipKey(
             clip_id=clip.id,
             recipient_key_id=recipient,

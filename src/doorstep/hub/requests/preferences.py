@@ -109,7 +109,7 @@ def set_preferences(
         row = RequestSettings(home_id=home_id)
         session.add(row)
     row.receive = preferences.receive
-    row.agency_kinds = ",".join(preferences.agency_kinds)
+    row.agency_kinds = ",".join(dict.fromkeys(preferences.agency_kinds))  # each kind once
     row.quiet_start_minute = preferences.quiet_start_minute
     row.quiet_end_minute = preferences.quiet_end_minute
     row.time_zone = preferences.time_zone

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from doorstep.hub.clips.models import PartName
 from doorstep.hub.schemas import Base64Bytes, PublicModel, RequestBody
@@ -80,7 +80,7 @@ class ShareForAgency(PublicModel):
 
 
 class ExtensionAsk(RequestBody):
-    until: datetime
+    until: AwareDatetime
     reason: str = Field(min_length=1, max_length=1000)
 
 

@@ -1,0 +1,1 @@
+"""Hostile bodies reach past validation into every route with a JSON body."""
