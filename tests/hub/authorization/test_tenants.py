@@ -7,7 +7,7 @@ from httpx import AsyncClient
 
 from tests.hub.actors import Actors
 from tests.hub.authorization.calls import fill, succeeding
-from tests.hub.authorization.table import ROUTES, TENANT_SCOPES
+from tests.hub.authorization.table import ALL, ANONYMOUS, ROLES, ROUTES, TENANT_SCOPES
 from tests.hub.authorization.walk import id_parameters, refusal, send, written
 from tests.hub.authorization.world import seed
 
@@ -44,3 +44,34 @@ async def test_other_tenants_ids_answer_404_and_write_nothing(
                 checked.add(name)
     assert not failures, "\n".join(failures)
     assert checked == kinds
+
+
+# Ids of the other tenant that no view of the own tenant may show. Not private: key ids
+# (public keys' names), requests and agencies (the public request log), clip and share
+# ids (public objects of the audit log, docs/audit.md).
+PRIVATE_KINDS = (
+    "home_id",
+    "camera_id",
+    "device_id",
+    "user_id",
+    "delivery_id",
+    "token_id",
+    "notification_id",
+)
+
+
+async def test_no_view_shows_another_tenants_objects(client: AsyncClient, actors: Actors) -> None:
+    world = await seed(actors, client)
+    others = world.other_ids()
+    secrets = {str(others[kind]): kind for kind in PRIVATE_KINDS}
+    failures = []
+    for row in ROUTES:
+        if row.method != "GET" or row.scope == ALL:
+            continue  # an administrator's views reach every tenant
+        for role in ROLES if ANONYMOUS in row.roles else sorted(row.roles):
+            call = await succeeding(world, role, row.method, row.path)
+            text = (await send(client, row.method, call, world.headers(role))).text
+            shown = sorted(kind for secret, kind in secrets.items() if secret in text)
+            if shown:
+                failures.append(f"{role} GET {call.path} shows the other tenant's {shown}")
+    assert not failures, "\n".join(failures)
