@@ -23,6 +23,7 @@ from pathlib import Path
 
 import av
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from httpx import ASGITransport, AsyncClient
 from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
@@ -177,8 +178,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mo
     return Store(f"s3://{bucket}/blobs", endpoint, objects)
 
 
-async def upload(client: AsyncClient, actors: Actors, event: Event) -> dict[str, bytes]:
-    """``event`` sealed as the edge seals it and uploaded by a paired device: its sealed parts."""
+@dataclass(frozen=True)
+class Uploaded:
+    event: Event
+    parts: dict[str, bytes]
+    content_key: bytes
+    device_public: Ed25519PublicKey
+
+
+async def upload(client: AsyncClient, actors: Actors, event: Event) -> Uploaded:
+    """``event`` sealed as the edge seals it and uploaded by a paired device."""
     owner = actors.resident()
     home_id, (camera_id,) = actors.home(owner)
     device = actors.device(owner, home_id)
@@ -210,7 +219,6 @@ async def upload(client: AsyncClient, actors: Actors, event: Event) -> dict[str,
     body = commit_body(event.clip_id, camera_id, sealed.parts, keys, times)
     response = await client.post("/v1/device/clips", json=body, headers=device)
     assert response.status_code == 201, response.text
-    # What the hub stored opens, with the home's key, to the very plaintexts scanned for.
     response = await client.get(f"/v1/clips/{event.clip_id}/parts/snapshot", headers=owner.headers)
     assert response.content == sealed.parts["snapshot"]
     content_key = unwrap_key(
@@ -218,15 +226,21 @@ async def upload(client: AsyncClient, actors: Actors, event: Event) -> dict[str,
         recipient=actors.home_key(owner, home_id),
         subject=clip_subject(event.clip_id),
     )
-    opened = open_part(
-        response.content,
-        content_key=content_key,
-        clip_id=event.clip_id,
-        part="snapshot",
-        device_public=device.signing_key.public_key(),
-    )
-    assert opened.plaintext == event.plaintexts["snapshot"]
-    return sealed.parts
+    return Uploaded(event, sealed.parts, content_key, device.signing_key.public_key())
+
+
+def open_all(uploaded: Uploaded) -> dict[str, bytes]:
+    """What the household opens: each part's plaintext."""
+    return {
+        part: open_part(
+            sealed,
+            content_key=uploaded.content_key,
+            clip_id=uploaded.event.clip_id,
+            part=part,
+            device_public=uploaded.device_public,
+        ).plaintext
+        for part, sealed in uploaded.parts.items()
+    }
 
 
 def database_files(database: Path) -> list[Path]:
@@ -256,12 +270,14 @@ async def test_no_store_and_no_database_file_holds_plaintext(
     engine.dispose()
     application = create_app(settings)
     sealed: dict[str, bytes] = {}
+    uploads = []
     async with application.router.lifespan_context(application):
         transport = ASGITransport(app=application, client=("198.51.100.7", 50000))
         async with AsyncClient(transport=transport, base_url="http://hub.test") as client:
             actors = Actors(hub=application.state.hub, client=client)
             for number, event in enumerate(events):
-                parts = await upload(client, actors, event)
+                uploads.append(await upload(client, actors, event))
+                parts = uploads[-1].parts
                 sealed |= {f"{part} of event {number}": data for part, data in parts.items()}
             # While the hub runs, the latest writes sit in the -wal file.
             running = scan_database(database, known)
@@ -281,6 +297,8 @@ async def test_no_store_and_no_database_file_holds_plaintext(
             check = sealed_findings if data.startswith(b"DOORSTEP") else file_findings
             assert check(data, known) == [], path
 
+    # What was scanned opens, with the home's key, to the very plaintexts sought.
+    assert [open_all(uploaded) for uploaded in uploads] == [event.plaintexts for event in events]
     check_the_scan_would_find_plaintext(tmp_path, database, sealed, events, known)
 
 
