@@ -303,8 +303,7 @@ async def review_flag(w: World) -> Case:
 
 @case("RequestCreate")
 async def file_request(w: World) -> Case:
-    # A new agency each time: accepted requests use up an agency's budget.
-    agency = await scene.agency(w.actors, w.client)
+    agency = await w.filing_agency()
 
     async def read(response: Response) -> dict[str, Any]:
         path = f"/v1/agency/requests/{response.json()['id']}"
@@ -312,6 +311,7 @@ async def file_request(w: World) -> Case:
         return stored
 
     body = scene.request_body(
+        investigation_code=f"HOSTILE-{w.next()}",  # at most 3 requests per code
         open_until=iso(timedelta(days=2)),
         retention_days=30,
         emergency=True,
@@ -341,9 +341,9 @@ async def set_request_settings(w: World) -> Case:
 
 @case("ShareCreate")
 async def share(w: World) -> Case:
-    home = await scene.home_with_clip(w.actors, w.client)
-    agency = await scene.agency(w.actors, w.client)
-    filed = await scene.file_request(w.client, agency)
+    """The same clip, shared in answer to a new request each time."""
+    home, agency = await w.sharing_home(), await w.filing_agency()
+    filed = await scene.file_request(w.client, agency, investigation_code=f"SHARE-{w.next()}")
     entry = await scene.delivery_of(w.client, home, filed["id"])
     body = await scene.share_body(w.client, w.actors, home, agency)
     body["expires_in_days"] = 30

@@ -1,11 +1,12 @@
 """Hostile values, one field at a time, in bodies each route accepts, as the role it admits.
 
-For every route with a JSON body: the base body (tests/hub/hostile/cases.py) must succeed
-first; then each variant (tests/hub/hostile/values.py) changes one field. No answer may be
-a 5xx; a 4xx has the hub's error shape and names the field or limit, and writes nothing;
-accepted text reads back exactly as sent. Every route must let at least one hostile
-request past validation into its code (tests/hub/hostile/reach.py), so the route's own
-checks, not only the schema's, meet hostile values. Run with ``-s`` for the table.
+For every route with a JSON body: the base body (tests/hub/hostile/cases.py), sent as a
+role the authorization table allows, must get the table's success first; then each
+variant (tests/hub/hostile/values.py) changes one field. No answer may be a 5xx; a 4xx
+has the hub's error shape, names the field or limit, and writes nothing; accepted text
+reads back exactly as sent. Every route must let at least one hostile request past
+validation into its code (tests/hub/hostile/reach.py), so the route's own checks, not
+only the schema's, meet hostile values. Run with ``-s`` for the table.
 """
 
 from __future__ import annotations
@@ -26,43 +27,16 @@ from doorstep.hub.accounts import security
 from doorstep.hub.app import ROUTERS
 from doorstep.hub.state import HubState
 from tests.hub.actors import Actors
+from tests.hub.authorization.table import ROUTES
 from tests.hub.hostile import world as world_module
 from tests.hub.hostile.cases import CASES, Case
 from tests.hub.hostile.reach import Reach, Tally, table
 from tests.hub.hostile.values import Variant, apply, encode, variants
 from tests.hub.hostile.world import World
 
-# What each route answers its base body with (its documented success).
-SUCCESS = {
-    "UserRegister": 201,
-    "SignIn": 200,
-    "PasswordChange": 204,
-    "TokenCreate": 201,
-    "HomeCreate": 201,
-    "HomeUpdate": 200,
-    "MemberAdd": 201,
-    "CameraCreate": 201,
-    "CameraUpdate": 200,
-    "DevicePair": 201,
-    "CameraHealthReport": 200,
-    "AgencyKeyPut": 200,
-    "AgencyCreate": 201,
-    "AgencyMemberCreate": 201,
-    "AgencySuspend": 200,
-    "ClipCommit": 201,
-    "UserKeySet": 200,
-    "HomeKeyRotate": 201,
-    "HomeKeyGrantSet": 200,
-    "ClipShare": 201,
-    "FlagCreate": 201,
-    "FlagReview": 200,
-    "RequestCreate": 201,
-    "RequestSettingsBody": 200,
-    "ShareCreate": 201,
-    "ExtensionAnswer": 200,
-    "ExtensionAsk": 200,
-    "DemandCreate": 201,
-}
+# Who may call each route, and what an allowed caller's good request gets (engineer A's
+# hand-written authorization table).
+TABLE = {(row.method, row.path): row for row in ROUTES}
 # A refused guess at a password or pairing code is counted, and a failed pairing is on the
 # audit log: those rows may grow on a refusal, no others.
 COUNTED_GUESSES = {
@@ -150,13 +124,17 @@ class Run:
     async def route(self, http: AsyncClient, method: str, route: APIRoute, model: str) -> None:
         make = CASES[model]
         key = f"{method} {route.path}"
+        allowed = TABLE[method, route.path]
         case = await make(self.world)
+        role = await self.world.role_of(case.headers)
+        assert role in allowed.roles, f"{key}: sent as {role}, the table allows {allowed.roles}"
         base = await send(http, method, case, case.body)
-        assert base.status_code == SUCCESS[model], f"{key} refused its base body: {base.text}"
+        assert base.is_success, f"{key} refused its base body: {base.text}"
+        assert base.status_code == allowed.status, f"{key}: {base.status_code}, not the table's"
         tally = self.tallies[key] = Tally()
         case = await make(self.world)
+        counts = self.world.row_counts()
         for variant in variants(case.body):
-            before = self.world.row_counts()
             calls = self.reach.count(method, route.path)
             response = await send(http, method, case, apply(case.body, variant))
             reached = self.reach.count(method, route.path) > calls
@@ -165,9 +143,11 @@ class Run:
             tally.accepted += response.is_success
             tally.refused += 400 <= response.status_code < 500
             where = f"{key} {variant.field}={variant.label}: {response.status_code}"
-            await self.check(where, model, case, variant, response, before, reached)
+            before, counts = counts, self.world.row_counts()
+            await self.check(where, model, case, variant, response, (before, counts), reached)
             if response.is_success or reached and case.fresh_after_refusal:
                 case = await make(self.world)
+                counts = self.world.row_counts()
 
     async def check(
         self,
@@ -176,7 +156,7 @@ class Run:
         case: Case,
         variant: Variant,
         response: Response,
-        before: dict[str, int],
+        counts: tuple[dict[str, int], dict[str, int]],
         reached: bool,
     ) -> None:
         if response.status_code >= 500 or not response.is_success and response.status_code < 400:
@@ -193,7 +173,7 @@ class Run:
         ):
             self.problems.append(f"{where} names neither field nor limit: {answer['detail']}")
         allowed = COUNTED_GUESSES.get(model, set()) | BACKGROUND
-        changed = grown(before, self.world.row_counts()) - allowed
+        changed = grown(*counts) - allowed
         if changed:
             self.problems.append(f"{where} refused, yet changed rows in {sorted(changed)}")
 
@@ -223,7 +203,6 @@ async def test_hostile_bodies_reach_past_validation_and_never_crash(
     routes = body_routes()
     missing = sorted({model for _, _, model in routes} - CASES.keys())
     assert not missing, f"add a base body to tests/hub/hostile/cases.py for {missing}"
-    assert CASES.keys() == SUCCESS.keys()
     world = await world_module.build(actors, client, hub)
     reach = Reach()
     run = Run(world, reach)

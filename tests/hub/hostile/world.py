@@ -48,6 +48,10 @@ class World:
     share_id: str  # ``agency``'s share of a clip, for extension asks and answers
     share_owner: Actor
     serial: count[int] = field(default_factory=lambda: count(1))
+    # Made on first use by ``filing_agency`` and ``sharing_home``.
+    filer: scene.Agency | None = None
+    filed: int = 0
+    sharer: scene.Home | None = None
 
     def next(self) -> int:
         return next(self.serial)
@@ -62,6 +66,27 @@ class World:
         [row] = [row for row in (await self.get(path, headers))["data"] if row["id"] == id_]
         found: dict[str, Any] = row
         return found
+
+    async def role_of(self, headers: dict[str, str]) -> str:
+        """Who ``headers`` sign in as: anonymous, a device, or a person's role."""
+        if not headers:
+            return "anonymous"
+        if (await self.client.get("/v1/device", headers=headers)).status_code == 200:
+            return "device"
+        role: str = (await self.get("/v1/me", headers))["role"]
+        return role
+
+    async def filing_agency(self) -> scene.Agency:
+        """An agency with request budget left (20 a period, tests/hub/requests/policy.py)."""
+        if self.filer is None or self.filed >= FILINGS_PER_AGENCY:
+            self.filer, self.filed = await scene.agency(self.actors, self.client), 0
+        self.filed += 1
+        return self.filer
+
+    async def sharing_home(self) -> scene.Home:
+        if self.sharer is None:
+            self.sharer = await scene.home_with_clip(self.actors, self.client)
+        return self.sharer
 
     def new_agency(self) -> uuid.UUID:
         """A verified agency with no members, made directly (no password to hash)."""
@@ -84,6 +109,7 @@ class World:
         return {table.name: int(value) for table, value in zip(TABLES, row, strict=True)}
 
 
+FILINGS_PER_AGENCY = 15
 TABLES = Base.metadata.sorted_tables
 COUNT_ROWS = text(
     "SELECT " + ", ".join(f'(SELECT count(*) FROM "{table.name}")' for table in TABLES)
