@@ -159,7 +159,7 @@ def test_the_downloaded_package_verifies_and_holds_the_expected_files(shared: Sh
     assert set(members(shared.package)) == package_files(shared)
     outcome = verify_all(shared, {"untouched": shared.package})["untouched"]
     assert outcome.code == 0, outcome.stderr
-    assert "verifies" in outcome.stdout and "pinned" in outcome.stdout
+    assert "verifies" in outcome.stdout and "(pinned)" in outcome.stdout
     assert "yes (nothing written)" in outcome.stdout  # every part was decrypted too
 
 
