@@ -162,6 +162,8 @@ class Run:
         if response.status_code >= 500 or not response.is_success and response.status_code < 400:
             self.problems.append(f"{where} {response.text[:200]}")
             return
+        if response.is_success and variant.must_refuse:
+            self.problems.append(f"{where} accepted a value no field may take")
         if response.is_success:
             await self.check_read_back(where, case, variant, response)
             return
