@@ -221,3 +221,28 @@ def test_an_added_or_doubled_file_and_a_truncated_archive_fail(shared: Shared) -
     for cut in (len(package) // 2, len(package) - 22):  # the end record cut off
         cases[f"truncated to {cut} bytes"] = (package[:cut], {(PACKAGE, "not a readable ZIP")})
     expect_refusals(shared, cases)
+
+
+def flip_at(package: bytes, at: int) -> bytes:
+    return package[:at] + bytes([package[at] ^ 0x80]) + package[at + 1 :]
+
+
+def test_a_damaged_directory_or_end_record_fails_readably(shared: Shared) -> None:
+    """Bytes of the ZIP's own structure, not of any file: still one line, no traceback."""
+    package = shared.package
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        directory = archive.start_dir
+    end = len(package) - 22  # the end record (the hub writes no comment)
+    assert package[directory : directory + 4] == b"PK\x01\x02"
+    assert package[end : end + 4] == b"PK\x05\x06"
+    read_fails = {(name, "can't be read from the ZIP") for name in package_files(shared)}
+    cases: dict[str, tuple[bytes, Named]] = {
+        # The first entry's "version needed to extract" made 128 more: no reader has it.
+        "a directory entry's version": (
+            flip_at(package, directory + 6),
+            {(PACKAGE, "not a readable ZIP")},
+        ),
+        # The directory's offset made 2 GiB larger: every file is looked for before byte 0.
+        "the end record's directory offset": (flip_at(package, end + 19), read_fails),
+    }
+    expect_refusals(shared, cases)

@@ -69,6 +69,8 @@ READ_BYTES = 1 << 20
 MAX_METADATA_BYTES = 64 << 20
 
 Progress = Callable[[str], None]
+# What reading a damaged member raises.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -177,9 +179,17 @@ def verify_package(
 @contextmanager
 def _open_archive(source: str | os.PathLike[str] | BinaryIO) -> Iterator[zipfile.ZipFile]:
     name = os.fspath(source) if isinstance(source, str | os.PathLike) else "the package"
+    # NotImplementedError: a "version needed to extract" no reader has; OSError: a seek
+    # before the start of the file.
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        ValueError,
+    ) as exc:
         raise EvidenceError(str(name), "zip", f"is not a readable ZIP file ({exc})") from exc
     with archive:
         yield archive
@@ -460,9 +470,14 @@ class _Verifier:
         """Open a member; a damaged one (bad CRC, bad compressed data) names itself."""
         info = self._member(path)
         try:
-            with self._archive.open(info) as member:
+            # An offset outside the file fails the seek: OSError on disk, ValueError in memory.
+            opened = self._archive.open(info)
+        except (*_DAMAGED, OSError, ValueError) as exc:
+            raise EvidenceError(path, "zip", f"can't be read from the ZIP: {exc}") from exc
+        try:
+            with opened as member:
                 yield member
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        except _DAMAGED as exc:
             raise EvidenceError(path, "zip", f"can't be read from the ZIP: {exc}") from exc
 
     def _read_small(self, path: str) -> bytes:
