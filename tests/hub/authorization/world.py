@@ -198,10 +198,10 @@ async def delivery(client: AsyncClient, home: scene.Home, request_id: uuid.UUID)
 async def tenant(actors: Actors, client: AsyncClient) -> Tenant:
     home = await scene.home_with_clip(actors, client)
     resident = home.owner
-    [device_id] = device_ids(actors, home.home_id)
+    first = device_ids(actors, home.home_id)
     # home_with_clip's device isn't handed back; pair a second one, whose headers we keep.
     device = actors.device(resident, home.home_id)
-    [device_id] = device_ids(actors, home.home_id) - {device_id}
+    [device_id] = device_ids(actors, home.home_id) - first
     member = actors.resident()
     added = await client.post(
         f"/v1/homes/{home.home_id}/members", json={"email": member.email}, headers=resident.headers
