@@ -196,6 +196,8 @@ def baseline(copy: Path, mutants: Sequence[Mutant], timeout_s: float) -> float:
     tests = list(dict.fromkeys(test for mutant in mutants for test in mutant.tests))
     _say(f"baseline: {len(tests)} test paths against the unmutated copy ...")
     result = run_pytest(copy, tests, timeout_s * 2)
+    if result.status == 4:
+        raise RunError(f"pytest refused the tests named in the table:\n{result.tail}")
     if result.status != 0:
         raise RunError(
             "the selected tests fail without any mutant "

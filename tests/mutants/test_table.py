@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 SECURITY_MODULES = (
     "src/doorstep/hub/deps.py",
     "src/doorstep/hub/accounts/",
+    "src/doorstep/hub/devices/",
     "src/doorstep/hub/agencies/",
     "src/doorstep/hub/requests/",
     "src/doorstep/hub/shares/",
