@@ -6,7 +6,8 @@ Three checks, each reporting findings as short strings (an empty list is a clean
   words of a details part. ``strict`` forms (long enough that random ciphertext of a few
   megabytes can't match by chance) are for sealed blobs; the short forms are for files
   that hold no ciphertext of that size, such as the database;
-- plaintext windows: any 64-byte run of a known plaintext (or of a small one's base64);
+- plaintext windows: any 64-byte run of a known plaintext (or of a small one's base64)
+  that holds at least 16 distinct bytes (runs of zeros or padding prove nothing);
 - entropy: a sealed part past its clear header (``docs/crypto-format.md``: 12-byte
   preamble, then ``header_length`` bytes of JSON) must look random at any size.
 """

@@ -145,7 +145,8 @@ class Store:
     url: str
     endpoint: str | None
     contents: Callable[[], dict[str, bytes]]
-    """Every blob the store holds, by key, with S3 object metadata scanned as a blob."""
+    """Every blob the store holds, by key (on S3 each object's metadata is scanned too,
+    and no unfinished upload may be left)."""
 
 
 @pytest.fixture(params=["filesystem", "s3"])
