@@ -2,12 +2,16 @@
 
 Hand-written from docs/api.md, docs/requests.md, docs/demands.md, docs/audit.md and
 DESIGN.md — what each route is meant to do, never read off the code's dependencies.
-The walker (test_walk.py) holds the app to it: a route missing here, or a row with no
-route, fails; every role in ``roles`` succeeds on its own objects; every other role is
-refused (``REFUSED``); a caller of an allowed role gets 404 for another tenant's ids.
+The walker (test_table.py, test_roles.py, test_tenants.py here) holds the app to it: a
+route missing here, or a row with no route, fails; every role in ``roles`` succeeds on
+its own objects; every other role is refused (``REFUSED``); a caller of an allowed role
+gets 404 for another tenant's ids.
 
 ``status`` is what an allowed caller gets on its own objects with the walker's example
 request (tests/hub/authorization/calls.py): a 2xx, or the documented 4xx named in ``note``.
+``member`` is what a household member who isn't the owner gets on the owner's objects
+("changes: owner" in docs/api.md); ``other_tenant`` names the ids for which another
+tenant's id answers something documented other than 404.
 """
 
 from __future__ import annotations
@@ -51,6 +55,11 @@ class Route:
     # An id parameter for which another tenant's id answers something documented other
     # than 404 (explained in ``note``); nothing is written either way.
     other_tenant: tuple[tuple[str, int], ...] = ()
+    # For a home's routes: what a household member who isn't the owner gets with the
+    # example request on the owner's objects. 403: a change only the owner may make
+    # ("changes: owner"); 404: the owner's own inbox entries and shares, not the member's
+    # to know of; 200: a read every member may make (an owner's-only list reads empty).
+    member: int | None = None
 
 
 def _r(
@@ -60,9 +69,11 @@ def _r(
     scope: str,
     status: int = 200,
     note: str = "",
+    *,
+    member: int | None = None,
 ) -> Route:
     who = frozenset({roles}) if isinstance(roles, str) else roles
-    return Route(method, path, who, scope, status, note)
+    return Route(method, path, who, scope, status, note, member=member)
 
 
 ANYONE = frozenset({ANONYMOUS})
@@ -90,25 +101,25 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/v1/admin/users", ADMIN, ALL),
     _r("POST", "/v1/admin/users/{user_id}/unlock", ADMIN, ALL, 204),
     # Homes, members, cameras: residents, on homes they belong to.
-    _r("POST", "/v1/homes", RESIDENT, OWN_HOME, 201),
-    _r("GET", "/v1/homes", RESIDENT, OWN_HOME),
-    _r("GET", "/v1/homes/{home_id}", RESIDENT, OWN_HOME),
-    _r("PATCH", "/v1/homes/{home_id}", RESIDENT, OWN_HOME),
-    _r("DELETE", "/v1/homes/{home_id}", RESIDENT, OWN_HOME, 204),
-    _r("GET", "/v1/homes/{home_id}/members", RESIDENT, OWN_HOME),
-    _r("POST", "/v1/homes/{home_id}/members", RESIDENT, OWN_HOME, 201),
-    _r("DELETE", "/v1/homes/{home_id}/members/{user_id}", RESIDENT, OWN_HOME, 204),
-    _r("POST", "/v1/homes/{home_id}/cameras", RESIDENT, OWN_HOME, 201),
-    _r("GET", "/v1/homes/{home_id}/cameras", RESIDENT, OWN_HOME),
-    _r("GET", "/v1/cameras", RESIDENT, OWN_HOME),
-    _r("GET", "/v1/cameras/{camera_id}", RESIDENT, OWN_HOME),
-    _r("PATCH", "/v1/cameras/{camera_id}", RESIDENT, OWN_HOME),
-    _r("DELETE", "/v1/cameras/{camera_id}", RESIDENT, OWN_HOME, 204),
+    _r("POST", "/v1/homes", RESIDENT, OWN_HOME, 201, member=201),
+    _r("GET", "/v1/homes", RESIDENT, OWN_HOME, member=200),
+    _r("GET", "/v1/homes/{home_id}", RESIDENT, OWN_HOME, member=200),
+    _r("PATCH", "/v1/homes/{home_id}", RESIDENT, OWN_HOME, member=403),
+    _r("DELETE", "/v1/homes/{home_id}", RESIDENT, OWN_HOME, 204, member=403),
+    _r("GET", "/v1/homes/{home_id}/members", RESIDENT, OWN_HOME, member=200),
+    _r("POST", "/v1/homes/{home_id}/members", RESIDENT, OWN_HOME, 201, member=403),
+    _r("DELETE", "/v1/homes/{home_id}/members/{user_id}", RESIDENT, OWN_HOME, 204, member=403),
+    _r("POST", "/v1/homes/{home_id}/cameras", RESIDENT, OWN_HOME, 201, member=403),
+    _r("GET", "/v1/homes/{home_id}/cameras", RESIDENT, OWN_HOME, member=200),
+    _r("GET", "/v1/cameras", RESIDENT, OWN_HOME, member=200),
+    _r("GET", "/v1/cameras/{camera_id}", RESIDENT, OWN_HOME, member=200),
+    _r("PATCH", "/v1/cameras/{camera_id}", RESIDENT, OWN_HOME, member=403),
+    _r("DELETE", "/v1/cameras/{camera_id}", RESIDENT, OWN_HOME, 204, member=403),
     # Edge devices: the owner pairs and revokes; the code is the pairing's proof.
-    _r("POST", "/v1/homes/{home_id}/pairing-codes", RESIDENT, OWN_HOME, 201),
+    _r("POST", "/v1/homes/{home_id}/pairing-codes", RESIDENT, OWN_HOME, 201, member=403),
     _r("POST", "/v1/devices/pair", ANYONE, PUBLIC, 201, "the pairing code is the proof"),
-    _r("GET", "/v1/homes/{home_id}/devices", RESIDENT, OWN_HOME),
-    _r("DELETE", "/v1/devices/{device_id}", RESIDENT, OWN_HOME, 204),
+    _r("GET", "/v1/homes/{home_id}/devices", RESIDENT, OWN_HOME, member=200),
+    _r("DELETE", "/v1/devices/{device_id}", RESIDENT, OWN_HOME, 204, member=403),
     _r("GET", "/v1/device", DEVICE, OWN_DEVICE_HOME),
     _r("PUT", "/v1/device/cameras/{camera_id}/health", DEVICE, OWN_DEVICE_HOME),
     Route(
@@ -130,14 +141,14 @@ ROUTES: tuple[Route, ...] = (
     _r("POST", "/v1/admin/agencies/{agency_id}/suspend", ADMIN, ALL),
     _r("POST", "/v1/admin/agencies/{agency_id}/reinstate", ADMIN, ALL),
     # Clips and keys: residents of the clip's home (changes: owner).
-    _r("GET", "/v1/cameras/{camera_id}/clips", RESIDENT, OWN_HOME),
-    _r("GET", "/v1/clips/{clip_id}/parts/{part}", RESIDENT, OWN_HOME),
-    _r("DELETE", "/v1/clips/{clip_id}", RESIDENT, OWN_HOME, 204),
+    _r("GET", "/v1/cameras/{camera_id}/clips", RESIDENT, OWN_HOME, member=200),
+    _r("GET", "/v1/clips/{clip_id}/parts/{part}", RESIDENT, OWN_HOME, member=200),
+    _r("DELETE", "/v1/clips/{clip_id}", RESIDENT, OWN_HOME, 204, member=403),
     _r("PUT", "/v1/me/key", RESIDENT, OWN_USER),
     _r("GET", "/v1/me/key", RESIDENT, OWN_USER),
-    _r("GET", "/v1/homes/{home_id}/member-keys", RESIDENT, OWN_HOME),
-    _r("GET", "/v1/homes/{home_id}/keys", RESIDENT, OWN_HOME),
-    _r("POST", "/v1/homes/{home_id}/keys", RESIDENT, OWN_HOME, 201),
+    _r("GET", "/v1/homes/{home_id}/member-keys", RESIDENT, OWN_HOME, member=200),
+    _r("GET", "/v1/homes/{home_id}/keys", RESIDENT, OWN_HOME, member=200),
+    _r("POST", "/v1/homes/{home_id}/keys", RESIDENT, OWN_HOME, 201, member=403),
     Route(
         "PUT",
         "/v1/homes/{home_id}/keys/{home_key_id}/grants/{user_key_id}",
@@ -145,10 +156,13 @@ ROUTES: tuple[Route, ...] = (
         OWN_HOME,
         note="a key that isn't a household member's is 422 naming user_key_id, known or not",
         other_tenant=(("user_key_id", 422),),
+        member=403,
     ),
-    _r("GET", "/v1/clips/{clip_id}/keys", RESIDENT, OWN_HOME),
-    _r("POST", "/v1/clips/{clip_id}/keys", RESIDENT, OWN_HOME, 201),
-    _r("DELETE", "/v1/clips/{clip_id}/keys/{recipient_key_id}", RESIDENT, OWN_HOME, 204),
+    _r("GET", "/v1/clips/{clip_id}/keys", RESIDENT, OWN_HOME, member=200),
+    _r("POST", "/v1/clips/{clip_id}/keys", RESIDENT, OWN_HOME, 201, member=403),
+    _r(
+        "DELETE", "/v1/clips/{clip_id}/keys/{recipient_key_id}", RESIDENT, OWN_HOME, 204, member=403
+    ),
     # The public audit log and transparency report.
     _r("GET", "/v1/audit/key", ANYONE, PUBLIC),
     _r("GET", "/v1/audit/checkpoint", ANYONE, PUBLIC),
@@ -175,17 +189,17 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/v1/agency/requests/{request_id}", AGENCY, OWN_AGENCY),
     _r("POST", "/v1/agency/requests/{request_id}/withdraw", AGENCY, OWN_AGENCY),
     # A resident's inbox, per-home request settings and shares.
-    _r("GET", "/v1/inbox", RESIDENT, OWN_HOME),
-    _r("GET", "/v1/inbox/{delivery_id}", RESIDENT, OWN_HOME),
-    _r("POST", "/v1/inbox/{delivery_id}/decline", RESIDENT, OWN_HOME),
-    _r("GET", "/v1/homes/{home_id}/request-settings", RESIDENT, OWN_HOME),
-    _r("PUT", "/v1/homes/{home_id}/request-settings", RESIDENT, OWN_HOME),
-    _r("POST", "/v1/inbox/{delivery_id}/share", RESIDENT, OWN_HOME, 201),
-    _r("GET", "/v1/me/shares", RESIDENT, OWN_HOME),
-    _r("GET", "/v1/me/shares/{share_id}", RESIDENT, OWN_HOME),
-    _r("GET", "/v1/me/shares/{share_id}/receipt", RESIDENT, OWN_HOME),
-    _r("POST", "/v1/me/shares/{share_id}/withdraw", RESIDENT, OWN_HOME),
-    _r("POST", "/v1/me/shares/{share_id}/extension", RESIDENT, OWN_HOME),
+    _r("GET", "/v1/inbox", RESIDENT, OWN_HOME, member=200),
+    _r("GET", "/v1/inbox/{delivery_id}", RESIDENT, OWN_HOME, member=404),
+    _r("POST", "/v1/inbox/{delivery_id}/decline", RESIDENT, OWN_HOME, member=404),
+    _r("GET", "/v1/homes/{home_id}/request-settings", RESIDENT, OWN_HOME, member=403),
+    _r("PUT", "/v1/homes/{home_id}/request-settings", RESIDENT, OWN_HOME, member=403),
+    _r("POST", "/v1/inbox/{delivery_id}/share", RESIDENT, OWN_HOME, 201, member=404),
+    _r("GET", "/v1/me/shares", RESIDENT, OWN_HOME, member=200),
+    _r("GET", "/v1/me/shares/{share_id}", RESIDENT, OWN_HOME, member=404),
+    _r("GET", "/v1/me/shares/{share_id}/receipt", RESIDENT, OWN_HOME, member=404),
+    _r("POST", "/v1/me/shares/{share_id}/withdraw", RESIDENT, OWN_HOME, member=404),
+    _r("POST", "/v1/me/shares/{share_id}/extension", RESIDENT, OWN_HOME, member=404),
     # The shares an agency received.
     _r("GET", "/v1/agency/requests/{request_id}/shares", AGENCY, OWN_AGENCY),
     _r("GET", "/v1/agency/shares/{share_id}/package", AGENCY, OWN_AGENCY),
@@ -198,7 +212,7 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/v1/admin/demands", ADMIN, ALL),
     _r("GET", "/v1/admin/demands/{demand_id}", ADMIN, ALL),
     _r("GET", "/v1/admin/demands/{demand_id}/package", ADMIN, ALL),
-    _r("GET", "/v1/me/demands", RESIDENT, OWN_HOME),
+    _r("GET", "/v1/me/demands", RESIDENT, OWN_HOME, member=200),
 )
 
 

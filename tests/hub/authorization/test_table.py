@@ -13,6 +13,7 @@ from tests.hub.authorization.calls import example
 from tests.hub.authorization.table import (
     ANONYMOUS,
     BAD_CREDENTIALS,
+    OWN_HOME,
     PUBLIC,
     ROLES,
     ROUTES,
@@ -58,6 +59,8 @@ def test_rows_are_well_formed() -> None:
             assert row.roles == {ANONYMOUS} and row.scope == PUBLIC, where
         if row.scope in TENANT_SCOPES:
             assert ANONYMOUS not in row.roles, where
+        # Every home route says what a household member who isn't the owner gets.
+        assert (row.member is not None) == (row.scope == OWN_HOME), where
         if "/admin/" in row.path:
             assert row.roles == {"admin"}, where
 
