@@ -1,14 +1,16 @@
 """Hostile values by the kind of field they replace, and the bodies made from a base body.
 
-Each variant changes ONE leaf of a body the route accepts (or adds one unknown field);
-which values a leaf gets depends on the JSON type of its valid value, so a string that
-holds a date gets the date values as well as the string ones.
+Each variant changes ONE leaf of a body the route accepts (or adds one unknown field, or
+makes one list huge, duplicated or empty); which values a leaf gets depends on its valid
+value: free text gets every text value, a string holding a date, an address, an id or
+base64 gets values of its own kind and a few text ones, GeoJSON gets broken shapes.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,6 +89,25 @@ def encode(body: Any) -> bytes:
     return text.replace(json.dumps(DEEPLY_NESTED), nested).encode()
 
 
+RING = [[-122.6, 45.5], [-122.59, 45.5], [-122.59, 45.51], [-122.6, 45.51]]
+CIRCLE = [
+    [
+        round(-122.6 + 0.001 * math.cos(k * math.tau / 15_000), 6),
+        round(45.5 + 0.001 * math.sin(k * math.tau / 15_000), 6),
+    ]
+    for k in range(15_001)
+]
+GEOJSON: list[Any] = [
+    {"type": "Polygon", "coordinates": [RING]},  # not closed
+    {"type": "Polygon", "coordinates": [[RING[0], RING[2], RING[1], RING[3], RING[0]]]},  # crossed
+    {"type": "Polygon", "coordinates": [[[0, 0], [1e308, 0], [0, 1e308], [0, 0]]]},
+    {"type": "Polygon", "coordinates": [[[0, 0], [400, 0], [0, -100], [0, 0]]]},
+    {"type": "Polygon", "coordinates": [CIRCLE]},  # 15,000 points, within the body limit
+    {"type": "Point", "coordinates": [-122.6, 45.5]},
+    {"type": "GeometryCollection", "geometries": []},
+    {"type": "Polygon", "coordinates": "[[0, 0]]"},
+    {"type": "Polygon"},
+]
 # Values no field of any route may accept (the longest text field takes 5,000 characters;
 # no number is stored past 64 bits or as NaN): each must be refused wherever it is sent.
 NEVER_ACCEPTED: list[Any] = [
@@ -120,6 +141,8 @@ def hostile_for(valid: Any) -> list[Any]:
         return BASE64 + SOME_TEXT + WRONG_TYPES
     if isinstance(valid, str):
         return TEXT + WRONG_TYPES
+    if isinstance(valid, dict):
+        return GEOJSON + SOME_TEXT[:2] + WRONG_TYPES
     return SOME_TEXT + NUMBERS[:3] + WRONG_TYPES
 
 
@@ -154,8 +177,7 @@ def _leaves(value: Any, path: Path) -> Iterator[tuple[Path, Any]]:
         yield path, value
 
 
-# Objects the hub stores whole (GeoJSON): hostile values replace the object, and a few
-# of their members, not every coordinate.
+# Objects the hub stores whole (GeoJSON): hostile values replace the whole object.
 OPAQUE_OBJECTS = {"jurisdiction", "polygon"}
 # Objects of like entries (one per clip part): hostile values go into the first entry only.
 SAMPLED_OBJECTS = {"parts", "attestations"}
