@@ -33,7 +33,7 @@ class Reach:
     def watching(
         self, monkeypatch: pytest.MonkeyPatch, app: FastAPI, routes: list[tuple[str, APIRoute]]
     ) -> Iterator[None]:
-        served = {id(route): called for route, called in _served_dependants(app.router.routes)}
+        served = {id(route): called for route, called in served_routes(app.router.routes)}
         for method, route in routes:
             assert id(route) in served, f"{method} {route.path}: not among the app's routes"
             self._wrap(monkeypatch, (method, route.path), served[id(route)])
@@ -62,13 +62,13 @@ class Reach:
         monkeypatch.setattr(dependant, "call", wrapper)
 
 
-def _served_dependants(routes: Iterable[Any]) -> Iterator[tuple[APIRoute, Dependant]]:
+def served_routes(routes: Iterable[Any]) -> Iterator[tuple[APIRoute, Dependant]]:
     """(route, the dependant the app calls it through), walking included routers."""
     for route in routes:
         if isinstance(route, APIRoute):
             yield route, route.dependant
         elif hasattr(route, "effective_candidates"):
-            yield from _served_dependants(route.effective_candidates())
+            yield from served_routes(route.effective_candidates())
         elif isinstance(getattr(route, "original_route", None), APIRoute):
             yield route.original_route, route.dependant
 
