@@ -6,7 +6,10 @@ these checks are fast, so code that drifts from a mutant is caught in every test
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +118,26 @@ def test_the_guard_knows_what_is_inside_the_copy(tmp_path: Path) -> None:
     assert guard.imported_from(str(tmp_path / "src" / "doorstep" / "__init__.py"), tmp_path)
     assert not guard.imported_from(str(REPO / "src" / "doorstep" / "__init__.py"), tmp_path)
     assert not guard.imported_from(None, tmp_path)
+
+
+def test_the_guard_stops_a_pytest_run_that_imports_the_checkout(tmp_path: Path) -> None:
+    """Inside pytest too: a run whose ``doorstep`` is not the copy's stops, and says so."""
+    failures = tmp_path / "failures"
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),  # tests.mutants from here; doorstep from the editable install
+        guard.ROOT: str(tmp_path),  # a "copy" with nothing in it
+        guard.FAILURES: str(failures),
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # schemathesis and friends take seconds to load
+    }
+    finished = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "tests.mutants.guard", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert finished.returncode == 4, finished.stdout + finished.stderr
+    assert "mutant run: doorstep was imported from" in finished.stdout + finished.stderr
+    assert failures.read_text().startswith("doorstep\tguard\t")
