@@ -165,6 +165,8 @@ async def test_a_granted_extension_keeps_access_past_the_original_expiry(
     assert download.status_code == 200, download.text
     with zipfile.ZipFile(io.BytesIO(download.content)) as package:
         terms = json.loads(package.read("terms.json"))
+        custody = package.read("custody.json").decode()
+    assert "share.extension_asked" in custody and "share.extended" in custody
     assert datetime.fromisoformat(terms["expires_at"]) == until
     assert housekeep(hub.sessions, now=until - timedelta(seconds=1)) == (0, 0)
     assert housekeep(hub.sessions, now=until) == (1, 0)
@@ -194,7 +196,7 @@ async def test_a_granted_extension_keeps_access_past_the_original_expiry(
         "request",
     ]
     _assert_no_resident_identity(
-        shared, [json.dumps(entries), json.dumps(await _agency_view(client, shared))]
+        shared, [json.dumps(entries), custody, json.dumps(await _agency_view(client, shared))]
     )
 
 
