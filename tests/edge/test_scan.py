@@ -29,9 +29,9 @@ from doorstep.edge.synthetic import Walker, scene, write_h264
 
 @pytest.fixture(scope="module")
 def walker_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """20 s at 1280×720, 15 fps, a person crossing from second 4 to 9."""
+    """20 s at 640×360, 15 fps, a person crossing from second 4 to 9."""
     path = tmp_path_factory.mktemp("media") / "walker.mp4"
-    frames = scene(width=1280, height=720, fps=15, duration_s=20, walkers=[Walker(4.0, 9.0)])
+    frames = scene(width=640, height=360, fps=15, duration_s=20, walkers=[Walker(4.0, 9.0)])
     write_h264(path, frames, fps=15)
     return path
 
