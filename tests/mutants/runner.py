@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.mutants import guard
-from tests.mutants.table import Mutant, TableError, apply, check, load, restore
+from tests.mutants.table import TABLE, Mutant, TableError, apply, check, load, restore
 
 REPO = Path(__file__).resolve().parents[2]
 # Without git (an unpacked archive), these are what the tests need.
@@ -242,6 +242,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=600, help="seconds per mutant")
     parser.add_argument("--markdown", type=Path, help="also write the table here, as Markdown")
     parser.add_argument("--keep", action="store_true", help="keep the copy (its path is printed)")
+    parser.add_argument("--table", type=Path, default=TABLE, help="another mutant table (TOML)")
     return parser.parse_args(argv)
 
 
@@ -255,7 +256,7 @@ def select(mutants: Sequence[Mutant], names: Sequence[str]) -> list[Mutant]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     try:
-        mutants = load()
+        mutants = load(args.table)
         chosen = select(mutants, args.names)
     except TableError as exc:
         _say(f"mutants: {exc}")
@@ -292,7 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     survivors = [o.name for o in outcomes if not o.killed]
     _say("\n" + table_text(outcomes))
     _say(
-        f"\n{len(outcomes)} mutants: {len(outcomes) - len(survivors)} killed, "
+        f"\n{len(outcomes)} mutant{'' if len(outcomes) == 1 else 's'}: "
+        f"{len(outcomes) - len(survivors)} killed, "
         f"{len(survivors)} survived; {time.monotonic() - started:.0f} s in all"
     )
     if args.markdown:
