@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
 from doorstep.hub.app import create_app
 from doorstep.hub.state import HubState
 from doorstep.settings import Settings
+from tests.cli.processes import free_port
 from tests.hub.actors import Actors
 
 
@@ -50,3 +52,13 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 @pytest.fixture
 def actors(hub: HubState, client: AsyncClient) -> Actors:
     return Actors(hub=hub, client=client)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """An S3 endpoint: moto's server mode on a free local port, for the run."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

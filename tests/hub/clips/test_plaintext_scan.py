@@ -16,7 +16,7 @@ import io
 import re
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,6 @@ import av
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from httpx import ASGITransport, AsyncClient
-from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
 from doorstep.crypto.decrypt import open_part
@@ -40,7 +39,6 @@ from doorstep.hub.app import create_app
 from doorstep.hub.db import make_engine
 from doorstep.hub.migrate import upgrade_database
 from doorstep.settings import Settings
-from tests.cli.processes import free_port
 from tests.hub.actors import Actors
 from tests.hub.clips.plaintext import Plaintexts, file_findings, sealed_findings, signatures
 from tests.hub.clips.uploads import commit_body
@@ -129,15 +127,6 @@ def known(events: list[Event]) -> Plaintexts:
             for name, nal in parameter_sets(event.plaintexts["clip"]).items()
         },
     )
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @dataclass(frozen=True)
