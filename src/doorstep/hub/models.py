@@ -8,7 +8,7 @@ from doorstep.hub.db import Base
 from doorstep.hub.demands.models import DemandNotice, LegalDemand
 from doorstep.hub.devices.models import EdgeDevice, PairingCode
 from doorstep.hub.homes.models import Camera, Home, HomeMember
-from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, UserKey
+from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, HomeKeyList, UserKey
 from doorstep.hub.notifications.models import Notification
 from doorstep.hub.requests.models import (
     FootageRequest,
@@ -17,6 +17,7 @@ from doorstep.hub.requests.models import (
     RequestSettings,
 )
 from doorstep.hub.shares.models import Share, SharedClip, ShareDownload, ShareEvent
+from doorstep.hub.web.models import WebManifest
 
 __all__ = [
     "Agency",
@@ -38,6 +39,7 @@ __all__ = [
     "Home",
     "HomeKey",
     "HomeKeyGrant",
+    "HomeKeyList",
     "HomeMember",
     "LegalDemand",
     "Notification",
@@ -51,4 +53,5 @@ __all__ = [
     "SharedClip",
     "User",
     "UserKey",
+    "WebManifest",
 ]

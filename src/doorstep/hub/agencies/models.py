@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import LargeBinary, String, Text
+from sqlalchemy import BigInteger, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.hub.db import Base, CreatedMixin, IdMixin
@@ -34,5 +34,7 @@ class Agency(IdMixin, CreatedMixin, Base):
     jurisdiction: Mapped[str | None] = mapped_column(Text, default=None)
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
     key_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    # The ``agency.key_published`` audit entry of the current key.
+    key_audit_index: Mapped[int | None] = mapped_column(BigInteger, default=None)
     suspended_at: Mapped[datetime | None] = mapped_column(default=None)
     suspension_reason: Mapped[str | None] = mapped_column(String(500), default=None)

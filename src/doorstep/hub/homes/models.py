@@ -65,3 +65,4 @@ class Camera(IdMixin, CreatedMixin, Base):
     health_fps: Mapped[float | None] = mapped_column(default=None)
     health_last_frame_at: Mapped[datetime | None] = mapped_column(default=None)
     health_errors: Mapped[int | None] = mapped_column(default=None)
+    health_key_alarm: Mapped[str | None] = mapped_column(String(300), default=None)

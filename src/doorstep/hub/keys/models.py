@@ -11,7 +11,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.hub.db import Base, CreatedMixin
@@ -31,6 +31,11 @@ class UserKey(CreatedMixin, Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     # The private key sealed under the owner's passphrase (Argon2id): only they open it.
     private_key_box: Mapped[bytes] = mapped_column(LargeBinary(256))
+    # The Ed25519 key derived from the X25519 one, and its signature binding the two.
+    signing_key: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    binding_signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+    # The ``user_key.published`` audit entry: key routes prove its inclusion.
+    audit_index: Mapped[int] = mapped_column(BigInteger)
 
 
 class HomeKey(CreatedMixin, Base):
@@ -47,6 +52,22 @@ class HomeKey(CreatedMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     retired_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class HomeKeyList(CreatedMixin, Base):
+    """One version of a home's key list, signed by an owner (``crypto/keylist.py``)."""
+
+    __tablename__ = "home_key_lists"
+
+    home_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("homes.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    signer: Mapped[bytes] = mapped_column(LargeBinary(32))
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+    # The ``home_keys.signed`` audit entry: key list routes prove its inclusion.
+    audit_index: Mapped[int] = mapped_column(BigInteger)
 
 
 class HomeKeyGrant(CreatedMixin, Base):
