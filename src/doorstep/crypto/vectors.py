@@ -13,6 +13,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from doorstep.crypto.attestation import (
+    Attestation,
+    PartAttestation,
+    attestation_key,
+    seal_attestation,
+)
 from doorstep.crypto.envelope import clip_subject, home_subject, wrap_key
 from doorstep.crypto.format import (
     MIN_BOX_ITERATIONS,
@@ -160,6 +166,33 @@ def _boxes() -> list[dict[str, Any]]:
     ]
 
 
+def _attestations() -> list[dict[str, Any]]:
+    """A clip's attestation sealed under its content key (crypto/attestation.py)."""
+    content_key = fixed("content key")
+    attestation = Attestation(
+        device_key_id=key_id(ed25519_private(fixed("device key")).public_key()),
+        parts={
+            part: PartAttestation(
+                plaintext_sha256=fixed(f"attested {part} digest"),
+                device_signature=fixed(f"attested {part} signature", 64),
+            )
+            for part in ("clip", "snapshot", "details")
+        },
+    )
+    nonce = fixed("attestation nonce", 12)
+    sealed = seal_attestation(attestation, content_key=content_key, clip_id=CLIP_ID, nonce=nonce)
+    return [
+        {
+            "content_key": b64encode(content_key),
+            "clip_id": str(CLIP_ID),
+            "key": b64encode(attestation_key(content_key, CLIP_ID)),
+            "nonce": b64encode(nonce),
+            "attestation": attestation.body().decode("utf-8"),
+            "sealed": b64encode(sealed),
+        }
+    ]
+
+
 def vectors() -> dict[str, Any]:
     from doorstep.crypto.tampering import invalid_cases
 
@@ -170,6 +203,7 @@ def vectors() -> dict[str, Any]:
         "wrapped_keys": _wrapped_keys(),
         "sealed_parts": sealed,
         "passphrase_boxes": _boxes(),
+        "attestations": _attestations(),
         "invalid": invalid_cases(sealed[3], _wrapped_keys()[0]),
     }
 
