@@ -33,6 +33,14 @@ def pseudonym(key: bytes, subject: str) -> str:
     return hmac.new(key, subject.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def key_label(kind: str, value: object) -> str:
+    """The public label of a key binding (kind ``user``, ``home`` or ``device`` and its id).
+
+    Anyone who knows the id can derive it, to find the binding's entries in the log.
+    """
+    return hashlib.sha256(f"doorstep key label v1\0{kind}:{value}".encode()).hexdigest()[:32]
+
+
 def public_entry(
     *, at: datetime, action: str, actor: Mapping[str, str], objects: Mapping[str, ObjectValue]
 ) -> bytes:

@@ -16,6 +16,18 @@ from cryptography.hazmat.primitives.serialization import (
 from doorstep.errors import CryptoError
 
 KEY_BYTES = 32
+X25519_P = 2**255 - 19
+# The u-coordinates of the points of small order on Curve25519 and its twist (below p):
+# a shared secret with one of them is all zeros or predictable, whatever the private key.
+X25519_LOW_ORDER = frozenset(
+    {
+        0,
+        1,
+        325606250916557431795983626356110631294008115727848805560023387167927233504,
+        39382357235489614581723060781553021112529911719440698176882885853963445705823,
+        X25519_P - 1,
+    }
+)
 
 PublicKey = X25519PublicKey | Ed25519PublicKey
 
@@ -44,9 +56,25 @@ def _check_length(raw: bytes, what: str) -> None:
         raise CryptoError(f"{what} must be {KEY_BYTES} bytes, got {len(raw)}")
 
 
+def check_x25519_public(raw: bytes, what: str = "an X25519 public key") -> bytes:
+    """``raw`` if it is a canonical X25519 public key not of low order, else CryptoError.
+
+    Canonical: 32 bytes, the top bit of the last byte clear and the little-endian u below
+    p = 2^255 - 19, so each key has one encoding.
+    """
+    _check_length(raw, what)
+    if raw[31] & 0x80:
+        raise CryptoError(f"{what} has the top bit set: not a canonical encoding")
+    u = int.from_bytes(raw, "little")
+    if u >= X25519_P:
+        raise CryptoError(f"{what} is not below 2^255 - 19: not a canonical encoding")
+    if u in X25519_LOW_ORDER:
+        raise CryptoError(f"{what} is a point of low order")
+    return raw
+
+
 def x25519_public(raw: bytes) -> X25519PublicKey:
-    _check_length(raw, "an X25519 public key")
-    return X25519PublicKey.from_public_bytes(raw)
+    return X25519PublicKey.from_public_bytes(check_x25519_public(raw))
 
 
 def x25519_private(raw: bytes) -> X25519PrivateKey:
