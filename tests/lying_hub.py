@@ -1,0 +1,132 @@
+"""A hub that lies: an ASGI wrapper that rewrites the hub's JSON responses.
+
+The tests of every client that must not trust the hub (owner CLI, edge, agency,
+``evidence verify``, ``audit watch``) put this in front of a real hub app and make it
+serve what a compromised hub could: a swapped key with the real id, a rolled-back list,
+a proof removed or pointing elsewhere. In process::
+
+    lying = LyingHub(app)                      # app: doorstep.hub.app.create_app(...)
+    lying.rewrite("GET", r"/v1/homes/[^/]+/member-keys", swap_member_key)
+    transport = httpx.ASGITransport(app=lying)
+
+or over TCP, for a client that takes a URL (uvicorn in a thread, on a free port)::
+
+    with LyingHub(app).serve(lifespan=True) as (lying, url): ...
+
+``lifespan=True`` runs the app's startup in the server's thread; pass False when the
+test already runs it (``tests/hub/conftest.py``'s ``app`` fixture does).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from tests.cli.processes import free_port
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Rewrite = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    path: re.Pattern[str]
+    fn: Rewrite
+
+    def matches(self, scope: Scope) -> bool:
+        return scope["method"] == self.method and self.path.fullmatch(scope["path"]) is not None
+
+
+class LyingHub:
+    """Passes every request to ``app``; a JSON response to a matching request is rewritten."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.rules: list[Rule] = []
+        self.rewritten: list[tuple[str, str]] = []  # (method, path) of each response changed
+
+    def rewrite(self, method: str, path: str, fn: Rewrite) -> None:
+        """Rewrite responses to ``method`` on paths that ``path`` (a regex) matches whole.
+
+        ``fn`` gets the decoded JSON body and returns the one to send; rules apply in the
+        order they were added.
+        """
+        self.rules.append(Rule(method.upper(), re.compile(path), fn))
+
+    def reset(self) -> None:
+        """Tell the truth again."""
+        self.rules.clear()
+        self.rewritten.clear()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rules = [rule for rule in self.rules if scope["type"] == "http" and rule.matches(scope)]
+        if not rules:
+            await self.app(scope, receive, send)
+            return
+        start: Message = {}
+        body = bytearray()
+
+        async def hold(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            body.extend(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            content = bytes(body)
+            json_body = (b"content-type", b"application/json") in headers
+            if json_body and content:
+                document = json.loads(content)
+                for rule in rules:
+                    document = rule.fn(document)
+                content = json.dumps(document).encode()
+                self.rewritten.append((scope["method"], scope["path"]))
+            headers.append((b"content-length", str(len(content)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": content, "more_body": False})
+
+        await self.app(scope, receive, hold)
+
+    @contextmanager
+    def serve(self, *, lifespan: bool) -> Iterator[tuple[LyingHub, str]]:
+        """Serve this hub on 127.0.0.1 at a free port, in a thread; yields it and its URL."""
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                self,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                lifespan="on" if lifespan else "off",
+            )
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the lying hub did not start")
+            time.sleep(0.01)
+        try:
+            yield self, f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
