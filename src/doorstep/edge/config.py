@@ -7,6 +7,7 @@ README's example point here).
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import uuid
@@ -132,6 +133,10 @@ def _check_polygon(points: list[tuple[float, float]]) -> Polygon:
     return tuple(points)
 
 
+# What an event's details may spend on zone names (they are padded to 2048 bytes).
+ZONE_NAMES_BYTES = 1024
+
+
 class Zone(Section):
     name: str = Field(min_length=1, max_length=100, title="Shown in events")
     polygon: Polygon = Field(title="Points [x, y] as fractions of the frame")
@@ -159,6 +164,14 @@ class CameraConfig(Section):
     record: RecordConfig = RecordConfig()
     zones: list[Zone] = []
     privacy_zones: list[PrivacyZone] = []
+
+    @field_validator("zones")
+    @classmethod
+    def _zone_names_fit(cls, zones: list[Zone]) -> list[Zone]:
+        # An event's details name its zones, and a details part has one fixed size.
+        if len(json.dumps([zone.name for zone in zones])) > ZONE_NAMES_BYTES:
+            raise ValueError(f"the zone names take more than {ZONE_NAMES_BYTES} bytes together")
+        return zones
 
 
 class HubConfig(Section):

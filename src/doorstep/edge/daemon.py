@@ -20,17 +20,19 @@ from pathlib import Path
 
 import uvicorn
 
+from doorstep.audit.keyproof import CheckpointMemory
 from doorstep.edge.capture import capture
 from doorstep.edge.config import CameraConfig, EdgeConfig
 from doorstep.edge.detect.factory import make_detector
 from doorstep.edge.identity import load_device_key, read_token, write_secret
-from doorstep.edge.keyring import HomeKeyCache
+from doorstep.edge.keyring import HomeKeyring
 from doorstep.edge.liveview import LiveFrames, live_app
 from doorstep.edge.media import CameraHealth
 from doorstep.edge.mqtt import MqttPublisher
 from doorstep.edge.outbox import Outbox
 from doorstep.edge.pipeline import CameraPipeline, RecordedEvent
 from doorstep.edge.seal import seal_event
+from doorstep.edge.trust import TRUST_FILE
 from doorstep.edge.upload import HubClient, HubRefused, HubUnavailable, Uploader
 from doorstep.errors import DoorstepError
 from doorstep.settings import read_secret_file
@@ -64,11 +66,15 @@ class EdgeDaemon:
         )
         self.hub = HubClient(config.hub.url, read_token(self.token_file))
         self.device_key = load_device_key(self.data_dir / "device.key")
-        self.home_keys = HomeKeyCache(self.data_dir / "home-key.json")
         self.mqtt = (
             MqttPublisher(config.mqtt, list(config.cameras), on_trigger=self.trigger)
             if config.mqtt.enabled
             else None
+        )
+        self.home_keys = HomeKeyring(
+            self.data_dir / TRUST_FILE,
+            CheckpointMemory(self.data_dir / "checkpoint.json"),
+            on_alarm=self.mqtt.key_alarm if self.mqtt is not None else lambda alarm: None,
         )
         self.live = LiveFrames(list(self.workers), fps=config.live.fps, width=config.live.width)
         self._threads: list[threading.Thread] = []
@@ -158,7 +164,7 @@ class EdgeDaemon:
     def _keep(self, worker: CameraWorker, event: RecordedEvent) -> None:
         """Seal the event's parts and commit them to the outbox before anything else."""
         home_key = self.home_keys.current()
-        assert home_key is not None, "cameras start only once the home key is known"
+        assert home_key is not None, "cameras start only once a home key list is verified"
         sealed = seal_event(
             {"clip": event.clip, "snapshot": event.snapshot, "details": event.details_json()},
             clip_id=event.id,
@@ -189,15 +195,12 @@ class EdgeDaemon:
 
     def _refresh_home_key(self) -> None:
         try:
-            key = self.hub.home_key()
+            self.home_keys.refresh(self.hub)
         except (HubUnavailable, HubRefused) as exc:
-            logger.debug("home key not refreshed: %s", exc)
-            return
-        if key is not None:
-            self.home_keys.update(key)
+            logger.debug("home key list not refreshed: %s", exc)
 
     def _follow_home_key(self, stop: threading.Event) -> None:
-        """Pick up a rotated home key (a member left) within a minute."""
+        """Pick up a home key the owner rotated (a member left) within a minute."""
         while not stop.wait(HOME_KEY_INTERVAL_S):
             self._refresh_home_key()
 
@@ -209,7 +212,7 @@ class EdgeDaemon:
                 return
             if waited % 30 == 0:
                 logger.warning(
-                    "waiting for the home's key: the owner makes it with "
+                    "waiting for a home key list the owner signed: the owner makes it with "
                     "`doorstep keys rotate HOME_ID`"
                 )
             stop.wait(1.0)
@@ -220,7 +223,7 @@ class EdgeDaemon:
         while not stop.is_set():
             for camera_id, worker in self.workers.items():
                 try:
-                    self.hub.report_health(camera_id, worker.health)
+                    self.hub.report_health(camera_id, worker.health, key_alarm=self.home_keys.alarm)
                 except (HubUnavailable, HubRefused) as exc:
                     logger.debug("health report for %s not sent: %s", worker.camera.name, exc)
                 if self.mqtt is not None and available.get(camera_id) != worker.health.connected:

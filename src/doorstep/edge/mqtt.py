@@ -9,6 +9,7 @@ Topics (``prefix`` is ``doorstep`` by default, ``<camera>`` the camera id):
 - ``<prefix>/<camera>/event`` — one JSON message per finished event
 - ``<prefix>/<camera>/snapshot`` — the event's JPEG snapshot (retained)
 - ``<prefix>/<camera>/trigger`` — publish a label (``doorbell``) here to record an event
+- ``<prefix>/alarm`` — the key alarm, ``{"alarm": text or null, "at": time}`` (retained)
 - ``<discovery>/binary_sensor|image/doorstep_<camera>_.../config`` — discovery (retained)
 """
 
@@ -18,6 +19,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -48,6 +50,7 @@ class MqttPublisher:
         if config.username is not None:
             password = read_secret_file(config.password_file) if config.password_file else None
             self.client.username_pw_set(config.username, password)
+        self._alarm: str | None = None
         self.client.will_set(f"{self.prefix}/availability", "offline", qos=1, retain=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -78,6 +81,7 @@ class MqttPublisher:
             logger.warning("MQTT broker refused the connection: %s", reason)
             return
         self._publish(f"{self.prefix}/availability", "online", retain=True)
+        self.key_alarm(self._alarm)
         for camera in self.cameras:
             self._announce(camera)
             if self.on_trigger is not None:
@@ -112,6 +116,12 @@ class MqttPublisher:
         if snapshot is not None:
             self._publish(self._topic(camera, "snapshot"), snapshot, retain=True)
 
+    def key_alarm(self, alarm: str | None) -> None:
+        """Raise the key alarm (a text) or end it (None); it stays on the broker."""
+        self._alarm = alarm
+        at = datetime.now(UTC).isoformat()
+        self._publish(f"{self.prefix}/alarm", json.dumps({"alarm": alarm, "at": at}), retain=True)
+
     def _announce(self, camera: CameraConfig) -> None:
         device = {
             "identifiers": [f"doorstep_{camera.id}"],
@@ -142,6 +152,17 @@ class MqttPublisher:
                 "content_type": "image/jpeg",
                 "availability": availability,
                 "availability_mode": "all",
+                "device": device,
+            },
+            f"{discovery}/binary_sensor/{base}_key_alarm/config": {
+                "name": "Key alarm",
+                "unique_id": f"{base}_key_alarm",
+                "state_topic": f"{self.prefix}/alarm",
+                "value_template": "{{ 'ON' if value_json.alarm else 'OFF' }}",
+                "json_attributes_topic": f"{self.prefix}/alarm",
+                "device_class": "problem",
+                "entity_category": "diagnostic",
+                "availability": [{"topic": f"{self.prefix}/availability"}],
                 "device": device,
             },
         }

@@ -45,6 +45,12 @@ logger = logging.getLogger("doorstep.edge.pipeline")
 DUE_SLACK = 0.25
 
 Image = NDArray[np.uint8]
+# Every details part is padded to this size before it is sealed (docs/crypto-format.md).
+DETAILS_SIZE = 2048
+
+
+class DetailsTooLarge(DoorstepError):
+    code = "details_too_large"
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,14 @@ class RecordedEvent:
         }
 
     def details_json(self) -> bytes:
-        return json.dumps(self.details(), sort_keys=True).encode()
+        """The details as JSON padded with spaces to one size: its length tells no label."""
+        text = json.dumps(self.details(), sort_keys=True).encode()
+        if len(text) > DETAILS_SIZE:
+            raise DetailsTooLarge(
+                f"event details are {len(text)} bytes, over the {DETAILS_SIZE} a details "
+                "part holds (shorter zone names or fewer zones)"
+            )
+        return text.ljust(DETAILS_SIZE, b" ")
 
 
 @dataclass

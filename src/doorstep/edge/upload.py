@@ -15,11 +15,11 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from doorstep.bearer import bearer_client
-from doorstep.edge.keyring import HomeKey
 from doorstep.edge.media import CameraHealth
 from doorstep.edge.outbox import Outbox, OutboxItem
 
@@ -112,21 +112,28 @@ class HubClient:
             },
         )
 
-    def home_key(self) -> HomeKey | None:
-        """The home key the hub says to wrap clip keys to (None until the owner made one)."""
-        try:
-            response = self._http.get("/v1/device")
-        except httpx.HTTPError as exc:
-            raise HubUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
-        if not response.is_success:
-            code, detail = hub_error(response)
-            raise HubUnavailable(f"{response.status_code} {code or ''}: {detail}")
-        found = response.json().get("home_key")
-        if found is None:
-            return None
-        return HomeKey(id=found["id"], public_key=base64.b64decode(found["public_key"]))
+    def key_lists(self, after: int) -> list[dict[str, Any]]:
+        """The home's signed key lists newer than version ``after``, each with its proof."""
+        data = self._get("/v1/device/key-lists", {"after": after}).get("data")
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise HubUnavailable("the hub's key list page has no list of signed lists")
+        return data
 
-    def report_health(self, camera_id: uuid.UUID, health: CameraHealth) -> None:
+    def consistency(self, old_size: int, new_size: int) -> list[bytes]:
+        """The audit log's consistency proof from ``old_size`` to ``new_size``."""
+        proof = self._get(
+            "/v1/audit/proofs/consistency", {"old_size": old_size, "new_size": new_size}
+        ).get("proof")
+        if not isinstance(proof, list) or not all(isinstance(item, str) for item in proof):
+            raise HubUnavailable("the hub's consistency proof is not a list of hashes")
+        try:
+            return [base64.b64decode(item, validate=True) for item in proof]
+        except ValueError as exc:
+            raise HubUnavailable("the hub's consistency proof is not base64") from exc
+
+    def report_health(
+        self, camera_id: uuid.UUID, health: CameraHealth, *, key_alarm: str | None
+    ) -> None:
         self._send(
             "PUT",
             f"/v1/device/cameras/{camera_id}/health",
@@ -135,8 +142,25 @@ class HubClient:
                 "fps": round(health.fps, 2),
                 "last_frame_at": health.last_frame_at.isoformat() if health.last_frame_at else None,
                 "errors": health.errors,
+                "key_alarm": key_alarm,
             },
         )
+
+    def _get(self, path: str, params: dict[str, int]) -> dict[str, Any]:
+        try:
+            response = self._http.get(path, params=params)
+        except httpx.HTTPError as exc:
+            raise HubUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
+        if not response.is_success:
+            code, detail = hub_error(response)
+            raise HubUnavailable(f"{response.status_code} {code or ''}: {detail}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise HubUnavailable(f"{path}: the hub's answer is not JSON") from exc
+        if not isinstance(body, dict):
+            raise HubUnavailable(f"{path}: the hub's answer is not a JSON object")
+        return body
 
     def _send(
         self,
