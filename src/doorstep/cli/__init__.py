@@ -15,6 +15,7 @@ from doorstep.cli.evidence import app as evidence_app
 from doorstep.cli.hub import app as hub_app
 from doorstep.cli.inbox import app as inbox_app
 from doorstep.cli.keys import app as keys_app
+from doorstep.cli.monitor import monitor_command
 from doorstep.cli.output import fail
 from doorstep.cli.up import up
 from doorstep.errors import DoorstepError
@@ -30,6 +31,7 @@ app.add_typer(hub_app, name="hub")
 app.add_typer(admin_app, name="admin")
 app.add_typer(bench_app, name="bench")
 app.add_typer(edge_app, name="edge")
+keys_app.command("monitor")(monitor_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(evidence_app, name="evidence")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-import json
+import functools
 import time
-from collections.abc import Iterator
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,12 +14,21 @@ import httpx
 import typer
 from rich.progress import Progress
 
-from doorstep.audit import merkle
-from doorstep.audit.checkpoint import CheckpointError, LogKey, open_checkpoint
-from doorstep.audit.entries import canonical_json
-from doorstep.audit.verify import LogEntry, LogVerificationFailed, default_workers, verify_log
+from doorstep import __version__
+from doorstep.audit.checkpoint import Checkpoint, CheckpointError, LogKey
+from doorstep.audit.entries import key_label
+from doorstep.audit.follow import (
+    PAGE,
+    FollowedLog,
+    Get,
+    consistency_from,
+    hub_entries,
+    newest_checkpoint,
+)
+from doorstep.audit.keyproof import CheckpointMemory, KeyAlarm, KeyRefused
+from doorstep.audit.verify import LogVerificationFailed, default_workers, verify_log
+from doorstep.audit.web import check_web
 from doorstep.cli.output import console, errors, fail, print_json
-from doorstep.durable import write_atomically
 from doorstep.errors import DoorstepError
 
 app = typer.Typer(help="Check the public audit log: replay it, or watch it.", no_args_is_help=True)
@@ -30,7 +39,6 @@ KeyOption = Annotated[
         help="The log's verifier key (name+hash+key); default: the one the hub publishes."
     ),
 ]
-PAGE = 1000
 
 
 def _get(http: httpx.Client, path: str, **params: Any) -> Any:
@@ -47,17 +55,6 @@ def _log_key(http: httpx.Client, pinned: str | None) -> tuple[LogKey, str]:
     published = _get(http, "/v1/audit/key")
     key = LogKey.from_vkey(pinned or published["vkey"])
     return key, published["origin"] if pinned is None else key.name
-
-
-def _hub_entries(http: httpx.Client) -> Iterator[LogEntry]:
-    start = 0
-    while True:
-        page = _get(http, "/v1/audit/entries", start=start, limit=PAGE)["data"]
-        for row in page:
-            yield row["index"], canonical_json(row["entry"]), base64.b64decode(row["leaf_hash"])
-        if len(page) < PAGE:
-            return
-        start = page[-1]["index"] + 1
 
 
 def _hub_checkpoints(http: httpx.Client) -> list[str]:
@@ -107,7 +104,7 @@ def verify(
                 log_key, origin = _log_key(http, key)
                 notes = _hub_checkpoints(http)
                 size = int(_get(http, "/v1/audit/checkpoint")["size"]) if notes else 0
-                source = _hub_entries(http)
+                source = hub_entries(functools.partial(_get, http))
             bar = stack.enter_context(Progress(console=errors, transient=True, disable=json_output))
             task = bar.add_task("replaying the log", total=size or None)
             result = verify_log(
@@ -137,57 +134,130 @@ def verify(
     )
 
 
-def _watch_once(http: httpx.Client, key: LogKey, origin: str, state: Path) -> str:
-    latest = _get(http, "/v1/audit/checkpoint")
-    try:
-        checkpoint = open_checkpoint(latest["note"], key=key, origin=origin)
-    except CheckpointError as exc:
-        raise LogVerificationFailed(f"the latest checkpoint: {exc.detail}") from exc
-    if state.exists():
-        seen = json.loads(state.read_text())
-        old_size, old_root = int(seen["size"]), base64.b64decode(seen["root"])
-        if checkpoint.size < old_size:
-            raise LogVerificationFailed(
-                f"rollback: the log is at size {checkpoint.size}, but it was at {old_size}"
-            )
-        if checkpoint.size == old_size and checkpoint.root != old_root:
-            raise LogVerificationFailed(f"fork: two different roots for size {old_size}")
-        if checkpoint.size > old_size:
-            proof = _get(
-                http, "/v1/audit/proofs/consistency", old_size=old_size, new_size=checkpoint.size
-            )["proof"]
+def _watched_ids(path: Path) -> dict[str, str]:
+    """The ids in an accounts file, one a line (``#`` comments): label → what it names.
+
+    Each id is watched as a user and as a home: a label of a kind that doesn't exist
+    never appears in the log.
+    """
+    labels: dict[str, str] = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            watched = uuid.UUID(text)
+        except ValueError:
+            fail(f"{path} line {number}: {text!r} is not a user or home id")
+        for kind in ("user", "home"):
+            labels[key_label(kind, watched)] = f"{kind} {watched}"
+    if not labels:
+        fail(f"{path} names no user or home id")
+    return labels
+
+
+def _check_accounts(get: Get, checkpoint: Checkpoint, state: Path, watched: Path) -> str:
+    labels = _watched_ids(watched)
+    followed = FollowedLog.load(state)
+    new = followed.advance(get, checkpoint=checkpoint, labels=labels)
+    if new:
+        named = "; ".join(
+            f"entry {e.index} {e.action} for {labels[str(e.objects['label'])]} at {e.at}"
+            for e in new
+        )
+        raise KeyAlarm(f"new key entries for watched accounts: {named}")
+    return (
+        f"accounts: {len(followed.entries)} key entries for {len(labels) // 2} watched ids, "
+        "none new since the last check"
+    )
+
+
+def _check_web(web: str, get: Get, log_key: LogKey, memory: CheckpointMemory) -> str:
+    from doorstep.hub.web import WEB_STATIC
+    from doorstep.hub.web.manifest import static_files
+
+    with httpx.Client(base_url=web.rstrip("/"), timeout=30) as site:
+
+        def fetch(path: str) -> bytes:
             try:
-                merkle.verify_consistency(
-                    old_size=old_size,
-                    new_size=checkpoint.size,
-                    old_root=old_root,
-                    new_root=checkpoint.root,
-                    proof=[base64.b64decode(h) for h in proof],
-                )
-            except merkle.ProofError as exc:
-                raise LogVerificationFailed(
-                    f"fork: size {checkpoint.size} does not extend size {old_size}: {exc.detail}"
-                ) from exc
-    record = {"size": checkpoint.size, "root": base64.b64encode(checkpoint.root).decode()}
-    write_atomically(state, json.dumps(record).encode())
-    return f"size {checkpoint.size}, root {record['root']}: consistent with what was seen"
+                response = site.get(f"/static/{path}")
+            except httpx.HTTPError as exc:
+                raise DoorstepError(f"can't fetch /static/{path}: {exc}") from exc
+            return response.content if response.is_success else b""
+
+        manifest = _get(site, "/v1/web/manifest")
+        found = check_web(
+            manifest,
+            fetch=fetch,
+            installed=static_files(WEB_STATIC),
+            log_key=log_key,
+            memory=memory,
+            consistency=consistency_from(get),
+        )
+    if found.served_differ:
+        raise KeyAlarm(
+            f"{web} serves web files that differ from the manifest in the log "
+            f"(sha256 {found.sha256}): {', '.join(found.served_differ)}"
+        )
+    release = (
+        "matches the published release"
+        if not found.release_differ
+        else f"differs from this installed Doorstep {__version__} in: "
+        + ", ".join(found.release_differ)
+    )
+    return f"web: {len(found.files)} files match the logged manifest {found.sha256}; {release}"
 
 
 @app.command()
 def watch(
-    hub: Annotated[str, typer.Option(help="The hub whose log to watch.")],
     state: Annotated[Path, typer.Option(help="Where the last checkpoint seen is kept.")],
+    hub: Annotated[
+        str | None, typer.Option(help="The hub whose log to watch (default: the --web URL).")
+    ] = None,
     key: KeyOption = None,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(
+            help="A file of user and home ids, one a line: alarm on any new key entry for them."
+        ),
+    ] = None,
+    web: Annotated[
+        str | None,
+        typer.Option(help="Check that this hub's web files are the ones its log holds."),
+    ] = None,
     interval: Annotated[float, typer.Option(help="Seconds between checks.", min=1)] = 60.0,
     once: Annotated[bool, typer.Option(help="Check once and exit.")] = False,
 ) -> None:
-    """A witness: alarm (exit 2) if the log ever forks or rolls back from what it saw."""
+    """A witness: alarm (exit 2) if the log forks or rolls back, a watched account gets a
+    new key, or the web code served differs from the logged manifest."""
+    hub = hub or web
+    if hub is None:
+        fail("give --hub URL (or --web URL)")
     http = httpx.Client(base_url=hub.rstrip("/"), timeout=30)
-    log_key, origin = _log_key(http, key)
+
+    def get(path: str, **params: Any) -> Any:
+        return _get(http, path, **params)
+
+    memory = CheckpointMemory(state)
+    try:
+        published = get("/v1/audit/key")
+        log_key = memory.log_key(key or published["vkey"])
+    except KeyAlarm as exc:
+        fail(f"ALARM: {exc.detail}", code=2)
+    origin = published["origin"] if key is None else log_key.name
     while True:
         try:
-            console.print(_watch_once(http, log_key, origin, state))
-        except LogVerificationFailed as exc:
+            checkpoint = newest_checkpoint(get, log_key=log_key, origin=origin, memory=memory)
+            console.print(
+                f"size {checkpoint.size}, root {base64.b64encode(checkpoint.root).decode()}: "
+                "consistent with what was seen"
+            )
+            if accounts is not None:
+                watched_state = state.with_name(f"{state.stem}.accounts.json")
+                console.print(_check_accounts(get, checkpoint, watched_state, accounts))
+            if web is not None:
+                console.print(_check_web(web, get, log_key, memory))
+        except (LogVerificationFailed, KeyRefused) as exc:
             fail(f"ALARM: {exc.detail}", code=2)
         if once:
             return
