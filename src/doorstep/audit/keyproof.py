@@ -190,8 +190,10 @@ def check_key_proof(
         entry = json.loads(proof.entry.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise KeyRefused("the key's log entry is not JSON") from exc
-    if not isinstance(entry, dict) or entry.get("action") != action:
-        raise KeyRefused(f"the key's log entry is not a {action!r} entry")
+    if not isinstance(entry, dict):
+        raise KeyRefused("the key's log entry is not a JSON object")
+    if entry.get("action") != action:
+        raise KeyRefused(f"the key's log entry is {entry.get('action')!r}, not {action!r}")
     logged = entry.get("objects")
     if not isinstance(logged, dict):
         raise KeyRefused("the key's log entry has no objects")

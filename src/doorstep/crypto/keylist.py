@@ -428,10 +428,6 @@ def _check_follows(key_list: KeyList, previous: KeyList) -> None:
             raise CryptoError(
                 f"key list version {version} drops or changes home key version {old.version}"
             )
-        if old.retired and not kept.retired:
-            raise CryptoError(
-                f"key list version {version} un-retires the retired home key version {old.version}"
-            )
     for new in key_list.home_keys:
         if previous.home_key(new.id) is None and new.version <= newest:
             raise CryptoError(
