@@ -28,6 +28,17 @@ def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.M
         monkeypatch.setattr(security, "_HASHER", CHEAP_HASHER)
 
 
+@pytest.fixture(autouse=True)
+def client_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test's own client directory: the owner's client keeps a trust store per hub
+    address there, and a pinned log key must not carry over to the next hub on that port."""
+    directory = tmp_path_factory.mktemp("client-config")
+    monkeypatch.setenv("DOORSTEP_CONFIG_DIR", str(directory))
+    return directory
+
+
 @pytest.fixture
 def hub(tmp_path: Path) -> Iterator[HubProcess]:
     """A real hub in a child process, on SQLite under ``tmp_path``."""

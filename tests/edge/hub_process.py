@@ -115,7 +115,7 @@ def create_home(hub_url: str, owner: dict[str, str] | None = None) -> OwnedHome:
         cookies = http.cookies
     with HubApi(hub_url, token["token"]) as api:
         user_key = publish_user_key(api, owner["password"], parameters=TEST_BOX)
-        home_key = rotate_home_key(api, uuid.UUID(home["id"]))
+        home_key = rotate_home_key(api, uuid.UUID(home["id"]), user_key)
     return OwnedHome(
         home["id"], uuid.UUID(camera["id"]), cookies, csrf, token["token"], user_key, home_key
     )

@@ -10,16 +10,17 @@ import httpx
 import typer
 
 from doorstep.cli.output import console
+from doorstep.crypto.strength import password_check
 from doorstep.errors import AuthenticationFailed, DoorstepError
-from doorstep.owner.credentials import Credentials, save_credentials
+from doorstep.owner.credentials import Credentials, save_credentials, save_password_check
 
 
 def login(
     hub: Annotated[str, typer.Option(help="The hub's address, e.g. https://hub.example.")],
     email: Annotated[str, typer.Option(help="Your account's email.")],
 ) -> None:
-    """Sign in; the token is saved (0600) for `doorstep keys ...`. Password from
-    DOORSTEP_PASSWORD, or asked for."""
+    """Sign in; the token is saved (0600) for `doorstep keys ...`, with a hash of the
+    password so no key passphrase equals it. Password from DOORSTEP_PASSWORD, or asked for."""
     password = os.environ.get("DOORSTEP_PASSWORD") or typer.prompt("Password", hide_input=True)
     hub = hub.rstrip("/")
     try:
@@ -38,4 +39,5 @@ def login(
     except httpx.HTTPError as exc:
         raise DoorstepError(f"can't sign in at {hub}: {exc}") from exc
     path = save_credentials(Credentials(hub=hub, token=issued.json()["token"]))
+    save_password_check(email, password_check(password))
     console.print(f"Signed in to {hub} as {email}; token saved in {path}.")

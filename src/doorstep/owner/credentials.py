@@ -1,8 +1,9 @@
-"""Where the owner's client keeps its hub token and private key: one 0600 file each.
+"""Where the owner's client keeps its hub token, private key and password check (0600).
 
 The directory is ``$DOORSTEP_CONFIG_DIR``, or ``~/.config/doorstep``. The private key
 file is the only place the user's private key exists in clear; the hub has it only
-inside the passphrase box.
+inside the passphrase box. The password check (an Argon2id hash of the sign-in
+password) lets ``keys generate`` refuse that password as a passphrase.
 """
 
 from __future__ import annotations
@@ -59,6 +60,24 @@ def load_credentials(hub: str | None = None) -> Credentials:
     try:
         record = json.loads(read_secret_file(path))
         return Credentials(hub=hub or record["hub"], token=token or record["token"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigurationError(f"{path} is damaged; sign in again with `doorstep login`") from exc
+
+
+def save_password_check(email: str, check: str) -> Path:
+    path = config_dir() / "password-check.json"
+    _write_private(path, json.dumps({"email": email.casefold(), "check": check}).encode())
+    return path
+
+
+def load_password_check(email: str) -> str | None:
+    """The check kept when ``email`` last signed in here, or None (a token from elsewhere)."""
+    path = config_dir() / "password-check.json"
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(read_secret_file(path))
+        return str(record["check"]) if record["email"] == email.casefold() else None
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigurationError(f"{path} is damaged; sign in again with `doorstep login`") from exc
 
