@@ -45,6 +45,7 @@ CRYPTO_PRIVATE_SIDE = frozenset(
         "passphrase",  # open_private_key, passphrase_key: opening passphrase boxes
         "pipeline",  # what seal and open share: SHA-256 beside the cipher, output buffers
         "stream",  # seal_part: the edge's side, with clip keys in hand
+        "strength",  # passphrase rules and the sign-in password check: the owner's client
         "tampering",  # test helpers that forge parts
         "vectors",  # the test vectors' generator, with its fixed private keys
     }
