@@ -37,6 +37,8 @@ def test_bench_crypto_json_reports_seal_and_open_against_sha256_of_the_same_clip
             "2",
             "--openssl-seconds",
             "1",
+            "--key-samples",
+            "5",
             "--json",
         ],
     )
@@ -63,11 +65,21 @@ def test_bench_crypto_json_reports_seal_and_open_against_sha256_of_the_same_clip
     assert report["seal_best_mb_s"] == pytest.approx(1 / min(report["runs"]["seal_s"]))
     assert report["open_best_mb_s"] == pytest.approx(1 / min(report["runs"]["open_s"]))
     assert report["machine"]["openssl_cli"].startswith("OpenSSL")
+    # A key's fetch from a running hub with and without its log check, same run.
+    for key in ("key_check_ms", "plain_fetch_ms", "key_check_ratio"):
+        assert isinstance(report[key], float) and report[key] > 0, key
+    assert report["key_check_ratio"] == pytest.approx(
+        report["key_check_ms"] / report["plain_fetch_ms"]
+    )
+    assert (report["key_check_goal_ratio"], report["key_check_samples"]) == (2, 5)
+    assert report["key_check_goal_met"] is (report["key_check_ratio"] <= 2)
 
 
 def test_bench_crypto_table_measures_against_sha256() -> None:
     result = CliRunner().invoke(
-        app, ["bench", "crypto", "--size-mb", "1", "--repeat", "1", "--openssl-seconds", "1"]
+        app,
+        ["bench", "crypto", "--size-mb", "1", "--repeat", "1", "--openssl-seconds", "1"]
+        + ["--key-samples", "2"],
     )
 
     assert result.exit_code == 0, result.output
@@ -75,6 +87,8 @@ def test_bench_crypto_table_measures_against_sha256() -> None:
     assert "× openssl" not in result.stdout
     assert "ratio, min(seal, open) to SHA-256:" in result.stdout
     assert "goal ≥ 0.8" in result.stdout
+    assert "key check, p99 of 2: fetch + proof check" in result.stdout
+    assert "goal ≤ 2" in result.stdout
 
 
 def test_bench_crypto_without_openssl_fails_in_one_line(

@@ -96,22 +96,11 @@ def run_api_bench(
     report = progress or (lambda message: None)
     with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as tmp:
         data_dir = Path(tmp)
-        # Every setting spelled out, so none leaks in from the caller's DOORSTEP_* variables.
-        config = {
-            "environment": "development",
-            "data_dir": str(data_dir),
-            "database_url": f"sqlite:///{data_dir / 'doorstep.db'}",
-            "storage_url": (data_dir / "blobs").as_uri(),
-            "bus_url": "memory://",
-            "secret_key": secrets.token_urlsafe(36),
-        }
-        settings = Settings.model_validate(config)
-        env = {key: value for key, value in os.environ.items() if not key.startswith("DOORSTEP_")}
-        env |= {f"DOORSTEP_{key.upper()}": value for key, value in config.items()}
+        settings, env = hub_config(data_dir)
         report("seeding a throwaway hub: 1 resident, 1 home, 3 cameras, 1 token")
-        token = _seed(settings)
+        token = seed_hub(settings)
         report("starting the hub and the baseline")
-        with _serve([HUB_FACTORY, BASELINE_FACTORY], env, data_dir) as ports:
+        with serve([HUB_FACTORY, BASELINE_FACTORY], env, data_dir) as ports:
             results: dict[str, TargetResult] = {}
             for name, factory, path, authenticated in TARGETS:
                 report(f"loading {name} (GET {path}) for {seconds:g} s, {concurrency} workers")
@@ -121,7 +110,25 @@ def run_api_bench(
         return ApiBenchResult(seconds=seconds, concurrency=concurrency, targets=results)
 
 
-def _seed(settings: Settings) -> str:
+def hub_config(data_dir: Path) -> tuple[Settings, dict[str, str]]:
+    """A throwaway hub's settings in ``data_dir``, and the environment giving them to a child.
+
+    Every setting is spelled out, so none leaks in from the caller's DOORSTEP_* variables.
+    """
+    config = {
+        "environment": "development",
+        "data_dir": str(data_dir),
+        "database_url": f"sqlite:///{data_dir / 'doorstep.db'}",
+        "storage_url": (data_dir / "blobs").as_uri(),
+        "bus_url": "memory://",
+        "secret_key": secrets.token_urlsafe(36),
+    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DOORSTEP_")}
+    env |= {f"DOORSTEP_{key.upper()}": value for key, value in config.items()}
+    return Settings.model_validate(config), env
+
+
+def seed_hub(settings: Settings) -> str:
     """Migrate and fill the database so ``GET /v1/cameras`` returns real rows."""
     engine = make_engine(settings.resolved_database_url())
     try:
@@ -155,7 +162,7 @@ def _seed(settings: Settings) -> str:
 
 
 @contextmanager
-def _serve(factories: list[str], env: dict[str, str], log_dir: Path) -> Iterator[dict[str, int]]:
+def serve(factories: list[str], env: dict[str, str], log_dir: Path) -> Iterator[dict[str, int]]:
     """Run each app factory under uvicorn in a child process; yield their ports once all answer."""
     with ExitStack() as stack:
         started: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}

@@ -12,6 +12,10 @@ of it. Two more rows show what the cipher costs: ``openssl speed -evp
 aes-256-gcm`` at the format's chunk size (64 KiB), run first, and AES-256-GCM through
 ``cryptography``'s ``AESGCM`` over the same 64 KiB chunks.
 
+Then the cost of checking a key against the log: ``key_check_ms`` (p99 of fetching your
+key from a running hub and checking its proof) against ``plain_fetch_ms`` (the same
+fetch unchecked, same run), goal: at most twice (:mod:`doorstep.bench.keycheck`).
+
 Units: MB is 10^6 bytes throughout, as ``openssl speed`` counts (it prints thousands of
 bytes per second); the clip's size is ``--size-mb`` × 10^6 bytes.
 """
@@ -38,6 +42,7 @@ from cryptography.hazmat.backends.openssl.backend import backend
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from doorstep.bench.keycheck import KeyCheckResult, run_key_check_bench
 from doorstep.crypto.decrypt import open_part
 from doorstep.crypto.format import DEFAULT_CHUNK_SIZE, TAG_BYTES
 from doorstep.crypto.stream import PartContext, new_content_key, seal_part
@@ -79,6 +84,7 @@ class CryptoBenchResult:
     open: Timing
     sha256: Timing
     aesgcm: Timing
+    key_check: KeyCheckResult
 
     @property
     def ratio(self) -> float:
@@ -109,6 +115,7 @@ class CryptoBenchResult:
             "openssl_seconds": self.openssl_seconds,
             "goal_ratio": GOAL_RATIO,
             "goal_met": self.goal_met,
+            **self.key_check.as_json(),
             "runs": {
                 "seal_s": self.seal.seconds,
                 "open_s": self.open.seconds,
@@ -142,9 +149,11 @@ def run_crypto_bench(
     size_mb: float = 10.0,
     repeat: int = 9,
     openssl_seconds: int = 3,
+    key_samples: int = 200,
     progress: Report | None = None,
 ) -> CryptoBenchResult:
-    """Measure openssl's AES-256-GCM first, then SHA-256, seal, open and AESGCM in turn."""
+    """Measure openssl's AES-256-GCM first, then SHA-256, seal, open and AESGCM in turn,
+    then a key's fetch with and without its check against the log."""
     report = progress or (lambda message: None)
     openssl = find_openssl()
     report(f"openssl speed -evp {OPENSSL_CIPHER}, {openssl_seconds} s")
@@ -220,6 +229,7 @@ def run_crypto_bench(
             step()
             runs[name].append(time.perf_counter() - start)
     timings = {name: Timing(size=size, seconds=seconds) for name, seconds in runs.items()}
+    key_check = run_key_check_bench(samples=key_samples, progress=report)
     return CryptoBenchResult(
         clip_bytes=size,
         repeat=repeat,
@@ -230,6 +240,7 @@ def run_crypto_bench(
         open=timings["open"],
         sha256=timings["SHA-256"],
         aesgcm=timings["AESGCM"],
+        key_check=key_check,
     )
 
 

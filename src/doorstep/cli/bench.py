@@ -306,11 +306,14 @@ def crypto(
     openssl_seconds: Annotated[
         int, typer.Option(help="Seconds openssl speed runs the baseline.", min=1, max=60)
     ] = 3,
+    key_samples: Annotated[
+        int, typer.Option(help="Key fetches timed with and without the check.", min=2)
+    ] = 200,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the figures as JSON only.")
     ] = False,
 ) -> None:
-    """MB/s to seal and open a clip, against SHA-256 of the same clip.
+    """MB/s to seal and open a clip, against SHA-256 of the same clip; a key check's cost.
 
     Seals a random clip (10 MB, MB = 10^6 bytes) with the clip format
     (64 KiB chunks of AES-256-GCM, SHA-256 of the plaintext signed with
@@ -323,8 +326,13 @@ def crypto(
 
     The ratio is min(seal, open) over SHA-256's MB/s; the goal is ≥ 0.8.
     Fails in one line if openssl is not on PATH.
+
+    Then a throwaway hub serves one resident's key: the p99 of GET
+    /v1/me/key followed by the client's check of its log proof, against
+    the p99 of the same fetch alone (--key-samples each); goal ≤ 2.
     """
     from doorstep.bench.crypto import GOAL_RATIO, run_crypto_bench
+    from doorstep.bench.keycheck import GOAL_KEY_CHECK_RATIO
 
     result = _measure(
         run_crypto_bench,
@@ -332,6 +340,7 @@ def crypto(
         size_mb=size_mb,
         repeat=repeat,
         openssl_seconds=openssl_seconds,
+        key_samples=key_samples,
     )
     if result is None:
         return
@@ -339,6 +348,12 @@ def crypto(
     console.print(
         f"ratio, min(seal, open) to SHA-256: [bold]{result.ratio:.2f}[/],"
         f" goal ≥ {GOAL_RATIO:g}: {_verdict(result.goal_met)}"
+    )
+    check = result.key_check
+    console.print(
+        f"key check, p99 of {check.samples}: fetch + proof check {check.key_check_ms:.2f} ms,"
+        f" fetch alone {check.plain_fetch_ms:.2f} ms; ratio [bold]{check.ratio:.2f}[/],"
+        f" goal ≤ {GOAL_KEY_CHECK_RATIO:g}: {_verdict(check.goal_met)}"
     )
 
 

@@ -11,8 +11,6 @@ from doorstep.audit.keyproof import KeyAlarm
 from doorstep.audit.verify import LogVerificationFailed
 from doorstep.cli.keys import HubOption, signed_in_api
 from doorstep.cli.output import console, fail, print_json
-from doorstep.crypto.keys import public_raw
-from doorstep.crypto.signing_keys import signing_key_of
 from doorstep.owner.credentials import key_path, load_user_key
 from doorstep.owner.monitor import MonitorReport, monitor
 
@@ -27,12 +25,10 @@ def monitor_command(
     signed checkpoint. An alarm (exit 2) names a key for your account this client did
     not make, or a home key list not signed by an owner this client knows.
     """
-    signing_key = None
-    if key_path().exists():
-        signing_key = public_raw(signing_key_of(load_user_key()).public_key())
+    private = load_user_key() if key_path().exists() else None
     with signed_in_api(hub) as api:
         try:
-            report = monitor(api, my_signing_key=signing_key)
+            report = monitor(api, private=private)
         except (KeyAlarm, LogVerificationFailed) as exc:
             fail(f"ALARM: {exc.detail}", code=2)
     if json_output:

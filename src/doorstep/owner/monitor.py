@@ -23,6 +23,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
 from doorstep.audit.entries import key_label
 from doorstep.audit.follow import FollowedLog, KeyEntry, newest_checkpoint
 from doorstep.audit.keyproof import KeyAlarm, KeyRefused
@@ -76,28 +78,29 @@ class MonitorReport:
         }
 
 
-def monitor(api: HubApi, *, my_signing_key: bytes | None) -> MonitorReport:
+def monitor(api: HubApi, *, private: X25519PrivateKey | None) -> MonitorReport:
     """Walk the log for your keys and your homes' key lists; alarms for what isn't yours.
 
-    ``my_signing_key``: your public signing key, when this machine holds your key; then
-    your served key and each home's newest list are checked and pinned first (their
-    proofs bring this client's checkpoint up to them), so the log must hold them.
+    ``private``: your private key, when this machine holds it; then your served key and
+    each home's newest list are checked and pinned first (their proofs bring this
+    client's checkpoint up to them), so the log must hold them.
     """
     checker = KeyChecker(api)
     store = checker.store
     alarms: list[str] = []
     user_id = uuid.UUID(api.call("GET", "/v1/me")["id"])
     homes = {uuid.UUID(h["id"]): h["name"] for h in api.call("GET", "/v1/homes")["data"]}
-    me: UserKey | None = None
-    if my_signing_key is not None:
+    me = None if private is None else UserKey.of(user_id, private)
+    if me is not None:
         try:
-            me = checker.my_key()[0]
+            checker.own_key(me, api.call("GET", "/v1/me/key"))
             for home_id in homes:
                 checker.key_list(home_id, me)
         except KeyAlarm:
             raise
         except KeyRefused as exc:
             alarms.append(exc.detail)
+    my_signing_key = None if me is None else me.signing_key
 
     def get(path: str, **params: Any) -> Any:
         return api.call("GET", path, params=params)
