@@ -233,6 +233,11 @@ def test_a_swapped_home_key_is_refused_and_the_pinned_key_kept(edge: Edge) -> No
     assert "clips stay sealed to home key" in keyring.alarm
     assert edge.alarms == [keyring.alarm]
     assert load_trust(edge.data / "trust.json").key_list["version"] == 1  # type: ignore[index]
+    # A page goes no further than its first refused list, even to a good one after it.
+    real = with_home_key(first, x25519())
+    edge.hub.publish(sign_list(real, edge.owner), real)
+    keyring.refresh(edge.hub)
+    assert keyring.current() == pinned and edge.alarms == [keyring.alarm]
 
 
 def test_an_unsigned_list_is_refused(edge: Edge) -> None:
