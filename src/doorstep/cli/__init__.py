@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from pydantic import ValidationError
 
+from doorstep.audit.keyproof import KeyAlarm
 from doorstep.cli.account import login
 from doorstep.cli.admin import app as admin_app
 from doorstep.cli.agency import app as agency_app
@@ -17,6 +18,7 @@ from doorstep.cli.inbox import app as inbox_app
 from doorstep.cli.keys import app as keys_app
 from doorstep.cli.monitor import monitor_command
 from doorstep.cli.output import fail
+from doorstep.cli.pairing import pair
 from doorstep.cli.up import up
 from doorstep.errors import DoorstepError
 
@@ -32,6 +34,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(bench_app, name="bench")
 app.add_typer(edge_app, name="edge")
 keys_app.command("monitor")(monitor_command)
+keys_app.command("pair")(pair)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(evidence_app, name="evidence")
@@ -43,6 +46,8 @@ app.command("login")(login)
 def main() -> None:
     try:
         app()
+    except KeyAlarm as exc:
+        fail(f"ALARM: {exc.detail}", code=2)
     except DoorstepError as exc:
         fail(exc.detail)
     except ValidationError as exc:

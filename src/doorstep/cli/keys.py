@@ -15,8 +15,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from doorstep.audit.keyproof import KeyAlarm
 from doorstep.cli.output import console, print_json
 from doorstep.crypto.keys import fingerprint, key_id
+from doorstep.crypto.strength import check_passphrase
 from doorstep.durable import write_atomically
 from doorstep.errors import ConfigurationError, Conflict, NotFound
 from doorstep.owner import keys
@@ -24,9 +26,11 @@ from doorstep.owner.api import HubApi
 from doorstep.owner.credentials import (
     key_path,
     load_credentials,
+    load_password_check,
     load_user_key,
     save_user_key,
 )
+from doorstep.owner.household import agency_check, household_report
 
 app = typer.Typer(help="Your clip key, your homes' keys, and opening clips.", no_args_is_help=True)
 
@@ -74,11 +78,20 @@ def generate(
         ),
     ] = False,
 ) -> None:
-    """Make your key pair here and publish it, the private key sealed under a passphrase."""
+    """Make your key pair here and publish it, the private key sealed under a passphrase.
+
+    The passphrase must be hard to guess (zxcvbn score 3 or more) and not your sign-in
+    password: the hub keeps the sealed key and sees that password at every sign-in."""
     if key_path().exists() and not replace:
         raise Conflict(f"you have a key in {key_path()} already; --replace makes a new one")
     passphrase = _passphrase(passphrase_file, confirm=True)
     with signed_in_api(hub) as api:
+        me = api.call("GET", "/v1/me")
+        check_passphrase(
+            passphrase,
+            user_inputs=[me["email"], me["display_name"]],
+            sign_in_check=load_password_check(me["email"]),
+        )
         private = keys.publish_user_key(api, passphrase)
     path = save_user_key(private)
     console.print(f"Your key {fingerprint(key_id(private.public_key()))} is in {path}.")
@@ -93,48 +106,83 @@ def recover(hub: HubOption = None, passphrase_file: PassphraseFile = None) -> No
     console.print(f"Recovered key {fingerprint(key_id(private.public_key()))} into {path}.")
 
 
-@app.command()
-def show(hub: HubOption = None, json: JsonOption = False) -> None:
-    """Your key's fingerprint, and each home's key and members, to compare by eye."""
-    with signed_in_api(hub) as api:
-        mine = api.call("GET", "/v1/me/key")
-        homes = []
-        for home in api.call("GET", "/v1/homes")["data"]:
-            listed = api.call("GET", f"/v1/homes/{home['id']}/keys")
-            members = api.call("GET", f"/v1/homes/{home['id']}/member-keys")["data"]
-            current = next((k for k in listed["keys"] if k["retired_at"] is None), None)
-            homes.append(
-                {
-                    "id": home["id"],
-                    "name": home["name"],
-                    "home_key": fingerprint(current["id"]) if current else None,
-                    "rotation_due": listed["rotation_due"],
-                    "members": {
-                        m["display_name"]: fingerprint(m["key_id"]) if m["key_id"] else None
-                        for m in members
-                    },
-                }
-            )
-    report: dict[str, Any] = {"key": mine["fingerprint"], "homes": homes}
-    if json:
-        print_json(report)
-        return
-    console.print(f"Your key: [bold]{mine['fingerprint']}[/]")
-    table = Table("home", "home key", "members (key)")
-    for home in homes:
+def _print_household(report: dict[str, Any]) -> None:
+    console.print(
+        f"Your key: [bold]{report['key']}[/] (signing key {report['signing_key']})",
+        highlight=False,
+    )
+    for home in report["homes"]:
         state = home["home_key"] or "none yet: `doorstep keys rotate HOME`"
         if home["rotation_due"]:
             state += " (rotate: a member left)"
-        members = ", ".join(f"{n} ({k or 'no key'})" for n, k in home["members"].items())
-        table.add_row(home["name"], state, members)
-    console.print(table)
+        console.print(
+            f"\n[bold]{home['name']}[/] ({home['id']}): home key {state}, "
+            f"key list version {home['key_list_version'] or 'none'}",
+            highlight=False,
+        )
+        if home["owner_trusted_on_first_use"]:
+            console.print(
+                "  The owner's key was trusted on first use: compare your safety number "
+                "with the owner's in person."
+            )
+        table = Table("member", "key", "safety number", "signed list")
+        for member in home["members"]:
+            name = member["display_name"] + (" (you)" if member["you"] else "")
+            listed = ("owner" if member["owner"] else "yes") if member["in_signed_list"] else "no"
+            table.add_row(
+                name,
+                member["key"] or "no key",
+                member["safety_number"] or "",
+                listed + (f": {member['problem']}" if member["problem"] else ""),
+            )
+        console.print(table)
+        for device in home["devices"]:
+            revoked = " (revoked)" if device["revoked"] else ""
+            console.print(f"  device {device['device_id']}: {device['key']}{revoked}")
+    if "agency" in report:
+        agency = report["agency"]
+        verdict = "MATCH" if agency["match"] else "MISMATCH"
+        console.print(
+            f"\nAgency {agency['name']}: computed here {agency['computed']}, "
+            f"published {agency['published']}: {verdict}",
+            highlight=False,
+        )
+
+
+@app.command()
+def show(
+    hub: HubOption = None,
+    agency: Annotated[
+        uuid.UUID | None,
+        typer.Option(help="Also compare this agency's key with the fingerprint it published."),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Fingerprints and safety numbers computed here, to compare with each member in person.
+
+    Each home's keys come from the key list its owner signed; a member's safety number is
+    the same on both your clients when neither key was swapped."""
+    with signed_in_api(hub) as api:
+        report = household_report(api)
+        checked = agency_check(api, agency) if agency is not None else None
+    if checked is not None:
+        report["agency"] = checked
+    if json:
+        print_json(report)
+    else:
+        _print_household(report)
+    if checked is not None and not checked["match"]:
+        raise KeyAlarm(
+            f"agency {checked['name']}'s key fingerprint {checked['computed']} does not "
+            f"match the fingerprint it published, {checked['published']}"
+        )
 
 
 @app.command()
 def rotate(home_id: uuid.UUID, hub: HubOption = None) -> None:
     """Owner: make the home's (first or next) key, wrapped to every member with a key."""
     with signed_in_api(hub) as api:
-        private = keys.rotate_home_key(api, home_id)
+        private = keys.rotate_home_key(api, home_id, load_user_key())
     console.print(
         f"Home key {fingerprint(key_id(private.public_key()))} is current; "
         "the home's edge uses it within a minute."
@@ -166,8 +214,9 @@ def remove_member(
 ) -> None:
     """Owner: remove a member and rotate the home key, so clips from now on are closed to them."""
     with signed_in_api(hub) as api:
-        api.call("DELETE", f"/v1/homes/{home_id}/members/{_member_id(api, home_id, member)}")
-        private = keys.rotate_home_key(api, home_id)
+        private = keys.remove_member(
+            api, home_id, load_user_key(), _member_id(api, home_id, member)
+        )
     console.print(f"Removed {member}; new home key {fingerprint(key_id(private.public_key()))}.")
 
 
