@@ -10,10 +10,22 @@ from typing import Any
 
 import pytest
 
+from doorstep.audit.entries import key_label
 from doorstep.crypto.decrypt import open_part
 from doorstep.crypto.format import BoxParameters, part_key
-from doorstep.crypto.keys import ed25519_public, key_id, x25519_private
+from doorstep.crypto.keylist import SignedKeyList, parse_list, verify_list
+from doorstep.crypto.keys import (
+    check_x25519_public,
+    ed25519_public,
+    key_id,
+    private_raw,
+    public_raw,
+    x25519_private,
+)
+from doorstep.crypto.pairing import device_tag, owner_tag, split_code
 from doorstep.crypto.passphrase import open_private_key, seal_private_key
+from doorstep.crypto.safety import format_safety_number, safety_number
+from doorstep.crypto.signing_keys import signing_key_of, verify_binding
 from doorstep.crypto.unwrap import unwrap_key
 from doorstep.errors import CryptoError
 from tests.crypto.vectors import VECTORS_PATH, b64, load_vectors
@@ -93,3 +105,75 @@ def test_invalid_vectors_are_refused(case: dict[str, Any]) -> None:
                 part=valid["part"],
                 device_public=ed25519_public(b64(valid["device_public"])),
             )
+
+
+@pytest.mark.parametrize("case", VECTORS["signing_keys"], ids=lambda c: c["name"])
+def test_signing_keys(case: dict[str, Any]) -> None:
+    signing = signing_key_of(x25519_private(b64(case["x25519_private"])))
+    assert public_raw(signing.public_key()) == b64(case["signing_public"])
+    assert private_raw(signing) == b64(case["signing_private"])
+    verify_binding(
+        b64(case["x25519_public"]), b64(case["signing_public"]), b64(case["binding_signature"])
+    )
+
+
+KEY_LISTS = VECTORS["key_lists"]
+
+
+def test_the_key_list_chain_verifies() -> None:
+    home_id = uuid.UUID(KEY_LISTS["home_id"])
+    trusted = [b64(owner) for owner in KEY_LISTS["trusted_owners"]]
+    previous = None
+    for case in KEY_LISTS["valid"]:
+        signed = SignedKeyList.from_json(case["signed"])
+        assert signed.body == case["body"].encode()
+        previous = verify_list(signed, home_id=home_id, previous=previous, trusted_owners=trusted)
+        assert previous.digest() == case["digest"]
+        assert previous.current_home_key().id == case["current_home_key_id"]
+        assert [m.signing_key for m in previous.owners()] == [b64(o) for o in case["owners"]]
+
+
+@pytest.mark.parametrize("case", KEY_LISTS["invalid"], ids=lambda c: c["name"])
+def test_invalid_key_lists_are_refused(case: dict[str, Any]) -> None:
+    previous = KEY_LISTS["valid"][case["previous_version"] - 1]
+    pinned = parse_list(SignedKeyList.from_json(previous["signed"]))
+    with pytest.raises(CryptoError) as refused:
+        verify_list(
+            SignedKeyList.from_json(case["signed"]),
+            home_id=uuid.UUID(KEY_LISTS["home_id"]),
+            previous=pinned,
+        )
+    assert refused.value.detail == case["error"]
+
+
+@pytest.mark.parametrize("case", VECTORS["x25519_public_invalid"], ids=lambda c: c["name"])
+def test_invalid_x25519_publics_are_refused(case: dict[str, Any]) -> None:
+    with pytest.raises(CryptoError, match=case["reason"]):
+        check_x25519_public(bytes.fromhex(case["public_key"]))
+
+
+@pytest.mark.parametrize("case", VECTORS["pairing_tags"], ids=lambda c: c["code"])
+def test_pairing_tags(case: dict[str, Any]) -> None:
+    assert split_code(case["code"]) == (case["hub_part"], case["secret"])
+    home_id = uuid.UUID(case["home_id"])
+    owner = owner_tag(case["secret"], home_id, b64(case["owner_signing_key"]))
+    assert owner == b64(case["owner_tag"])
+    device = device_tag(case["secret"], home_id, b64(case["device_public_key"]))
+    assert device == b64(case["device_tag"])
+
+
+@pytest.mark.parametrize("case", VECTORS["safety_numbers"], ids=lambda c: c["safety_number"])
+def test_safety_numbers(case: dict[str, Any]) -> None:
+    a = (b64(case["a_signing_key"]), b64(case["a_x25519_key"]))
+    b = (b64(case["b_signing_key"]), b64(case["b_x25519_key"]))
+    assert safety_number(*a, *b) == safety_number(*b, *a) == case["safety_number"]
+    assert sorted([case["a_code"], case["b_code"]]) == [
+        case["safety_number"][:30],
+        case["safety_number"][30:],
+    ]
+    assert format_safety_number(case["safety_number"]) == case["formatted"]
+
+
+@pytest.mark.parametrize("case", VECTORS["key_labels"], ids=lambda c: c["kind"])
+def test_key_labels(case: dict[str, Any]) -> None:
+    assert key_label(case["kind"], case["value"]) == case["label"]

@@ -139,7 +139,7 @@ class KeyList:
         """The one home key that isn't retired."""
         current = [k for k in self.home_keys if not k.retired]
         if len(current) != 1:
-            raise CryptoError(f"the key list has {len(current)} current home keys, not 1")
+            raise CryptoError(f"key list: {len(current)} current home keys, not 1")
         return current[0]
 
     def home_key(self, key_id_hex: str) -> ListedHomeKey | None:
