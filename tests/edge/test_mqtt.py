@@ -160,3 +160,37 @@ def test_a_trigger_topic_reaches_the_camera(prefixes: tuple[str, str]) -> None:
     finally:
         LEFT_BEHIND.update(listener.messages)
         listener.close()
+
+
+def test_a_key_alarm_is_retained_until_it_ends_and_shows_as_a_problem(
+    prefixes: tuple[str, str],
+) -> None:
+    prefix, discovery = prefixes
+    front = camera()
+    listener = Listener(prefix, discovery)
+    publisher = MqttPublisher(
+        MqttConfig(enabled=True, topic_prefix=prefix, discovery_prefix=discovery), [front]
+    )
+    try:
+        publisher.key_alarm("the hub served home key list version 2, refused")
+        publisher.start()  # raised before the broker answered: sent once connected
+        sensor = json.loads(
+            listener.wait_for(f"{discovery}/binary_sensor/doorstep_{front.id}_key_alarm/config")
+        )
+        assert sensor["device_class"] == "problem"
+        assert sensor["state_topic"] == f"{prefix}/alarm"
+        raised = json.loads(listener.wait_for(f"{prefix}/alarm"))
+        assert raised["alarm"] == "the hub served home key list version 2, refused"
+        # Home Assistant starting later still sees it: the alarm is retained.
+        late = Listener(prefix)
+        assert json.loads(late.wait_for(f"{prefix}/alarm"))["alarm"] == raised["alarm"]
+        late.close()
+        publisher.key_alarm(None)
+        deadline = time.monotonic() + 5
+        while json.loads(listener.messages[f"{prefix}/alarm"])["alarm"] is not None:
+            assert time.monotonic() < deadline, "the alarm did not end"
+            time.sleep(0.05)
+    finally:
+        publisher.stop()
+        LEFT_BEHIND.update(listener.messages)
+        listener.close()
