@@ -31,8 +31,6 @@ logger = logging.getLogger("doorstep.edge.keyring")
 
 # The hub's page size for key lists: a shorter page is the last one.
 PAGE = 100
-# What the hub keeps of an alarm in a camera's health.
-ALARM_LENGTH = 300
 
 
 @dataclass(frozen=True)
@@ -163,7 +161,7 @@ class HomeKeyring:
                 f"clips stay sealed to home key {fingerprint(key.id)} "
                 f"(list version {pinned.version})"
             )
-        return f"the hub served home key list {what}, refused: {detail}; {kept}"[:ALARM_LENGTH]
+        return f"the hub served home key list {what}, refused: {detail}; {kept}"
 
     def _raise_alarm(self, text: str) -> None:
         with self._lock:

@@ -28,6 +28,8 @@ logger = logging.getLogger("doorstep.edge.upload")
 # Refusals the hub will repeat however often it is asked (in its own error format).
 PERMANENT_STATUS = frozenset({400, 404, 409, 413, 422})
 CHUNK = 256 * 1024
+# What the hub keeps of a key alarm in a camera's health.
+KEY_ALARM_LENGTH = 300
 
 
 class HubUnavailable(Exception):
@@ -142,7 +144,7 @@ class HubClient:
                 "fps": round(health.fps, 2),
                 "last_frame_at": health.last_frame_at.isoformat() if health.last_frame_at else None,
                 "errors": health.errors,
-                "key_alarm": key_alarm,
+                "key_alarm": None if key_alarm is None else key_alarm[:KEY_ALARM_LENGTH],
             },
         )
 
