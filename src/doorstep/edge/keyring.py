@@ -111,7 +111,7 @@ class HomeKeyring:
         self, record: dict[str, Any], pinned: KeyList | None, hub: KeyListSource
     ) -> KeyList:
         proof = KeyProof.from_json(record.get("proof"))
-        signed = SignedKeyList.from_json({k: v for k, v in record.items() if k != "proof"})
+        signed = SignedKeyList.from_json(record)
         trust = self._trust
         key_list = verify_list(
             signed,
@@ -130,7 +130,7 @@ class HomeKeyring:
         return key_list
 
     def _pin(self, record: dict[str, Any], key_list: KeyList) -> None:
-        signed = {k: v for k, v in record.items() if k != "proof"}
+        signed = SignedKeyList.from_json(record).to_json()
         trust = dataclasses.replace(self._trust, key_list=signed)
         save_trust(self.trust_path, trust)
         with self._lock:
