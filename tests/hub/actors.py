@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from doorstep.crypto.format import MIN_BOX_ITERATIONS, MIN_BOX_MEMORY_KIB, BoxParameters
 from doorstep.crypto.keys import public_raw
-from doorstep.crypto.passphrase import seal_private_key
-from doorstep.demo.keys import make_home_key
+from doorstep.crypto.pairing import device_tag, new_secret, owner_tag
+from doorstep.crypto.signing_keys import signing_key_of
+from doorstep.demo.keys import make_home_key, publish_user_key, sign_key_list
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.accounts.service import create_user, issue_token
 from doorstep.hub.agencies.models import AgencyKind
@@ -23,7 +24,6 @@ from doorstep.hub.agencies.service import create_agency, verify_agency
 from doorstep.hub.db import Base, transaction
 from doorstep.hub.devices.service import create_pairing_code, pair_device
 from doorstep.hub.homes.service import create_camera, create_home
-from doorstep.hub.keys.service import set_user_key
 from doorstep.hub.state import HubState
 
 PASSWORD = "correct horse battery staple"
@@ -121,14 +121,12 @@ class Actors:
             return home.id, camera_ids
 
     def user_key(self, actor: Actor) -> X25519PrivateKey:
-        """The actor's key pair, published with its passphrase box (made once)."""
+        """The actor's key pair, published with its signing key and passphrase box (made once)."""
         if actor.user_id not in self.user_keys:
-            private = X25519PrivateKey.generate()
-            box = seal_private_key(private, PASSWORD, parameters=TEST_BOX)
             with transaction(self.hub.sessions) as session:
                 user = session.get_one(User, actor.user_id)
-                set_user_key(
-                    session, user=user, public_key=public_raw(private.public_key()), box=box
+                private = publish_user_key(
+                    session, user=user, passphrase=PASSWORD, parameters=TEST_BOX
                 )
             self.user_keys[actor.user_id] = private
         return self.user_keys[actor.user_id]
@@ -136,20 +134,34 @@ class Actors:
     def home_key(
         self, owner: Actor, home_id: uuid.UUID, *, rotate: bool = False
     ) -> X25519PrivateKey:
-        """The home's current key, wrapped to every member with a key (made once, or rotated)."""
+        """The home's current key, wrapped to every member with a key and listed in the key
+        list the owner signs (made once, or rotated)."""
         if home_id in self.home_keys and not rotate:
             return self.home_keys[home_id]
-        self.user_key(owner)
+        owner_key = self.user_key(owner)
         with transaction(self.hub.sessions) as session:
             user = session.get_one(User, owner.user_id)
-            private = make_home_key(session, owner=user, home_id=home_id)
+            private = make_home_key(session, owner=user, owner_key=owner_key, home_id=home_id)
         self.home_keys[home_id] = private
         return private
 
+    def sign_key_list(self, owner: Actor, home_id: uuid.UUID) -> None:
+        """The owner signs the home's next key list as the hub's rows stand (members with
+        keys, devices), as their client would after a member joins or a device pairs."""
+        owner_key = self.user_key(owner)
+        with transaction(self.hub.sessions) as session:
+            user = session.get_one(User, owner.user_id)
+            sign_key_list(session, owner=user, owner_key=owner_key, home_id=home_id)
+
     def device(self, owner: Actor, home_id: uuid.UUID) -> DeviceHeaders:
-        """Pair an edge device with ``owner``'s home (which gets a home key if it has none)."""
+        """Pair an edge device with ``owner``'s home (which gets a home key if it has none),
+        listed in the next key list the owner signs."""
         self.home_key(owner, home_id)
         signing_key = Ed25519PrivateKey.generate()
+        # The code's secret part, which the owner's client and the edge share.
+        secret = new_secret()
+        owner_key = public_raw(signing_key_of(self.user_key(owner)).public_key())
+        device_key = public_raw(signing_key.public_key())
         with transaction(self.hub.sessions) as session:
             user = session.get_one(User, owner.user_id)
             issued = create_pairing_code(
@@ -158,6 +170,7 @@ class Actors:
                 secret_key=self.hub.secret_key,
                 user=user,
                 home_id=home_id,
+                owner_tag=owner_tag(secret, home_id, owner_key),
             )
             paired = pair_device(
                 session,
@@ -165,9 +178,11 @@ class Actors:
                 secret_key=self.hub.secret_key,
                 code=issued.code,
                 name="edge",
-                public_key=base64.b64encode(public_raw(signing_key.public_key())).decode(),
+                public_key=base64.b64encode(device_key).decode(),
+                device_tag=device_tag(secret, home_id, device_key),
                 address="127.0.0.1",
             )
+            sign_key_list(session, owner=user, owner_key=self.user_key(owner), home_id=home_id)
             return DeviceHeaders(paired.token, signing_key, home_id)
 
     def row_counts(self) -> dict[str, int]:

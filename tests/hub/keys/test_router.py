@@ -10,20 +10,11 @@ from httpx import AsyncClient
 
 from doorstep.crypto.envelope import clip_subject, home_subject, wrap_key
 from doorstep.crypto.format import BoxParameters
-from doorstep.crypto.keys import key_id, private_raw, public_raw
-from doorstep.crypto.passphrase import seal_private_key
+from doorstep.crypto.keys import key_id, private_raw
 from doorstep.crypto.unwrap import unwrap_key
-from tests.hub.actors import PASSWORD, TEST_BOX, Actor, Actors
+from tests.hub.actors import Actor, Actors
 from tests.hub.clips.uploads import upload_clip
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
-
-
-def key_body(private: X25519PrivateKey, parameters: BoxParameters = TEST_BOX) -> dict[str, str]:
-    box = seal_private_key(private, PASSWORD, parameters=parameters)
-    return {"public_key": b64(public_raw(private.public_key())), "private_key_box": b64(box)}
+from tests.hub.keys.bodies import b64, key_body, rotation_body
 
 
 async def add_member(client: AsyncClient, owner: Actor, home_id: uuid.UUID, member: Actor) -> None:
@@ -84,21 +75,20 @@ async def test_rotation_must_wrap_to_exactly_the_members_with_keys(
     member_key, outsider_key = actors.user_key(member), actors.user_key(outsider)
     new = X25519PrivateKey.generate()
     subject = home_subject(key_id(new.public_key()))
-
-    def grant(private: X25519PrivateKey) -> dict[str, str]:
-        wrapped = wrap_key(private_raw(new), recipient=private.public_key(), subject=subject)
-        return {"user_key_id": key_id(private.public_key()), "wrapped_key": b64(wrapped)}
-
-    path, public = f"/v1/homes/{home_id}/keys", b64(public_raw(new.public_key()))
+    path = f"/v1/homes/{home_id}/keys"
     owner_key = actors.user_keys[owner.user_id]
-    for grants, words in (
-        ([grant(owner_key)], "has no grant"),
-        ([grant(owner_key), grant(member_key), grant(outsider_key)], "not a current household"),
+
+    def rotation(*grant_to: X25519PrivateKey) -> dict[str, object]:
+        keys = [private.public_key() for private in grant_to]
+        return rotation_body(actors.hub, home_id, owner_key=owner_key, new=new, grant_to=keys)
+
+    for body, words in (
+        (rotation(owner_key), "has no grant"),
+        (rotation(owner_key, member_key, outsider_key), "not a current household"),
     ):
-        body = {"public_key": public, "grants": grants}
         refused = await client.post(path, json=body, headers=owner.headers)
         assert refused.status_code == 422 and words in refused.json()["detail"], refused.text
-    body = {"public_key": public, "grants": [grant(owner_key), grant(member_key)]}
+    body = rotation(owner_key, member_key)
     by_member = await client.post(path, json=body, headers=member.headers)
     assert by_member.status_code == 403
     rotated = await client.post(path, json=body, headers=owner.headers)

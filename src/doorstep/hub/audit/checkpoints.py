@@ -58,6 +58,19 @@ def checkpoint_at(session: Session, size: int) -> AuditCheckpoint:
     return found
 
 
+def signed_checkpoint(
+    session: Session, size: int, *, secret_key: bytes, origin: str
+) -> AuditCheckpoint:
+    """A checkpoint of the tree of ``size`` entries as this session sees it (not yet added)."""
+    root = root_at(session, size)
+    note = sign_checkpoint(
+        Checkpoint(origin=origin, size=size, root=root),
+        name=origin,
+        private_key=log_private_key(secret_key),
+    )
+    return AuditCheckpoint(size=size, root=root, note=note)
+
+
 def issue_checkpoint(
     sessions: sessionmaker[Session], *, secret_key: bytes, origin: str
 ) -> AuditCheckpoint | None:
@@ -67,13 +80,7 @@ def issue_checkpoint(
         last = session.scalar(select(AuditCheckpoint.size).order_by(AuditCheckpoint.size.desc()))
         if size == 0 or (last is not None and last >= size):
             return None
-        root = root_at(session, size)
-        note = sign_checkpoint(
-            Checkpoint(origin=origin, size=size, root=root),
-            name=origin,
-            private_key=log_private_key(secret_key),
-        )
-        row = AuditCheckpoint(size=size, root=root, note=note)
+        row = signed_checkpoint(session, size, secret_key=secret_key, origin=origin)
         session.add(row)
         try:
             session.commit()

@@ -42,3 +42,15 @@ class EntryPublic(PublicModel):
         "the leaf's content."
     )
     leaf_hash: Base64Bytes = Field(description="SHA-256(0x00 ‖ entry), as the log recorded it.")
+
+
+class KeyProof(PublicModel):
+    """Proof that the entry logging a key binding is in the hub's newest checkpoint."""
+
+    index: int = Field(description="The entry's index in the log.")
+    entry: str = Field(description="The entry's canonical public JSON: the leaf's content.")
+    checkpoint: str = Field(description="The newest checkpoint's signed note, verbatim.")
+    inclusion: list[Base64Bytes] = Field(
+        description="RFC 9162 §2.1.3 audit path of SHA-256(0x00 ‖ entry) at index in that "
+        "checkpoint's tree, bottom up."
+    )

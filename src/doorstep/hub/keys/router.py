@@ -1,18 +1,25 @@
-"""Keys: your own key, a home's keys and grants, and the wrapped keys of a clip."""
+"""Keys: your own key, a home's keys, grants and signed key lists, and a clip's wrapped keys.
+
+Every route that serves a public key serves the proof of its audit entry beside it.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, status
+from sqlalchemy.orm import Session
 
-from doorstep.crypto.keys import fingerprint
+from doorstep.crypto.keys import fingerprint, key_id
+from doorstep.hub.audit.keyproof import key_proof
 from doorstep.hub.clips.service import get_clip
-from doorstep.hub.deps import CurrentResident, SessionDep
+from doorstep.hub.deps import CurrentDevice, CurrentResident, SessionDep, StateDep
 from doorstep.hub.devices.models import EdgeDevice
-from doorstep.hub.keys import service
-from doorstep.hub.keys.models import UserKey
+from doorstep.hub.homes.models import HouseholdRole
+from doorstep.hub.homes.service import membership
+from doorstep.hub.keys import lists, service
+from doorstep.hub.keys.models import HomeKeyList, UserKey
 from doorstep.hub.keys.schemas import (
     ClipKeyPublic,
     ClipKeys,
@@ -21,60 +28,135 @@ from doorstep.hub.keys.schemas import (
     HomeKeyPublic,
     HomeKeyRotate,
     HomeKeys,
+    KeyListPublic,
+    KeyLists,
     MemberKeyPublic,
+    SignedKeyListBody,
     UserKeyPublic,
     UserKeyRecovery,
     UserKeySet,
 )
+from doorstep.hub.params import Offset
 from doorstep.hub.schemas import Page
+from doorstep.hub.state import HubState
 
 router = APIRouter(prefix="/v1", tags=["keys"])
 
 KeyIdParam = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="32 hex digits")]
 
 
-def _user_key(row: UserKey) -> UserKeyPublic:
+AfterVersion = Annotated[Offset, Query(description="Only versions above this one.")]
+
+
+def _user_key(session: Session, state: HubState, row: UserKey) -> UserKeyPublic:
     return UserKeyPublic(
         id=row.id,
         fingerprint=fingerprint(row.id),
         public_key=row.public_key,
+        signing_key=row.signing_key,
+        signing_key_id=key_id(row.signing_key),
         created_at=row.created_at,
+        proof=key_proof(session, state, row.audit_index),
     )
+
+
+def _key_lists(
+    session: Session, state: HubState, home_id: uuid.UUID, rows: list[HomeKeyList]
+) -> KeyLists:
+    data = [
+        KeyListPublic(
+            version=row.version,
+            body=row.body,
+            signer=row.signer,
+            signature=row.signature,
+            proof=key_proof(session, state, row.audit_index),
+        )
+        for row in rows
+    ]
+    return KeyLists(home_id=home_id, data=data, count=len(data))
 
 
 @router.put("/me/key")
-def set_my_key(body: UserKeySet, user: CurrentResident, session: SessionDep) -> UserKeyPublic:
-    """Publish your public key and your passphrase-sealed private key (made on your client)."""
+def set_my_key(
+    body: UserKeySet, user: CurrentResident, session: SessionDep, state: StateDep
+) -> UserKeyPublic:
+    """Publish your public keys and your passphrase-sealed private key (made on your client)."""
     row = service.set_user_key(
-        session, user=user, public_key=body.public_key, box=body.private_key_box
+        session,
+        user=user,
+        public_key=body.public_key,
+        box=body.private_key_box,
+        signing_key=body.signing_key,
+        binding_signature=body.binding_signature,
     )
-    return _user_key(row)
+    return _user_key(session, state, row)
 
 
 @router.get("/me/key")
-def get_my_key(user: CurrentResident, session: SessionDep) -> UserKeyRecovery:
-    """Your key and its passphrase box, to recover the private key on a new client."""
+def get_my_key(user: CurrentResident, session: SessionDep, state: StateDep) -> UserKeyRecovery:
+    """Your keys and the passphrase box, to recover the private key on a new client."""
     row = service.get_user_key(session, user=user)
-    public = _user_key(row)
-    return UserKeyRecovery(**public.model_dump(), private_key_box=row.private_key_box)
+    public = _user_key(session, state, row)
+    return UserKeyRecovery(**dict(public), private_key_box=row.private_key_box)
 
 
 @router.get("/homes/{home_id}/member-keys")
 def list_member_keys(
-    home_id: uuid.UUID, user: CurrentResident, session: SessionDep
+    home_id: uuid.UUID, user: CurrentResident, session: SessionDep, state: StateDep
 ) -> Page[MemberKeyPublic]:
-    """Household members' public keys, for the owner's client to wrap the home key to."""
+    """Household members' public keys with their proofs, for the owner's client to check and
+    wrap the home key to."""
     rows = service.member_keys(session, user=user, home_id=home_id)
     data = [
         MemberKeyPublic(
             user_id=member.id,
             display_name=member.display_name,
+            owner=role == HouseholdRole.OWNER,
             key_id=key.id if key else None,
             public_key=key.public_key if key else None,
+            signing_key=key.signing_key if key else None,
+            binding_signature=key.binding_signature if key else None,
+            proof=key_proof(session, state, key.audit_index) if key else None,
         )
-        for member, key in rows
+        for member, role, key in rows
     ]
     return Page(data=data, count=len(data))
+
+
+@router.get("/homes/{home_id}/key-lists")
+def list_key_lists(
+    home_id: uuid.UUID,
+    user: CurrentResident,
+    session: SessionDep,
+    state: StateDep,
+    after: AfterVersion = 0,
+) -> KeyLists:
+    """The home's owner-signed key lists above version ``after``, oldest first (100 a page)."""
+    membership(session, user=user, home_id=home_id)
+    return _key_lists(session, state, home_id, lists.lists_after(session, home_id, after=after))
+
+
+@router.put("/homes/{home_id}/key-list", status_code=status.HTTP_201_CREATED)
+def put_key_list(
+    home_id: uuid.UUID,
+    body: SignedKeyListBody,
+    user: CurrentResident,
+    session: SessionDep,
+    state: StateDep,
+) -> KeyListPublic:
+    """Owner: the home's next key list, signed on your client; 409 if another came first."""
+    membership(session, user=user, home_id=home_id, owner=True)
+    row = lists.store_list(session, user=user, home_id=home_id, given=body.signed())
+    return _key_lists(session, state, home_id, [row]).data[0]
+
+
+@router.get("/device/key-lists")
+def list_device_key_lists(
+    device: CurrentDevice, session: SessionDep, state: StateDep, after: AfterVersion = 0
+) -> KeyLists:
+    """The device's home's owner-signed key lists above version ``after``, oldest first."""
+    home_id = device.home_id
+    return _key_lists(session, state, home_id, lists.lists_after(session, home_id, after=after))
 
 
 @router.get("/homes/{home_id}/keys")
@@ -98,10 +180,16 @@ def list_home_keys(home_id: uuid.UUID, user: CurrentResident, session: SessionDe
 def rotate_home_key(
     home_id: uuid.UUID, body: HomeKeyRotate, user: CurrentResident, session: SessionDep
 ) -> HomeKeyPublic:
-    """Owner: a new home key for clips from now on, wrapped to every member with a key."""
+    """Owner: a new home key for clips from now on, wrapped to every member with a key, and
+    the key list you signed that makes it current."""
     grants = [service.Grant(g.user_key_id, g.wrapped_key) for g in body.grants]
     row = service.rotate_home_key(
-        session, user=user, home_id=home_id, public_key=body.public_key, grants=grants
+        session,
+        user=user,
+        home_id=home_id,
+        public_key=body.public_key,
+        grants=grants,
+        key_list=body.key_list.signed(),
     )
     return HomeKeyPublic.model_validate(row)
 

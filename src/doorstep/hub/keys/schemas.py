@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import Field
 
+from doorstep.crypto.keylist import MAX_BODY_BYTES, SignedKeyList
+from doorstep.hub.audit.schemas import KeyProof
 from doorstep.hub.keys.models import RecipientKind
 from doorstep.hub.schemas import Base64Bytes, PublicModel, RequestBody
 
@@ -18,13 +20,23 @@ class UserKeySet(RequestBody):
     private_key_box: Base64Bytes = Field(
         max_length=256, description="The private key sealed under your passphrase (Argon2id)."
     )
+    signing_key: Base64Bytes = Field(
+        max_length=64,
+        description="Raw Ed25519 public key (32 bytes), derived from the X25519 private key.",
+    )
+    binding_signature: Base64Bytes = Field(
+        max_length=128, description="The signing key's signature over both public keys (64 bytes)."
+    )
 
 
 class UserKeyPublic(PublicModel):
     id: str
     fingerprint: str = Field(description="The key id in groups of four, to compare by eye.")
     public_key: Base64Bytes
+    signing_key: Base64Bytes
+    signing_key_id: str
     created_at: datetime
+    proof: KeyProof = Field(description="The user_key.published entry, proven in a checkpoint.")
 
 
 class UserKeyRecovery(UserKeyPublic):
@@ -36,8 +48,48 @@ class UserKeyRecovery(UserKeyPublic):
 class MemberKeyPublic(PublicModel):
     user_id: uuid.UUID
     display_name: str
+    owner: bool
     key_id: str | None
     public_key: Base64Bytes | None
+    signing_key: Base64Bytes | None
+    binding_signature: Base64Bytes | None
+    proof: KeyProof | None = Field(
+        description="The member's user_key.published entry, proven in a checkpoint."
+    )
+
+
+class SignedKeyListBody(RequestBody):
+    """A home key list an owner signed (docs/crypto-format.md, Home key list)."""
+
+    version: int = Field(ge=1, le=2**31 - 1)
+    body: Base64Bytes = Field(max_length=MAX_BODY_BYTES, description="Its canonical JSON.")
+    signer: Base64Bytes = Field(
+        min_length=32, max_length=32, description="The owner's Ed25519 signing key."
+    )
+    signature: Base64Bytes = Field(
+        min_length=64, max_length=64, description="Ed25519 over the context and the body."
+    )
+
+    def signed(self) -> SignedKeyList:
+        return SignedKeyList(
+            version=self.version, body=self.body, signer=self.signer, signature=self.signature
+        )
+
+
+class KeyListPublic(PublicModel):
+    version: int
+    body: Base64Bytes
+    signer: Base64Bytes
+    signature: Base64Bytes
+    proof: KeyProof = Field(description="The home_keys.signed entry, proven in a checkpoint.")
+
+
+class KeyLists(PublicModel):
+    """A page of a home's key lists, oldest first."""
+
+    home_id: uuid.UUID
+    data: list[KeyListPublic]
+    count: int
 
 
 class GrantBody(RequestBody):
@@ -49,6 +101,9 @@ class HomeKeyRotate(RequestBody):
     public_key: Base64Bytes = Field(description="The new home key's raw X25519 public key.")
     grants: list[GrantBody] = Field(
         max_length=100, description="Its private key wrapped to every member who has a key."
+    )
+    key_list: SignedKeyListBody = Field(
+        description="The next key list, signed by you, with the new key as the current one."
     )
 
 

@@ -1,7 +1,9 @@
 """User keys, home keys and their grants, and clip keys; the hub only stores and routes them.
 
-Every wrapped key is checked for layout (``envelope.check_wrapped_key``) and every
-public key for length; nothing here can, or tries to, open one.
+Every wrapped key is checked for layout (``envelope.check_wrapped_key``), every X25519
+public key for a canonical encoding not of low order, and every user key's binding
+signature; nothing here can, or tries to, open one. Each user key and each home key
+list is an audit entry, which the routes serving them prove (``hub/audit/keyproof.py``).
 """
 
 from __future__ import annotations
@@ -13,16 +15,20 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from doorstep.audit.entries import key_label
 from doorstep.crypto.envelope import check_wrapped_key
 from doorstep.crypto.format import box_parameters
-from doorstep.crypto.keys import KEY_BYTES, key_id, x25519_public
+from doorstep.crypto.keylist import SignedKeyList
+from doorstep.crypto.keys import check_x25519_public, ed25519_public, key_id
+from doorstep.crypto.signing_keys import verify_binding
 from doorstep.errors import Conflict, CryptoError, InvalidInput, NotFound
 from doorstep.hub.accounts.models import User
 from doorstep.hub.audit.service import actor_of, append_entry, append_home_entry
 from doorstep.hub.clips.models import Clip
 from doorstep.hub.db import utcnow
-from doorstep.hub.homes.models import Home, HomeMember
+from doorstep.hub.homes.models import Home, HomeMember, HouseholdRole
 from doorstep.hub.homes.service import membership
+from doorstep.hub.keys.lists import store_list
 from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, RecipientKind, UserKey
 
 
@@ -33,15 +39,26 @@ class Grant:
 
 
 def checked_public_key(raw: bytes, field: str) -> bytes:
-    if len(raw) != KEY_BYTES:
-        raise InvalidInput(
-            f"{field}: an X25519 public key is 32 bytes, got {len(raw)}", field=field
-        )
+    """``raw`` if it is a canonical X25519 public key not of low order; else InvalidInput."""
     try:
-        x25519_public(raw)
-    except (CryptoError, ValueError) as exc:
-        raise InvalidInput(f"{field}: not an X25519 public key", field=field) from exc
-    return raw
+        return check_x25519_public(raw)
+    except CryptoError as exc:
+        raise InvalidInput(f"{field}: {exc.detail}", field=field) from exc
+
+
+def checked_signing_key(
+    public_key: bytes, signing_key: bytes, binding: bytes
+) -> tuple[bytes, bytes]:
+    """The signing key and binding signature, if the signature binds it to ``public_key``."""
+    try:
+        ed25519_public(signing_key)
+    except CryptoError as exc:
+        raise InvalidInput(f"signing_key: {exc.detail}", field="signing_key") from exc
+    try:
+        verify_binding(public_key, signing_key, binding)
+    except CryptoError as exc:
+        raise InvalidInput(f"binding_signature: {exc.detail}", field="binding_signature") from exc
+    return signing_key, binding
 
 
 def checked_wrapped_key(wrapped: bytes, field: str) -> bytes:
@@ -52,9 +69,18 @@ def checked_wrapped_key(wrapped: bytes, field: str) -> bytes:
     return wrapped
 
 
-def set_user_key(session: Session, *, user: User, public_key: bytes, box: bytes) -> UserKey:
-    """Store the caller's public key and passphrase box; a new key drops the old one's grants."""
+def set_user_key(
+    session: Session,
+    *,
+    user: User,
+    public_key: bytes,
+    box: bytes,
+    signing_key: bytes,
+    binding_signature: bytes,
+) -> UserKey:
+    """Store the caller's public keys and passphrase box; a new key drops the old one's grants."""
     public_key = checked_public_key(public_key, "public_key")
+    signing_key, binding_signature = checked_signing_key(public_key, signing_key, binding_signature)
     try:
         box_parameters(box)
     except CryptoError as exc:
@@ -63,24 +89,43 @@ def set_user_key(session: Session, *, user: User, public_key: bytes, box: bytes)
     current = session.scalar(select(UserKey).where(UserKey.user_id == user.id))
     if current is not None:
         if current.id == new_id:
-            current.private_key_box = box  # a new passphrase for the same key
+            if current.signing_key != signing_key:
+                raise InvalidInput(
+                    "signing_key: this public key was published with another signing key; "
+                    "the signing key is derived from the private key",
+                    field="signing_key",
+                )
+            current.private_key_box = box  # a new passphrase for the same keys
             return current
         # Whatever was wrapped to the old key is useless now: its grants go with it (cascade),
         # and so do clips shared to it.
         session.execute(delete(ClipKey).where(ClipKey.recipient_key_id == current.id))
         session.delete(current)
         session.flush()
-    if session.get(UserKey, new_id) is not None:
+    taken = select(UserKey.id).where(UserKey.signing_key == signing_key)
+    if session.get(UserKey, new_id) is not None or session.scalar(taken) is not None:
         raise Conflict("this public key belongs to another account; generate a new key")
-    row = UserKey(id=new_id, user_id=user.id, public_key=public_key, private_key_box=box)
+    index = append_entry(
+        session,
+        action="user_key.published",
+        actor=actor_of(session, user),
+        objects={
+            "label": key_label("user", user.id),
+            "key_id": new_id,
+            "signing_key_id": key_id(signing_key),
+        },
+    )
+    row = UserKey(
+        id=new_id,
+        user_id=user.id,
+        public_key=public_key,
+        private_key_box=box,
+        signing_key=signing_key,
+        binding_signature=binding_signature,
+        audit_index=index,
+    )
     session.add(row)
     session.flush()
-    append_entry(
-        session,
-        action="key.published",
-        actor=actor_of(session, user),
-        objects={"key_id": new_id, "replaced": current is not None},
-    )
     return row
 
 
@@ -93,17 +138,17 @@ def get_user_key(session: Session, *, user: User) -> UserKey:
 
 def member_keys(
     session: Session, *, user: User, home_id: uuid.UUID
-) -> list[tuple[User, UserKey | None]]:
-    """Each household member with their public key (None until they made one)."""
+) -> list[tuple[User, HouseholdRole, UserKey | None]]:
+    """Each household member with their role and keys (None until they made them)."""
     membership(session, user=user, home_id=home_id)
     rows = session.execute(
-        select(User, UserKey)
+        select(User, HomeMember.role, UserKey)
         .join(HomeMember, HomeMember.user_id == User.id)
         .outerjoin(UserKey, UserKey.user_id == User.id)
         .where(HomeMember.home_id == home_id)
         .order_by(HomeMember.created_at)
     ).all()
-    return [(member, key) for member, key in rows]
+    return [(member, role, key) for member, role, key in rows]
 
 
 def home_keys(
@@ -141,9 +186,16 @@ def _member_key_ids(session: Session, home_id: uuid.UUID) -> set[str]:
 
 
 def rotate_home_key(
-    session: Session, *, user: User, home_id: uuid.UUID, public_key: bytes, grants: Sequence[Grant]
+    session: Session,
+    *,
+    user: User,
+    home_id: uuid.UUID,
+    public_key: bytes,
+    grants: Sequence[Grant],
+    key_list: SignedKeyList,
 ) -> HomeKey:
-    """Make a new current home key, wrapped to exactly the members who have keys."""
+    """Make a new current home key, wrapped to exactly the members who have keys, with the
+    owner-signed key list that makes it current (stored in the same transaction)."""
     home, _ = membership(session, user=user, home_id=home_id, owner=True)
     public_key = checked_public_key(public_key, "public_key")
     members = _member_key_ids(session, home_id)
@@ -185,6 +237,7 @@ def rotate_home_key(
         home_id=home_id,
         objects={"home_key_id": new_id, "wrapped_for": len(grants)},
     )
+    store_list(session, user=user, home_id=home_id, given=key_list, prefix="key_list.")
     return row
 
 
