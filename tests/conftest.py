@@ -13,10 +13,14 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from pydantic import SecretStr
 
 from doorstep.hub.accounts import security
+from doorstep.hub.app import create_app
+from doorstep.settings import Settings
 from tests.cli.processes import free_port
 from tests.edge.hub_process import HubProcess
+from tests.lying_hub import LyingHub, ServedHub
 
 pytest_plugins = ["tests.database"]
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -46,6 +50,22 @@ def hub(tmp_path: Path) -> Iterator[HubProcess]:
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def served_hub(tmp_path: Path, database_url: str) -> Iterator[ServedHub]:
+    """A real hub app on each database backend, behind a :class:`LyingHub` (honest until a
+    test adds a rewrite), served over TCP in this process for clients that take a URL."""
+    settings = Settings(
+        data_dir=tmp_path / "hub",
+        database_url=database_url,
+        storage_url=(tmp_path / "blobs").as_uri(),
+        bus_url="memory://",
+        secret_key=SecretStr("served-hub-secret-key-long-enough-0123"),
+        audit_checkpoint_interval_s=0.2,
+    )
+    with LyingHub(create_app(settings)).serve(lifespan=True) as (lying, url):
+        yield ServedHub(lying, url, database_url)
 
 
 @pytest.fixture

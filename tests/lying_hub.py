@@ -50,6 +50,16 @@ class Rule:
         return scope["method"] == self.method and self.path.fullmatch(scope["path"]) is not None
 
 
+@dataclass(frozen=True)
+class ServedHub:
+    """A lying hub served over TCP (``tests/conftest.py``'s ``served_hub``): the wrapper to
+    add rewrites to, its URL, and its database, to check what reached the hub."""
+
+    lying: LyingHub
+    url: str
+    database_url: str
+
+
 class LyingHub:
     """Passes every request to ``app``; a JSON response to a matching request is rewritten."""
 
