@@ -40,6 +40,7 @@ CRYPTO_PUBLIC_SIDE = frozenset(
 )
 CRYPTO_PRIVATE_SIDE = frozenset(
     {
+        "attestation",  # open_attestation: what the owner's client sealed for the agency
         "decrypt",  # open_part, PartOpener: opening sealed parts
         "unwrap",  # unwrap_key: opening wrapped keys (envelope only wraps)
         "passphrase",  # open_private_key, passphrase_key: opening passphrase boxes

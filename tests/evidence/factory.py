@@ -1,8 +1,10 @@
-"""Synthetic footage, a small audit log and the packages built from them, for the tests."""
+"""Synthetic footage, a small audit log, a home's signed key lists and the packages built
+from them, for the tests."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import json
 import os
@@ -18,13 +20,24 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from doorstep.audit import merkle
 from doorstep.audit.checkpoint import Checkpoint, LogKey, generate_log_key, sign_checkpoint
-from doorstep.audit.entries import ObjectValue, public_entry
-from doorstep.crypto.decrypt import open_part
-from doorstep.crypto.envelope import clip_subject, wrap_key
-from doorstep.crypto.keys import key_id
+from doorstep.audit.entries import ObjectValue, key_label, public_entry
+from doorstep.audit.keyproof import KeyProof
+from doorstep.crypto.format import b64decode
+from doorstep.crypto.keylist import (
+    ListedDevice,
+    ListedHomeKey,
+    Member,
+    SignedKeyList,
+    next_list,
+    sign_list,
+    with_device,
+)
+from doorstep.crypto.keys import key_id, public_raw
+from doorstep.crypto.signing_keys import signing_key_of
 from doorstep.crypto.stream import PartContext, new_content_key, seal_part
 from doorstep.evidence.custody import Custody, CustodyEntry
 from doorstep.evidence.package import PackageClip, PackagePart, write_package
+from doorstep.owner.sharing import share_choice
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CHUNK_SIZE = 1024
@@ -150,37 +163,24 @@ def _chunks(data: bytes, size: int = 700) -> Iterator[bytes]:
 def package_clip(
     footage: Footage, *, kind: Literal["share", "demand"], agency: X25519PrivateKey | None
 ) -> PackageClip:
-    share = kind == "share"
-    parts = []
-    for name, sealed in footage.sealed.items():
-        opened_digest = None
-        signature = None
-        if share:
-            opened = open_part(
-                sealed,
-                content_key=footage.content_key,
-                clip_id=footage.clip_id,
-                part=name,
-                device_public=footage.device_key.public_key(),
-            )
-            opened_digest = opened.summary.plaintext_sha256
-            signature = opened.summary.device_signature
-        parts.append(
-            PackagePart(
-                name=name,
-                chunks=functools.partial(_chunks, sealed),
-                plaintext_sha256=opened_digest,
-                device_signature=signature,
-            )
-        )
-    wrapped = None
-    if share:
+    """The clip as the hub packages it; a share's wrapped key and sealed attestation are
+    made by the owner's client code (``share_choice``)."""
+    parts = [
+        PackagePart(name=name, chunks=functools.partial(_chunks, sealed))
+        for name, sealed in footage.sealed.items()
+    ]
+    wrapped = sealed_attestation = None
+    if kind == "share":
         assert agency is not None
-        wrapped = wrap_key(
-            footage.content_key,
-            recipient=agency.public_key(),
-            subject=clip_subject(footage.clip_id),
+        choice = share_choice(
+            clip_id=footage.clip_id,
+            content_key=footage.content_key,
+            sealed_parts=footage.sealed,
+            device_public=footage.device_key.public_key(),
+            agency_public_key=public_raw(agency.public_key()),
         )
+        wrapped = b64decode(choice["wrapped_key"], "wrapped_key")
+        sealed_attestation = b64decode(choice["sealed_attestation"], "sealed_attestation")
     return PackageClip(
         clip_id=footage.clip_id,
         camera_id=footage.camera_id,
@@ -189,10 +189,89 @@ def package_clip(
         device_public_key=footage.device_public,
         parts=parts,
         wrapped_key=wrapped,
+        sealed_attestation=sealed_attestation,
     )
 
 
-def custody_for(hub: Hub, kind: str, clips: Sequence[Footage], agency_key_id: str) -> Custody:
+@dataclass(frozen=True)
+class KeyHome:
+    """A home whose owner signed its key lists: version 1 (owner, home key), then one
+    version per device listed."""
+
+    home_id: uuid.UUID
+    owner: X25519PrivateKey
+    lists: list[SignedKeyList]
+
+
+def key_home(devices: Sequence[bytes], *, owner: X25519PrivateKey | None = None) -> KeyHome:
+    """The lists of a home that paired ``devices`` (Ed25519 public keys) one by one."""
+    owner = owner or X25519PrivateKey.generate()
+    signing = signing_key_of(owner)
+    home_id = uuid.uuid4()
+    home_key = public_raw(X25519PrivateKey.generate().public_key())
+    member = Member(
+        user_id=uuid.uuid4(),
+        owner=True,
+        key_id=key_id(owner.public_key()),
+        public_key=public_raw(owner.public_key()),
+        signing_key=public_raw(signing.public_key()),
+    )
+    current = next_list(
+        None,
+        home_id=home_id,
+        members=[member],
+        home_keys=[ListedHomeKey(key_id(home_key), home_key, 1, retired=False)],
+        devices=[],
+    )
+    lists = [sign_list(current, signing)]
+    for device in devices:
+        listed = ListedDevice(uuid.uuid4(), key_id(device), device, revoked=False)
+        current = with_device(current, listed)
+        lists.append(sign_list(current, signing))
+    return KeyHome(home_id=home_id, owner=owner, lists=lists)
+
+
+def list_action(signed: SignedKeyList, home_id: uuid.UUID) -> tuple[str, dict[str, ObjectValue]]:
+    """The ``home_keys.signed`` entry the hub logs for ``signed``."""
+    return (
+        "home_keys.signed",
+        {
+            "home": "5e" * 16,
+            "label": key_label("home", home_id),
+            "version": signed.version,
+            "list_sha256": hashlib.sha256(signed.body).hexdigest(),
+            "signing_key_id": key_id(signed.signer),
+        },
+    )
+
+
+def proven_lists(
+    home: KeyHome, custody: Custody, entries: Sequence[CustodyEntry]
+) -> list[dict[str, Any]]:
+    """``home``'s lists in the wire form, each with the proof of its entry in ``entries``."""
+    return [
+        {
+            **signed.to_json(),
+            "proof": KeyProof(
+                index=entry.index,
+                entry=entry.entry,
+                checkpoint=custody.checkpoint,
+                inclusion=tuple(entry.proof),
+            ).to_json(),
+        }
+        for signed, entry in zip(home.lists, entries, strict=True)
+    ]
+
+
+def custody_for(
+    hub: Hub,
+    kind: str,
+    clips: Sequence[Footage],
+    agency_key_id: str,
+    home: KeyHome | None = None,
+) -> tuple[Custody, list[dict[str, Any]] | None]:
+    """The package's custody log and, for a share, ``home``'s lists proven into the same
+    checkpoint (a home listing the clips' devices unless given)."""
     if kind == "share":
         actions: list[tuple[str, Mapping[str, ObjectValue]]] = [
             ("request.created", {"request_id": str(REQUEST_ID), "category": "burglary"}),
@@ -214,7 +293,13 @@ def custody_for(hub: Hub, kind: str, clips: Sequence[Footage], agency_key_id: st
             ("demand.recorded", {"demand_id": str(DEMAND_ID), "notice_delayed_until": None}),
             ("demand.served", {"demand_id": str(DEMAND_ID)}),
         ]
-    return make_custody(hub, actions)
+    if kind != "share":
+        return make_custody(hub, actions), None
+    home = home or key_home(sorted({footage.device_public for footage in clips}))
+    lists = [list_action(signed, home.home_id) for signed in home.lists]
+    both = make_custody(hub, [*lists, *actions])
+    custody = Custody(checkpoint=both.checkpoint, entries=both.entries[len(lists) :])
+    return custody, proven_lists(home, both, both.entries[: len(lists)])
 
 
 def build_package(
@@ -225,6 +310,8 @@ def build_package(
     kind: Literal["share", "demand"] = "share",
     custody: Custody | None = None,
     package_clips: Sequence[PackageClip] | None = None,
+    home: KeyHome | None = None,
+    key_lists: Sequence[Mapping[str, Any]] | None = None,
 ) -> bytes:
     agency_key_id = key_id(agency.public_key()) if agency else ""
     subject: dict[str, Any]
@@ -243,6 +330,7 @@ def build_package(
     else:
         subject = {"demand_id": str(DEMAND_ID), "authority": "District Court", "reference": "X-1"}
         terms = None
+    made_custody, made_lists = custody_for(hub, kind, clips, agency_key_id, home)
     out = io.BytesIO()
     write_package(
         out,
@@ -252,7 +340,8 @@ def build_package(
         recipient_key_id=agency_key_id if kind == "share" else None,
         clips=package_clips
         or [package_clip(footage, kind=kind, agency=agency) for footage in clips],
-        custody=custody or custody_for(hub, kind, clips, agency_key_id),
+        custody=custody or made_custody,
+        key_lists=key_lists if key_lists is not None else made_lists,
         signing_key=hub.signing_key,
         log_key=hub.log_key,
         created_at=NOW,

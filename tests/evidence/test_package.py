@@ -13,18 +13,25 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from doorstep.audit.entries import canonical_json
+from doorstep.crypto.attestation import (
+    Attestation,
+    PartAttestation,
+    open_attestation,
+    seal_attestation,
+)
+from doorstep.crypto.decrypt import open_part
 from doorstep.crypto.keys import key_id
 from doorstep.errors import InvalidInput
 from doorstep.evidence import EvidenceError
 from doorstep.evidence.package import (
     CUSTODY,
     HUB_KEY,
+    KEY_LISTS,
     KEYS,
     MANIFEST,
     SIGNATURE,
     TERMS,
     PackageClip,
-    PackagePart,
     part_path,
     signature_text,
     write_package,
@@ -128,7 +135,7 @@ def _expect_named(error: EvidenceError, name: str) -> None:
 def test_changing_any_byte_of_any_file_is_named(hub: Hub, agency: X25519PrivateKey) -> None:
     package = build_package(hub, [make_footage(0, clip_bytes=1100)], agency=agency)
     files = members(package)
-    assert len(files) == 9
+    assert len(files) == 10
     tried = 0
     for name, (data, compression) in files.items():
         for position in range(len(data)):
@@ -234,16 +241,82 @@ def test_the_hub_can_not_swap_in_a_part_of_another_clip(
     assert error.file == part_path(first.clip_id, "snapshot") and error.check == "header"
 
 
-def test_a_false_attestation_is_named(
+def _with_attestation(clip: PackageClip, sealed: bytes) -> PackageClip:
+    return PackageClip(**{**clip.__dict__, "sealed_attestation": sealed})
+
+
+def test_an_altered_or_swapped_attestation_is_named(
     hub: Hub, agency: X25519PrivateKey, footage: list[Footage]
 ) -> None:
+    first, second = footage
+    clip = package_clip(first, kind="share", agency=agency)
+    assert clip.sealed_attestation is not None
+    flipped = bytearray(clip.sealed_attestation)
+    flipped[20] ^= 1
+    others = package_clip(second, kind="share", agency=agency).sealed_attestation
+    assert others is not None
+    for sealed in (bytes(flipped), others):
+        altered = _with_attestation(clip, sealed)
+        package = build_package(hub, [first], agency=agency, package_clips=[altered])
+        assert verify_package(io.BytesIO(package)).kind == "share"  # sealed: no key, no check
+        error = refused(package, agency_key=agency)
+        assert (error.file, error.check) == (MANIFEST, "attestation"), error.detail
+        assert "does not open with clip" in error.detail
+
+
+def test_a_false_attestation_sealed_with_the_clip_key_is_named(
+    hub: Hub, agency: X25519PrivateKey, footage: list[Footage]
+) -> None:
+    """Whoever holds the clip key could seal a false digest: its signature then fails."""
     clip = package_clip(footage[0], kind="share", agency=agency)
-    lying = PackagePart(**{**clip.parts[0].__dict__, "plaintext_sha256": bytes(32)})
-    altered = PackageClip(**{**clip.__dict__, "parts": [lying, *clip.parts[1:]]})
-    package = build_package(hub, [footage[0]], agency=agency, package_clips=[altered])
-    error = refused(package)
-    assert error.file == part_path(footage[0].clip_id, lying.name)
-    assert error.check == "device-signature"
+    assert clip.sealed_attestation is not None
+    true = open_attestation(
+        clip.sealed_attestation, content_key=footage[0].content_key, clip_id=footage[0].clip_id
+    )
+    lying = {**true.parts, "clip": PartAttestation(bytes(32), true.parts["clip"].device_signature)}
+    cases = {
+        "a false digest": (Attestation(true.device_key_id, lying), "device-signature"),
+        "another device": (Attestation("ab" * 16, true.parts), "attestation"),
+        "a part left out": (
+            Attestation(true.device_key_id, {"clip": true.parts["clip"]}),
+            "attestation",
+        ),
+    }
+    for case, (attestation, check) in cases.items():
+        sealed = seal_attestation(
+            attestation, content_key=footage[0].content_key, clip_id=footage[0].clip_id
+        )
+        altered = _with_attestation(clip, sealed)
+        package = build_package(hub, [footage[0]], agency=agency, package_clips=[altered])
+        error = refused(package, agency_key=agency)
+        assert error.check == check, (case, error.detail)
+        if check == "device-signature":
+            assert error.file == part_path(footage[0].clip_id, "clip")
+
+
+def test_the_receipt_and_manifest_hold_no_plaintext_digest_or_device_signature(
+    footage: list[Footage], package: bytes
+) -> None:
+    """What the hub can read of a share package says nothing about the plaintext."""
+    files = members(package)
+    readable = b"".join(data for name, (data, _) in files.items() if not name.endswith(".sealed"))
+    for clip in footage:
+        for part, sealed in clip.sealed.items():
+            summary = open_part(
+                sealed,
+                content_key=clip.content_key,
+                clip_id=clip.clip_id,
+                part=part,
+                device_public=clip.device_key.public_key(),
+            ).summary
+            assert summary.plaintext_sha256 == hashlib.sha256(clip.plaintexts[part]).digest()
+            for secret in (summary.plaintext_sha256, summary.device_signature):
+                assert secret.hex().encode() not in readable
+                assert base64.b64encode(secret) not in readable
+    manifest = json.loads(files[MANIFEST][0])
+    for entry in manifest["clips"]:
+        assert set(entry["parts"]["clip"]) == {"file"}
+        assert entry["sealed_attestation"]
 
 
 def test_a_demand_package_has_no_keys_and_no_attestations_and_verifies(
@@ -251,10 +324,10 @@ def test_a_demand_package_has_no_keys_and_no_attestations_and_verifies(
 ) -> None:
     package = build_package(hub, footage, kind="demand")
     files = members(package)
-    assert KEYS not in files and TERMS not in files and CUSTODY in files
+    assert KEYS not in files and TERMS not in files and KEY_LISTS not in files
+    assert CUSTODY in files
     manifest = json.loads(files[MANIFEST][0])
-    parts = [part for clip in manifest["clips"] for part in clip["parts"].values()]
-    assert all(p["plaintext_sha256"] is None and p["device_signature"] is None for p in parts)
+    assert all(clip["sealed_attestation"] is None for clip in manifest["clips"])
     report = verify_package(io.BytesIO(package), hub_key=hub.log_key)
     assert report.kind == "demand" and not report.decrypted and report.terms is None
     assert not any(part.attested for clip in report.clips for part in clip.parts)
@@ -297,6 +370,7 @@ def test_a_package_streams_to_an_unseekable_output(
 ) -> None:
     out = _Unseekable()
     clips = [package_clip(f, kind="share", agency=agency) for f in footage]
+    custody, key_lists = custody_for(hub, "share", footage, key_id(agency.public_key()))
     write_package(
         out,  # type: ignore[arg-type]
         kind="share",
@@ -304,7 +378,8 @@ def test_a_package_streams_to_an_unseekable_output(
         terms={"purpose": "p"},
         recipient_key_id=key_id(agency.public_key()),
         clips=clips,
-        custody=custody_for(hub, "share", footage, key_id(agency.public_key())),
+        custody=custody,
+        key_lists=key_lists,
         signing_key=hub.signing_key,
         log_key=hub.log_key,
         created_at=NOW,
@@ -317,7 +392,8 @@ def test_write_package_refuses_arguments_that_do_not_fit_the_kind(
 ) -> None:
     share = [package_clip(f, kind="share", agency=agency) for f in footage]
     demand = [package_clip(f, kind="demand", agency=None) for f in footage]
-    custody = custody_for(hub, "demand", footage, "")
+    custody, _ = custody_for(hub, "demand", footage, "")
+    _, key_lists = custody_for(hub, "share", footage, key_id(agency.public_key()))
     base = {
         "subject": {},
         "custody": custody,
@@ -325,8 +401,24 @@ def test_write_package_refuses_arguments_that_do_not_fit_the_kind(
         "log_key": hub.log_key,
         "created_at": NOW,
     }
+    no_attestation = [PackageClip(**{**share[0].__dict__, "sealed_attestation": None})]
     bad: list[dict[str, object]] = [
         {"kind": "demand", "terms": None, "recipient_key_id": None, "clips": share},
+        {"kind": "share", "terms": {}, "recipient_key_id": "x", "clips": share},
+        {
+            "kind": "share",
+            "terms": {},
+            "recipient_key_id": "x",
+            "clips": no_attestation,
+            "key_lists": key_lists,
+        },
+        {
+            "kind": "demand",
+            "terms": None,
+            "recipient_key_id": None,
+            "clips": demand,
+            "key_lists": key_lists,
+        },
         {"kind": "share", "terms": {}, "recipient_key_id": "x", "clips": demand},
         {"kind": "share", "terms": None, "recipient_key_id": "x", "clips": share},
         {"kind": "demand", "terms": None, "recipient_key_id": None, "clips": []},

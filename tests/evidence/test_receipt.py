@@ -22,8 +22,6 @@ from tests.test_layers import forbidden
 CLIP = {
     "clip_id": "7aecdda3-8ac4-44de-a0f1-3a9e2b7c6d51",
     "ciphertext_sha256": "ab" * 32,
-    "plaintext_sha256": "cd" * 32,
-    "device_signature": base64.b64encode(bytes(64)).decode(),
 }
 
 

@@ -108,7 +108,16 @@ def _print_package(package: Path, report: PackageReport) -> None:
     checks.add_row("manifest", "signed by the hub key")
     checks.add_row("files", f"{len(report.files)} present, sizes and SHA-256 match, none extra")
     checks.add_row("clips", f"{len(report.clips)} clips, {parts} parts: headers match")
-    checks.add_row("device signatures", f"{attested} of {parts} parts attested and verified")
+    if report.key_list is not None:
+        checks.add_row(
+            "device keys",
+            f"every clip's device key is in home {report.key_list.home_id}'s owner-signed key "
+            f"list (version {report.key_list.version}, each version proven in the log)",
+        )
+    signatures = f"{attested} of {parts} parts attested and verified"
+    if report.kind == "share" and not report.decrypted:
+        signatures = "sealed for the agency: give --key to open and check them"
+    checks.add_row("device signatures", signatures)
     checks.add_row(
         "custody",
         f"{len(report.custody.entries)} entries proven into checkpoint "

@@ -25,7 +25,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from doorstep.audit.entries import canonical_json
 from doorstep.crypto.format import (
+    ATTESTATION_NONCE_BYTES,
     DIGEST_BYTES,
+    MAX_SEALED_ATTESTATION_BYTES,
     PARTS,
     SIGNATURE_BYTES,
     TAG_BYTES,
@@ -36,9 +38,6 @@ from doorstep.crypto.format import (
 from doorstep.errors import CryptoError
 
 ATTESTATION_INFO = b"doorstep attestation v1\0"
-ATTESTATION_NONCE_BYTES = 12
-# Three parts' digests and signatures take about 600 bytes sealed; the hub refuses more.
-MAX_SEALED_ATTESTATION_BYTES = 4096
 _HEX = re.compile(r"[0-9a-f]+")
 
 

@@ -34,6 +34,10 @@ MIN_CHUNK_SIZE = 1024
 MAX_CHUNK_SIZE = 1 << 24
 DEFAULT_CHUNK_SIZE = 64 * 1024
 PARTS = ("clip", "snapshot", "details")
+# A clip's attestation sealed under its clip key (crypto/attestation.py): the nonce in
+# front, and the most a sealed one may take (three parts take about 700 bytes).
+ATTESTATION_NONCE_BYTES = 12
+MAX_SEALED_ATTESTATION_BYTES = 4096
 # Enough leading bytes to read any header.
 HEADER_PROBE_BYTES = PREAMBLE.size + MAX_HEADER_BYTES
 

@@ -3,12 +3,14 @@
 A package is a ZIP of sealed parts, keys, terms and custody, signed by the hub.
 
 The hub builds it from what it stores and can't read: the sealed parts byte for byte,
-the clip keys the owner wrapped to the agency's key, and the owner's attestations
-(each part's plaintext SHA-256 and device signature, read when the owner's client
-opened it). The package is written as a stream, each file hashed as it goes into the
-ZIP, so a package of many gigabytes never sits in memory; ``manifest.json`` (every
-other file's size and SHA-256) and its signature come last. ``verify`` reads it back
-with :func:`parse_manifest` and :func:`parse_keys`. See ``docs/evidence.md``.
+the clip keys the owner wrapped to the agency's key, each clip's attestation sealed
+under its clip key (each part's plaintext SHA-256 and device signature, read when the
+owner's client opened it; only the agency opens it), and the home's owner-signed key
+lists with their log proofs (``key-lists.json``: which device keys the owner vouches
+for). The package is written as a stream, each file hashed as it goes into the ZIP, so
+a package of many gigabytes never sits in memory; ``manifest.json`` (every other
+file's size and SHA-256) and its signature come last. ``verify`` reads it back with
+:func:`parse_manifest` and :func:`parse_keys`. See ``docs/evidence.md``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from doorstep.audit.checkpoint import LogKey
 from doorstep.audit.entries import canonical_json
 from doorstep.crypto.envelope import WRAPPED_KEY_BYTES
-from doorstep.crypto.format import DIGEST_BYTES, PARTS, SIGNATURE_BYTES, b64decode, format_time
+from doorstep.crypto.format import (
+    ATTESTATION_NONCE_BYTES,
+    MAX_SEALED_ATTESTATION_BYTES,
+    PARTS,
+    TAG_BYTES,
+    b64decode,
+    format_time,
+)
 from doorstep.crypto.keys import ed25519_public, key_id
 from doorstep.errors import CryptoError, InvalidInput
 from doorstep.evidence import EvidenceError
@@ -43,6 +52,7 @@ HUB_KEY = "hub-key.txt"
 TERMS = "terms.json"
 KEYS = "keys.json"
 CUSTODY = "custody.json"
+KEY_LISTS = "key-lists.json"
 # Files the manifest can't list: the manifest itself and what checks it.
 UNLISTED = (MANIFEST, SIGNATURE, HUB_KEY)
 # What a decrypted part is written as.
@@ -55,8 +65,6 @@ class PackagePart:
 
     name: str
     chunks: Callable[[], Iterable[bytes]]
-    plaintext_sha256: bytes | None = None
-    device_signature: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class PackageClip:
     device_public_key: bytes
     parts: Sequence[PackagePart]
     wrapped_key: bytes | None
+    sealed_attestation: bytes | None = None
 
 
 def part_path(clip_id: uuid.UUID, part: str) -> str:
@@ -96,13 +105,21 @@ def write_package(
     signing_key: Ed25519PrivateKey,
     log_key: LogKey,
     created_at: datetime,
+    key_lists: Sequence[Mapping[str, Any]] | None = None,
 ) -> None:
     """Write the package for ``clips`` to ``out``; InvalidInput if the arguments don't fit ``kind``.
 
-    A share carries the terms and each clip's key wrapped to ``recipient_key_id``; a
-    legal demand carries neither (ciphertext only) and no attestations.
+    A share carries the terms, each clip's key wrapped to ``recipient_key_id`` and its
+    sealed attestation, and ``key_lists``: the home's signed key lists, version 1 to
+    the newest, each with its ``"proof"`` (the wire form of the key list routes). A
+    legal demand carries none of these (ciphertext only).
     """
     _check(kind, terms, recipient_key_id, clips, signing_key, log_key, created_at)
+    if (kind == "share") != bool(key_lists):
+        raise InvalidInput(
+            "a share package carries the home's key lists; a demand package none",
+            field="key_lists",
+        )
     moment = created_at.astimezone(UTC)
     files: dict[str, dict[str, Any]] = {}
     with zipfile.ZipFile(out, "w", allowZip64=True) as archive:
@@ -119,6 +136,8 @@ def write_package(
             }
             keys = canonical_json({"recipient_key_id": recipient_key_id, "keys": wrapped})
             files[KEYS] = _write(archive, _info(KEYS, moment), keys)
+            lists = canonical_json({"lists": [dict(each) for each in key_lists or ()]})
+            files[KEY_LISTS] = _write(archive, _info(KEY_LISTS, moment), lists)
         files[CUSTODY] = _write(archive, _info(CUSTODY, moment), custody_json(custody))
         manifest = canonical_json(
             {
@@ -136,17 +155,8 @@ def write_package(
 
 
 def _clip_entry(clip: PackageClip) -> dict[str, Any]:
-    parts: dict[str, Any] = {}
-    for part in clip.parts:
-        parts[part.name] = {
-            "file": part_path(clip.clip_id, part.name),
-            "plaintext_sha256": part.plaintext_sha256.hex() if part.plaintext_sha256 else None,
-            "device_signature": (
-                base64.b64encode(part.device_signature).decode("ascii")
-                if part.device_signature
-                else None
-            ),
-        }
+    parts = {part.name: {"file": part_path(clip.clip_id, part.name)} for part in clip.parts}
+    sealed = clip.sealed_attestation
     return {
         "clip_id": str(clip.clip_id),
         "camera_id": str(clip.camera_id),
@@ -155,6 +165,7 @@ def _clip_entry(clip: PackageClip) -> dict[str, Any]:
         "device_key_id": key_id(clip.device_public_key),
         "device_public_key": base64.b64encode(clip.device_public_key).decode("ascii"),
         "parts": parts,
+        "sealed_attestation": base64.b64encode(sealed).decode("ascii") if sealed else None,
     }
 
 
@@ -230,21 +241,17 @@ def _check_clip(clip: PackageClip, *, share: bool) -> None:
             f"{where}: parts {names} are not distinct names from {', '.join(PARTS)}",
             field="parts",
         )
-    for part in clip.parts:
-        digest, signature = part.plaintext_sha256, part.device_signature
-        if share and (digest is None or signature is None):
-            raise InvalidInput(
-                f"{where} {part.name}: a share needs the owner's attestation", field="parts"
-            )
-        if not share and (digest is not None or signature is not None):
-            raise InvalidInput(
-                f"{where} {part.name}: nobody who can decrypt attests a demand's parts",
-                field="parts",
-            )
-        if digest is not None and len(digest) != DIGEST_BYTES:
-            raise InvalidInput(f"{where} {part.name}: plaintext_sha256 is not 32 bytes")
-        if signature is not None and len(signature) != SIGNATURE_BYTES:
-            raise InvalidInput(f"{where} {part.name}: device_signature is not 64 bytes")
+    sealed = clip.sealed_attestation
+    if share != (sealed is not None):
+        raise InvalidInput(
+            f"{where}: a share carries the owner's sealed attestation; nobody who can decrypt "
+            "attests a demand's clips",
+            field="sealed_attestation",
+        )
+    if sealed is not None and not _SEALED_BYTES[0] <= len(sealed) <= _SEALED_BYTES[1]:
+        raise InvalidInput(
+            f"{where}: the sealed attestation is {len(sealed)} bytes", field="sealed_attestation"
+        )
 
 
 def _check_time(moment: datetime, what: str) -> None:
@@ -256,14 +263,14 @@ def _check_time(moment: datetime, what: str) -> None:
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _KEY_ID = re.compile(r"[0-9a-f]{32}")
+# The sizes a sealed attestation may have (crypto/attestation.py).
+_SEALED_BYTES = (ATTESTATION_NONCE_BYTES + TAG_BYTES, MAX_SEALED_ATTESTATION_BYTES)
 
 
 @dataclass(frozen=True)
 class PartEntry:
     name: str
     file: str
-    plaintext_sha256: bytes | None
-    device_signature: bytes | None
 
 
 @dataclass(frozen=True)
@@ -275,6 +282,7 @@ class ClipEntry:
     device_key_id: str
     device_public_key: bytes
     parts: list[PartEntry]
+    sealed_attestation: bytes | None
 
 
 @dataclass(frozen=True)
@@ -357,7 +365,7 @@ def parse_manifest(data: bytes) -> Manifest:
     clips = [_clip(raw, f"clips[{n}].", share=kind == "share") for n, raw in enumerate(raw_clips)]
     if not clips or len({clip.clip_id for clip in clips}) != len(clips):
         raise EvidenceError(MANIFEST, "parse", "clips is empty or names a clip twice")
-    expected = {CUSTODY, *((TERMS, KEYS) if kind == "share" else ())}
+    expected = {CUSTODY, *((TERMS, KEYS, KEY_LISTS) if kind == "share" else ())}
     expected |= {part.file for clip in clips for part in clip.parts}
     if set(files) != expected:
         odd = sorted(set(files) ^ expected)
@@ -394,27 +402,7 @@ def _clip(data: Any, where: str, *, share: bool) -> ClipEntry:
         path = _field(entry, "file", str, inner, MANIFEST)
         if path != part_path(clip_id, name):
             raise EvidenceError(MANIFEST, "parse", f"{inner}file is not {part_path(clip_id, name)}")
-        digest, signature = entry.get("plaintext_sha256"), entry.get("device_signature")
-        if share != (digest is not None) or share != (signature is not None):
-            raise EvidenceError(
-                MANIFEST,
-                "parse",
-                f"{inner}: a share attests every part, a demand none",
-            )
-        if share and not (isinstance(digest, str) and _SHA256_HEX.fullmatch(digest)):
-            raise EvidenceError(MANIFEST, "parse", f"{inner}plaintext_sha256 is not SHA-256 hex")
-        parts.append(
-            PartEntry(
-                name=name,
-                file=path,
-                plaintext_sha256=bytes.fromhex(digest) if share else None,
-                device_signature=(
-                    _base64(entry, "device_signature", SIGNATURE_BYTES, inner, MANIFEST)
-                    if share
-                    else None
-                ),
-            )
-        )
+        parts.append(PartEntry(name=name, file=path))
     return ClipEntry(
         clip_id=clip_id,
         camera_id=_uuid(data, "camera_id", where),
@@ -423,7 +411,30 @@ def _clip(data: Any, where: str, *, share: bool) -> ClipEntry:
         device_key_id=device_key_id,
         device_public_key=public,
         parts=parts,
+        sealed_attestation=_sealed_attestation(data, where, share=share),
     )
+
+
+def _sealed_attestation(data: Any, where: str, *, share: bool) -> bytes | None:
+    value = data.get("sealed_attestation")
+    if share != (value is not None):
+        raise EvidenceError(
+            MANIFEST, "parse", f"{where}sealed_attestation: a share carries one, a demand none"
+        )
+    if value is None:
+        return None
+    try:
+        raw = b64decode(_field(data, "sealed_attestation", str, where, MANIFEST), "attestation")
+    except CryptoError as exc:
+        raise EvidenceError(MANIFEST, "parse", f"{where}sealed_attestation is not base64") from exc
+    if not _SEALED_BYTES[0] <= len(raw) <= _SEALED_BYTES[1]:
+        raise EvidenceError(
+            MANIFEST,
+            "parse",
+            f"{where}sealed_attestation is {len(raw)} bytes, outside "
+            f"{_SEALED_BYTES[0]}..{_SEALED_BYTES[1]}",
+        )
+    return raw
 
 
 def parse_keys(data: bytes, manifest: Manifest) -> PackageKeys:

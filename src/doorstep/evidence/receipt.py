@@ -2,7 +2,8 @@
 
 A receipt is ``{"receipt": body, "signature": b64, "hub_key": vkey}``. The body names
 the request, the agency, the investigation code, the share, when access ends, each
-clip's ciphertext and plaintext digests and device signature, and the audit entry
+clip's ciphertext SHA-256 (nothing about the plaintext, which the hub never learns:
+that travels to the agency sealed under the clip key), and the audit entry
 that records the share with its inclusion proof into a signed checkpoint. The hub
 signs the body's canonical JSON with its audit log key, so an edited receipt fails,
 and the proof shows the share is in the public log, where the owner can see it too.
@@ -186,20 +187,9 @@ def _fields(body: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(clip, Mapping):
             raise EvidenceError(where, "parse", "is not a JSON object")
         _uuid(clip.get("clip_id"), f"{where}.clip_id")
-        for name in ("ciphertext_sha256", "plaintext_sha256"):
-            value = clip.get(name)
-            if not (value is None and name == "plaintext_sha256") and not (
-                isinstance(value, str) and _SHA256_HEX.fullmatch(value)
-            ):
-                raise EvidenceError(f"{where}.{name}", "parse", "is not a SHA-256 in hex")
-        signature = clip.get("device_signature")
-        if signature is not None:
-            try:
-                raw = b64decode(_string(signature, f"{where}.device_signature"), "signature")
-            except CryptoError as exc:
-                raise EvidenceError(f"{where}.device_signature", "parse", "is not base64") from exc
-            if len(raw) != SIGNATURE_BYTES:
-                raise EvidenceError(f"{where}.device_signature", "parse", "is not 64 bytes")
+        digest = clip.get("ciphertext_sha256")
+        if not (isinstance(digest, str) and _SHA256_HEX.fullmatch(digest)):
+            raise EvidenceError(f"{where}.ciphertext_sha256", "parse", "is not a SHA-256 in hex")
     fields["clips"] = [dict(clip) for clip in clips]
     audit = body.get("audit")
     if not isinstance(audit, Mapping):

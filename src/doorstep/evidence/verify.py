@@ -10,12 +10,15 @@ for which file is named are in ``docs/evidence.md``):
 4. no file is in the ZIP that the manifest doesn't list;
 5. ``terms.json``, ``keys.json`` and ``custody.json`` parse;
 6. every custody entry is proven into the checkpoint, whose signature verifies;
-7. each sealed part's header (in clear) names the clip, part, camera, times and
+7. a share's ``key-lists.json``: the home's owner-signed key lists chain, each proven
+   into the hub's log, and every clip's device key is in the newest
+   (``keylist_check``);
+8. each sealed part's header (in clear) names the clip, part, camera, times and
    device key the manifest gives;
-8. each attested part's device signature verifies over its header and plaintext
-   digest, without decrypting;
-9. with the agency's key: every clip key unwraps, every part opens (each chunk's tag
-   and the device signature) and decrypts to the attested digest.
+9. with the agency's key: every clip key unwraps, the clip's sealed attestation opens
+   and its device signatures verify over the headers (``attested``), and every part
+   opens (each chunk's tag and the device signature) and decrypts to the attested
+   digest.
 """
 
 from __future__ import annotations
@@ -39,15 +42,18 @@ from doorstep.audit.checkpoint import CheckpointError, LogKey
 from doorstep.crypto.decrypt import PartOpener
 from doorstep.crypto.envelope import clip_subject
 from doorstep.crypto.format import HEADER_PROBE_BYTES, PartHeader, b64decode, parse_header
+from doorstep.crypto.keylist import KeyList
 from doorstep.crypto.keys import ed25519_public, key_id
-from doorstep.crypto.signing import verify_part_signature
 from doorstep.crypto.unwrap import unwrap_key
 from doorstep.errors import CryptoError, InvalidInput
 from doorstep.evidence import EvidenceError
+from doorstep.evidence.attested import check_attestation
 from doorstep.evidence.custody import VerifiedCustody, open_custody
+from doorstep.evidence.keylist_check import check_device, check_key_lists
 from doorstep.evidence.package import (
     CUSTODY,
     HUB_KEY,
+    KEY_LISTS,
     KEYS,
     MANIFEST,
     PLAINTEXT_NAMES,
@@ -79,7 +85,7 @@ class PartReport:
     file: str
     size: int
     sha256: str
-    attested: bool  # the device signature in the manifest verified over the header
+    attested: bool  # the sealed attestation opened and its device signature verified
     plaintext_sha256: str | None
     written_to: Path | None = None
 
@@ -107,6 +113,7 @@ class PackageReport:
     terms: dict[str, Any] | None
     recipient_key_id: str | None
     decrypted: bool
+    key_list: KeyList | None  # the newest owner-signed list, for a share
     out_dir: Path | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -121,6 +128,11 @@ class PackageReport:
             "terms": self.terms,
             "recipient_key_id": self.recipient_key_id,
             "decrypted": self.decrypted,
+            "key_list": (
+                {"home_id": str(self.key_list.home_id), "version": self.key_list.version}
+                if self.key_list
+                else None
+            ),
             "out_dir": str(self.out_dir) if self.out_dir else None,
             "clips": [
                 {
@@ -222,11 +234,19 @@ class _Verifier:
         keys = parse_keys(contents[KEYS], manifest) if KEYS in contents else None
         self._say("checking the custody log")
         custody = open_custody(parse_json(contents[CUSTODY], CUSTODY), log_key, source=CUSTODY)
+        key_list = None
+        if KEY_LISTS in contents:
+            self._say("checking the home's owner-signed key lists")
+            key_list = check_key_lists(contents[KEY_LISTS], log_key)
+            for clip in manifest.clips:
+                check_device(clip, key_list)
+        headers: dict[str, bytes] = {}
         for clip in manifest.clips:
-            self._check_parts(clip)
+            headers.update(self._check_parts(clip))
         written: dict[str, Path] = {}
+        attested: dict[str, str] = {}
         if agency_key is not None:
-            written = self._decrypt(manifest, keys, agency_key, out_dir)
+            written, attested = self._decrypt(manifest, keys, agency_key, out_dir, headers)
         clips = [
             ClipReport(
                 clip_id=clip.clip_id,
@@ -240,10 +260,8 @@ class _Verifier:
                         file=part.file,
                         size=manifest.files[part.file]["size"],
                         sha256=manifest.files[part.file]["sha256"],
-                        attested=part.device_signature is not None,
-                        plaintext_sha256=part.plaintext_sha256.hex()
-                        if part.plaintext_sha256
-                        else None,
+                        attested=part.file in attested,
+                        plaintext_sha256=attested.get(part.file),
                         written_to=written.get(part.file),
                     )
                     for part in clip.parts
@@ -263,6 +281,7 @@ class _Verifier:
             terms=terms,
             recipient_key_id=keys.recipient_key_id if keys else None,
             decrypted=agency_key is not None,
+            key_list=key_list,
             out_dir=out_dir if agency_key is not None else None,
         )
 
@@ -342,11 +361,11 @@ class _Verifier:
                 contents[path] = bytes(data)
         return contents
 
-    # -- 7, 8: headers in clear, and the owner's attestations ----------------------------
+    # -- 8: headers in clear -------------------------------------------------------------
 
-    def _check_parts(self, clip: ClipEntry) -> None:
-        """Check each part's header in clear, and its attested device signature if any."""
-        device = ed25519_public(clip.device_public_key)
+    def _check_parts(self, clip: ClipEntry) -> dict[str, bytes]:
+        """Check each part's header in clear; returns each part file's header (its AAD)."""
+        headers = {}
         for part in clip.parts:
             self._say(f"checking {part.file}")
             with self._reading(part.file) as member:
@@ -356,22 +375,8 @@ class _Verifier:
             except CryptoError as exc:
                 raise EvidenceError(part.file, "header", exc.detail) from exc
             _compare_header(parsed.header, clip, part.name, part.file)
-            if part.plaintext_sha256 is None or part.device_signature is None:
-                continue
-            try:
-                verify_part_signature(
-                    device,
-                    aad=parsed.aad,
-                    digest=part.plaintext_sha256,
-                    signature=part.device_signature,
-                )
-            except CryptoError as exc:
-                raise EvidenceError(
-                    part.file,
-                    "device-signature",
-                    f"the attested plaintext SHA-256 and device signature in the manifest "
-                    f"don't verify over this part's header: {exc.detail}",
-                ) from exc
+            headers[part.file] = parsed.aad
+        return headers
 
     # -- 9: decrypt with the agency's key -------------------------------------------------
 
@@ -381,7 +386,9 @@ class _Verifier:
         keys: PackageKeys | None,
         agency_key: X25519PrivateKey,
         out_dir: Path | None,
-    ) -> dict[str, Path]:
+        headers: dict[str, bytes],
+    ) -> tuple[dict[str, Path], dict[str, str]]:
+        """Decrypt every part; returns the files written and each part's attested digest."""
         if keys is None:
             raise EvidenceError(
                 KEYS,
@@ -397,6 +404,7 @@ class _Verifier:
                 f"the clip keys are wrapped to key {keys.recipient_key_id}, not to yours ({mine})",
             )
         written: dict[str, Path] = {}
+        attested: dict[str, str] = {}
         for clip in manifest.clips:
             try:
                 content_key = unwrap_key(
@@ -406,6 +414,7 @@ class _Verifier:
                 )
             except CryptoError as exc:
                 raise EvidenceError(KEYS, "keys", f"clip {clip.clip_id}: {exc.detail}") from exc
+            attestation = check_attestation(clip, content_key, headers)
             device = ed25519_public(clip.device_public_key)
             for part in clip.parts:
                 self._say(f"decrypting {part.file}")
@@ -419,15 +428,16 @@ class _Verifier:
                 if out_dir is not None:
                     target = out_dir / str(clip.clip_id) / PLAINTEXT_NAMES[part.name]
                 digest = self._open_part(opener, part.file, target)
-                if part.plaintext_sha256 is not None and digest != part.plaintext_sha256:
+                if digest != attestation.parts[part.name].plaintext_sha256:
                     raise EvidenceError(
                         part.file,
                         "plaintext-sha256",
-                        "decrypts to plaintext whose SHA-256 is not the one the manifest attests",
+                        "decrypts to plaintext whose SHA-256 is not the one the owner attested",
                     )
+                attested[part.file] = digest.hex()
                 if target is not None:
                     written[part.file] = target
-        return written
+        return written, attested
 
     def _open_part(self, opener: PartOpener, path: str, target: Path | None) -> bytes:
         """Decrypt the part into ``target`` (renamed into place only once it all verified)."""

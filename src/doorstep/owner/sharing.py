@@ -1,13 +1,15 @@
 """Answering an agency's request on the owner's client: open, attest, re-wrap, share.
 
-For each chosen clip the client opens every part (checking the device signature), and
-sends the agency the clip key wrapped to the agency's public key with, per part, the
-plaintext digest and device signature it saw. The hub never sees the clip key.
+For each chosen clip the client opens every part (checking the device signature with
+a device key the home's owner-signed key list holds), and sends the agency the clip
+key wrapped to the agency's public key, with the attestation (each part's plaintext
+digest and device signature) sealed under the clip key. The agency's key is used only
+once its log proof checks. The hub never sees the clip key, and learns nothing about
+the plaintext.
 """
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,13 +17,15 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from doorstep.crypto.attestation import Attestation, PartAttestation, seal_attestation
 from doorstep.crypto.decrypt import open_part
 from doorstep.crypto.envelope import clip_subject, wrap_key
 from doorstep.crypto.format import PARTS
-from doorstep.crypto.keys import x25519_public
+from doorstep.crypto.keys import key_id, x25519_public
 from doorstep.errors import Conflict
 from doorstep.owner.api import HubApi
 from doorstep.owner.keys import b64, clip_access
+from doorstep.owner.trust import verified_agency_key
 
 
 def share_choice(
@@ -32,8 +36,8 @@ def share_choice(
     device_public: Ed25519PublicKey,
     agency_public_key: bytes,
 ) -> dict[str, Any]:
-    """One clip of a share: its key wrapped to the agency, and each part's attestation."""
-    attestations = {}
+    """One clip of a share: its key wrapped to the agency, and its sealed attestation."""
+    seen = {}
     for part, sealed in sealed_parts.items():
         opened = open_part(
             sealed,
@@ -42,14 +46,21 @@ def share_choice(
             part=part,
             device_public=device_public,
         )
-        attestations[part] = {
-            "plaintext_sha256": opened.summary.plaintext_sha256.hex(),
-            "device_signature": b64(opened.summary.device_signature),
-        }
+        seen[part] = PartAttestation(
+            plaintext_sha256=opened.summary.plaintext_sha256,
+            device_signature=opened.summary.device_signature,
+        )
+    attestation = Attestation(device_key_id=key_id(device_public), parts=seen)
     wrapped = wrap_key(
         content_key, recipient=x25519_public(agency_public_key), subject=clip_subject(clip_id)
     )
-    return {"clip_id": str(clip_id), "wrapped_key": b64(wrapped), "attestations": attestations}
+    return {
+        "clip_id": str(clip_id),
+        "wrapped_key": b64(wrapped),
+        "sealed_attestation": b64(
+            seal_attestation(attestation, content_key=content_key, clip_id=clip_id)
+        ),
+    }
 
 
 def answer_request(
@@ -66,7 +77,8 @@ def answer_request(
         raise Conflict(
             f"{entry['agency']['name']} has published no key yet; it can't receive clips"
         )
-    agency_public_key = base64.b64decode(entry["agency"]["public_key"])
+    # Refused (KeyRefused, KeyAlarm) before any clip key is opened or wrapped.
+    agency_public_key = verified_agency_key(api, entry["agency"])
     choices = []
     for clip_id in clip_ids:
         access = clip_access(api, clip_id, user_key)

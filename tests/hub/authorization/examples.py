@@ -89,7 +89,9 @@ EXAMPLES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/agency/requests"): scene.request_body(),
     ("PUT", "/v1/homes/{home_id}/request-settings"): {"receive": True},
     ("POST", "/v1/inbox/{delivery_id}/share"): {
-        "clips": [{"clip_id": SOME_ID, "wrapped_key": WRAPPED, "attestations": {}}]
+        "clips": [
+            {"clip_id": SOME_ID, "wrapped_key": WRAPPED, "sealed_attestation": b64(bytes(28))}
+        ]
     },
     ("POST", "/v1/me/shares/{share_id}/extension"): {"grant": False},
     ("POST", "/v1/agency/shares/{share_id}/extension"): {

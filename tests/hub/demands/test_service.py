@@ -194,18 +194,16 @@ async def test_package_clips_reads_lazily_and_names_clips_without_a_device_key(
         assert [part.name for part in packaged.parts] == ["clip", "snapshot", "details"]
         stored = await client.get(f"/v1/clips/{clip_id}/parts/clip", headers=owner.headers)
         assert b"".join(packaged.parts[0].chunks()) == stored.content
-        attested = {"clip": (b"\x01" * 32, b"\x02" * 64)}
         (shared,) = package_clips(
             session,
             hub.storage,
             [clip],
             wrapped_keys={clip_id: b"wrapped"},
-            attestations={clip_id: attested},
+            sealed_attestations={clip_id: b"sealed"},
             device_keys={clip_id: b"\x03" * 32},
         )
         assert shared.device_public_key == b"\x03" * 32 and shared.wrapped_key == b"wrapped"
-        assert shared.parts[0].plaintext_sha256 == b"\x01" * 32
-        assert shared.parts[1].device_signature is None
+        assert shared.sealed_attestation == b"sealed" and packaged.sealed_attestation is None
     with transaction(hub.sessions) as session:
         session.execute(update(Clip).where(Clip.id == clip_id).values(device_id=None))
     with hub.sessions() as session:

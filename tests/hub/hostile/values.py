@@ -180,7 +180,7 @@ def _leaves(value: Any, path: Path) -> Iterator[tuple[Path, Any]]:
 # Objects the hub stores whole (GeoJSON): hostile values replace the whole object.
 OPAQUE_OBJECTS = {"jurisdiction", "polygon"}
 # Objects of like entries (one per clip part): hostile values go into the first entry only.
-SAMPLED_OBJECTS = {"parts", "attestations"}
+SAMPLED_OBJECTS = {"parts"}
 
 
 def _lists(value: Any, path: Path) -> Iterator[tuple[Path, list[Any]]]:

@@ -2,9 +2,9 @@
 
 The hub can't open a part, so what it hands over is the ciphertext the edge uploaded,
 read lazily from blob storage while the package is written, with the public key of
-the device that signed it. Keys wrapped to a recipient and the plaintext hashes and
-device signatures an owner's client attested come from the caller (a share records
-them); a legal demand gets neither.
+the device that signed it. Keys wrapped to a recipient and the attestations an owner's
+client sealed under each clip key come from the caller (a share records them); a legal
+demand gets neither.
 """
 
 from __future__ import annotations
@@ -68,15 +68,15 @@ def package_clips(
     clips: Sequence[Clip],
     *,
     wrapped_keys: Mapping[uuid.UUID, bytes] | None = None,
-    attestations: Mapping[uuid.UUID, Mapping[str, tuple[bytes, bytes]]] | None = None,
+    sealed_attestations: Mapping[uuid.UUID, bytes] | None = None,
     device_keys: Mapping[uuid.UUID, bytes] | None = None,
 ) -> list[PackageClip]:
     """The package form of ``clips``, in the order given; nothing is read from storage yet.
 
     Each part's bytes are streamed from ``storage`` when the package writer calls its
     ``chunks``. The device key is ``device_keys[clip.id]`` when given (a share records
-    it at share time), else the clip's device record's. ``attestations[clip.id][part]``
-    is (plaintext SHA-256, device signature). A clip with no device key either way is
+    it at share time), else the clip's device record's. ``sealed_attestations[clip.id]``
+    is the attestation the owner's client sealed. A clip with no device key either way is
     not skipped in silence: :class:`DeviceKeyMissing` (409) names every such clip.
     """
     given = device_keys or {}
@@ -94,7 +94,6 @@ def package_clips(
     parts = _parts(session, clips)
     packaged = []
     for clip in clips:
-        attested = (attestations or {}).get(clip.id, {})
         packaged.append(
             PackageClip(
                 clip_id=clip.id,
@@ -106,12 +105,11 @@ def package_clips(
                     PackagePart(
                         name=str(row.part),
                         chunks=partial(storage.get, row.blob_key),
-                        plaintext_sha256=attested[row.part][0] if row.part in attested else None,
-                        device_signature=attested[row.part][1] if row.part in attested else None,
                     )
                     for row in parts[clip.id]
                 ],
                 wrapped_key=(wrapped_keys or {}).get(clip.id),
+                sealed_attestation=(sealed_attestations or {}).get(clip.id),
             )
         )
     return packaged

@@ -2,18 +2,24 @@
 
 Both prove their audit entries against a signed checkpoint; one is issued on the spot
 when the newest doesn't cover them yet, so the proof never waits for the periodic one.
+The package also carries every version of the home's owner-signed key list, each with
+the proof of its ``home_keys.signed`` entry into that same checkpoint, so the agency
+can tell the device keys the owner vouched for from any key the hub might add.
 """
 
 from __future__ import annotations
 
-import base64
-import json
+from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from doorstep.audit.keyproof import KeyProof
+from doorstep.crypto.format import b64encode
+from doorstep.crypto.keylist import SignedKeyList
 from doorstep.errors import Conflict
+from doorstep.evidence.custody import Custody
 from doorstep.evidence.package import write_package
 from doorstep.evidence.receipt import sign_receipt
 from doorstep.hub.accounts.models import User
@@ -25,8 +31,9 @@ from doorstep.hub.audit.service import NewEntry, actor_of, append_entries
 from doorstep.hub.clips.evidence import package_clips
 from doorstep.hub.clips.models import Clip
 from doorstep.hub.db import utcnow
+from doorstep.hub.keys.models import HomeKeyList
 from doorstep.hub.requests.models import FootageRequest
-from doorstep.hub.shares.models import Share, SharedClip, ShareDownload, ShareEvent
+from doorstep.hub.shares.models import Share, ShareDownload, ShareEvent
 from doorstep.hub.shares.service import shared_clips
 from doorstep.hub.state import HubState
 
@@ -55,17 +62,11 @@ def receipt(session: Session, state: HubState, share: Share) -> dict[str, Any]:
     assert request is not None and agency is not None  # foreign keys
     checkpoint = _checkpoint(state, share.audit_index + 1)
     [proven] = custody_log(session, indices=[share.audit_index], checkpoint=checkpoint).entries
-    clips = []
-    for clip in shared_clips(session, share.id):
-        attested = json.loads(clip.attestations).get("clip", {})
-        clips.append(
-            {
-                "clip_id": str(clip.clip_id),
-                "ciphertext_sha256": clip.ciphertext_sha256,
-                "plaintext_sha256": attested.get("plaintext_sha256"),
-                "device_signature": attested.get("device_signature"),
-            }
-        )
+    # Ciphertext hashes only: what the clips hold stays between the owner and the agency.
+    clips = [
+        {"clip_id": str(clip.clip_id), "ciphertext_sha256": clip.ciphertext_sha256}
+        for clip in shared_clips(session, share.id)
+    ]
     body = {
         "share_id": str(share.id),
         "request_id": str(request.id),
@@ -79,7 +80,7 @@ def receipt(session: Session, state: HubState, share: Share) -> dict[str, Any]:
         "audit": {
             "index": proven.index,
             "entry": proven.entry.decode("utf-8"),
-            "proof": [base64.b64encode(node).decode("ascii") for node in proven.proof],
+            "proof": [b64encode(node) for node in proven.proof],
             "checkpoint": checkpoint.note,
         },
     }
@@ -127,7 +128,20 @@ def write_share_package(out: BinaryIO, session: Session, state: HubState, share:
     indices = sorted(
         session.scalars(select(ShareEvent.audit_index).where(ShareEvent.share_id == share.id))
     )
-    checkpoint = _checkpoint(state, indices[-1] + 1)
+    lists = list(
+        session.scalars(
+            select(HomeKeyList)
+            .where(HomeKeyList.home_id == share.home_id)
+            .order_by(HomeKeyList.version)
+        )
+    )
+    if not lists:
+        raise Conflict(
+            f"share {share.id}'s home has no owner-signed key list: the agency could not "
+            "tell its device keys from any other"
+        )
+    list_indices = [row.audit_index for row in lists]
+    checkpoint = _checkpoint(state, max(indices[-1], *list_indices) + 1)
     # Clips the owner deleted since (their keys shredded) are no longer anyone's to hand over.
     held = {row.clip_id: row for row in shared_clips(session, share.id) if row.wrapped_key}
     stored = session.scalars(select(Clip).where(Clip.id.in_(held)).order_by(Clip.started_at))
@@ -136,7 +150,11 @@ def write_share_package(out: BinaryIO, session: Session, state: HubState, share:
         state.storage,
         list(stored),
         wrapped_keys={clip_id: row.wrapped_key for clip_id, row in held.items() if row.wrapped_key},
-        attestations={clip_id: _attested(row) for clip_id, row in held.items()},
+        sealed_attestations={
+            clip_id: row.sealed_attestation
+            for clip_id, row in held.items()
+            if row.sealed_attestation
+        },
         device_keys={clip_id: row.device_public_key for clip_id, row in held.items()},
     )
     write_package(
@@ -161,14 +179,26 @@ def write_share_package(out: BinaryIO, session: Session, state: HubState, share:
         recipient_key_id=share.agency_key_id,
         clips=clips,
         custody=custody_log(session, indices=indices, checkpoint=checkpoint),
+        key_lists=_proven_lists(
+            lists, custody_log(session, indices=list_indices, checkpoint=checkpoint)
+        ),
         created_at=utcnow(),
         **_signer(state),
     )
 
 
-def _attested(row: SharedClip) -> dict[str, tuple[bytes, bytes]]:
-    """Each part's (plaintext SHA-256, device signature), as the owner's client saw them."""
-    return {
-        part: (bytes.fromhex(seen["plaintext_sha256"]), base64.b64decode(seen["device_signature"]))
-        for part, seen in json.loads(row.attestations).items()
-    }
+def _proven_lists(lists: Sequence[HomeKeyList], proven: Custody) -> list[dict[str, Any]]:
+    """Each signed list in its wire form, with its entry's proof (a KeyProof)."""
+    by_index = {item.index: item for item in proven.entries}
+    return [
+        {
+            **SignedKeyList(row.version, row.body, row.signer, row.signature).to_json(),
+            "proof": KeyProof(
+                index=row.audit_index,
+                entry=by_index[row.audit_index].entry,
+                checkpoint=proven.checkpoint,
+                inclusion=tuple(by_index[row.audit_index].proof),
+            ).to_json(),
+        }
+        for row in lists
+    ]

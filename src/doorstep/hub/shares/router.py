@@ -21,25 +21,17 @@ def share(
     body: ShareCreate,
     user: CurrentResident,
     session: SessionDep,
-    state: StateDep,
 ) -> SharePublic:
     """Share chosen clips with the agency: keys re-wrapped on your client to the agency key."""
     row = service.share_with_agency(
         session,
         user=user,
-        storage=state.storage,
         delivery_id=delivery_id,
         clips=[
             service.ClipChoice(
                 clip_id=choice.clip_id,
                 wrapped_key=choice.wrapped_key,
-                attestations={
-                    part.value: service.Attestation(
-                        plaintext_sha256=bytes.fromhex(seen.plaintext_sha256),
-                        device_signature=seen.device_signature,
-                    )
-                    for part, seen in choice.attestations.items()
-                },
+                sealed_attestation=choice.sealed_attestation,
             )
             for choice in body.clips
         ],

@@ -7,21 +7,19 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, Field
 
-from doorstep.hub.clips.models import PartName
+from doorstep.crypto.format import ATTESTATION_NONCE_BYTES, MAX_SEALED_ATTESTATION_BYTES, TAG_BYTES
 from doorstep.hub.schemas import Base64Bytes, PublicModel, RequestBody
 from doorstep.hub.shares.models import ShareEnd
-
-
-class AttestationBody(RequestBody):
-    plaintext_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="Hex, from the part.")
-    device_signature: Base64Bytes = Field(description="The device's signature, from the part.")
 
 
 class ClipChoiceBody(RequestBody):
     clip_id: uuid.UUID
     wrapped_key: Base64Bytes = Field(description="The clip key wrapped to the agency's key.")
-    attestations: dict[PartName, AttestationBody] = Field(
-        description="Per part: the digest and device signature your client saw opening it."
+    sealed_attestation: Base64Bytes = Field(
+        min_length=ATTESTATION_NONCE_BYTES + TAG_BYTES,
+        max_length=MAX_SEALED_ATTESTATION_BYTES,
+        description="Each part's plaintext digest and device signature, as your client saw "
+        "them, sealed under the clip key: only the agency opens it.",
     )
 
 

@@ -1,15 +1,14 @@
 """Sharing clips with an agency that asked: record, list, extend, withdraw, expire.
 
 The owner's client re-wraps each chosen clip's key to the agency's public key and
-sends, per part, the plaintext digest and device signature it saw when it opened the
-part; the hub checks each signature against the clear header it stores, so a receipt
-and a package can only name what the camera really signed. Withdrawal and expiry
-delete the agency's wrapped keys; the rest of the record stays for the owner.
+sends the clip's attestation (what it saw opening each part) sealed under the clip
+key; the hub stores it as it came, opaque, and hands it to the agency in the package,
+which checks it. Withdrawal and expiry delete the agency's wrapped keys; the rest of
+the record stays for the owner.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,14 +19,10 @@ from sqlalchemy.orm import Session
 
 from doorstep.audit.actions import CLIP_ID, CLIP_SHARED, REQUEST_ID, SHARE_EXPIRED
 from doorstep.audit.entries import ObjectValue
-from doorstep.crypto.format import b64encode, header_length
-from doorstep.crypto.keys import ed25519_public
-from doorstep.crypto.signing import verify_part_signature
-from doorstep.errors import Conflict, CryptoError, InvalidInput, NotFound
+from doorstep.errors import Conflict, InvalidInput, NotFound
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.audit.service import NewEntry, actor_of, append_entries
 from doorstep.hub.clips.models import Clip, ClipPart, PartName
-from doorstep.hub.clips.sealed import read_header
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice
 from doorstep.hub.homes.service import home_owner_ids, owned_home_ids
@@ -38,7 +33,6 @@ from doorstep.hub.requests.models import DeliveryAnswer, FootageRequest, Request
 from doorstep.hub.requests.service import effective_status
 from doorstep.hub.shares.holds import lock_clip
 from doorstep.hub.shares.models import Share, SharedClip, ShareEnd, ShareEvent
-from doorstep.hub.storage.base import BlobStore
 
 MAX_CLIPS_PER_SHARE = 100
 # How far an owner may extend an agency's access at once.
@@ -46,18 +40,12 @@ MAX_EXTENSION = timedelta(days=180)
 
 
 @dataclass(frozen=True)
-class Attestation:
-    plaintext_sha256: bytes
-    device_signature: bytes
-
-
-@dataclass(frozen=True)
 class ClipChoice:
-    """One clip the owner chose: its key wrapped to the agency, and what they saw inside."""
+    """One clip the owner chose: its key wrapped to the agency, and its sealed attestation."""
 
     clip_id: uuid.UUID
     wrapped_key: bytes
-    attestations: Mapping[str, Attestation]
+    sealed_attestation: bytes
 
 
 def append_share_entries(
@@ -78,48 +66,10 @@ def append_share_entries(
     return indices
 
 
-def _stored_aad(storage: BlobStore, blob_key: str) -> bytes:
-    """The preamble and header of a stored sealed part: the clear bytes its signature covers."""
-    head = read_header(iter(storage.get(blob_key)))
-    return head[: header_length(head)]
-
-
-def _checked_attestations(
-    storage: BlobStore,
-    parts: Sequence[ClipPart],
-    device_public_key: bytes,
-    given: Mapping[str, Attestation],
-    field: str,
-) -> dict[str, dict[str, str]]:
-    stored = {part.part: part for part in parts}
-    if missing := sorted(set(stored) - set(given)):
-        raise InvalidInput(f"{field}: no attestation for part {missing[0]}", field=field)
-    if unknown := sorted(set(given) - set(stored)):
-        raise InvalidInput(f"{field}: the clip has no part {unknown[0]}", field=field)
-    device = ed25519_public(device_public_key)
-    checked = {}
-    for name, attestation in sorted(given.items()):
-        try:
-            verify_part_signature(
-                device,
-                aad=_stored_aad(storage, stored[PartName(name)].blob_key),
-                digest=attestation.plaintext_sha256,
-                signature=attestation.device_signature,
-            )
-        except CryptoError as exc:
-            raise InvalidInput(f"{field}.{name}: {exc.detail}", field=field) from exc
-        checked[name] = {
-            "plaintext_sha256": attestation.plaintext_sha256.hex(),
-            "device_signature": b64encode(attestation.device_signature),
-        }
-    return checked
-
-
 def share_with_agency(
     session: Session,
     *,
     user: User,
-    storage: BlobStore,
     delivery_id: uuid.UUID,
     clips: Sequence[ClipChoice],
     expires_in_days: int | None = None,
@@ -157,7 +107,7 @@ def share_with_agency(
     session.add(share)
     session.flush()
     rows = [
-        _shared_clip(session, storage, share, request, choice, f"clips[{index}]")
+        _shared_clip(session, share, request, choice, f"clips[{index}]")
         for index, choice in enumerate(clips)
     ]
     session.add_all(rows)
@@ -207,7 +157,6 @@ def share_with_agency(
 
 def _shared_clip(
     session: Session,
-    storage: BlobStore,
     share: Share,
     request: FootageRequest,
     choice: ClipChoice,
@@ -230,9 +179,6 @@ def _shared_clip(
             field=field,
         )
     parts = list(session.scalars(select(ClipPart).where(ClipPart.clip_id == clip.id)))
-    attestations = _checked_attestations(
-        storage, parts, device.public_key, choice.attestations, f"{field}.attestations"
-    )
     return SharedClip(
         share_id=share.id,
         clip_id=clip.id,
@@ -241,7 +187,7 @@ def _shared_clip(
         ended_at=clip.ended_at,
         device_public_key=device.public_key,
         ciphertext_sha256=next(p.sha256 for p in parts if p.part == PartName.CLIP),
-        attestations=json.dumps(attestations, sort_keys=True),
+        sealed_attestation=choice.sealed_attestation,
         wrapped_key=checked_wrapped_key(choice.wrapped_key, f"{field}.wrapped_key"),
     )
 
