@@ -76,3 +76,11 @@ def keys_page(browser: Browser, site: Site) -> Iterator[Page]:
     page = open_keys_page(browser, site)
     yield page
     page.close()
+
+
+@pytest.fixture(scope="module")
+def trust_page(browser: Browser, site: Site) -> Iterator[Page]:
+    """One page for the key checks: doorstep-trust.js and the signing keys."""
+    page = open_keys_page(browser, site, "/trust-harness.js")
+    yield page
+    page.close()

@@ -16,7 +16,7 @@ STATIC_DIR = Path(str(files("doorstep.hub.web") / "static"))
 # Test-only files served from the site's root: the harnesses and a page for doorstep-keys.js.
 TEST_FILES = {
     f"/{name}": Path(__file__).with_name(name)
-    for name in ("harness.js", "keys-harness.js", "keys.html")
+    for name in ("harness.js", "keys-harness.js", "trust-harness.js", "keys.html")
 }
 TYPES = {".html": "text/html", ".js": "text/javascript", ".json": "application/json"}
 
@@ -98,13 +98,13 @@ def open_viewer(browser: Browser, site: Site) -> Page:
     return page
 
 
-def open_keys_page(browser: Browser, site: Site) -> Page:
-    """A fresh page whose CSP allows WebAssembly, with keys-harness.js as ``window.h``."""
+def open_keys_page(browser: Browser, site: Site, harness: str = "/keys-harness.js") -> Page:
+    """A fresh page whose CSP allows WebAssembly, with ``harness`` as ``window.h``."""
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{site.base_url}/keys.html")
-    page.evaluate("async () => { window.h = await import('/keys-harness.js'); }")
+    page.evaluate("async (harness) => { window.h = await import(harness); }", harness)
     assert errors == []
     return page
 

@@ -177,3 +177,26 @@ def test_safety_numbers(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", VECTORS["key_labels"], ids=lambda c: c["kind"])
 def test_key_labels(case: dict[str, Any]) -> None:
     assert key_label(case["kind"], case["value"]) == case["label"]
+
+
+@pytest.mark.parametrize("case", VECTORS["invalid_headers"], ids=lambda c: c["name"])
+def test_invalid_headers_are_refused(case: dict[str, Any]) -> None:
+    # Each one opens for a reader lax on one point; the browser refuses it in the same words.
+    assert case["error"] == "CryptoError"
+    with pytest.raises(CryptoError) as refused:
+        if case["kind"] == "wrapped_key":
+            unwrap_key(
+                b64(case["wrapped_key"]),
+                recipient=x25519_private(b64(case["recipient_private"])),
+                subject=case["subject"],
+            )
+        else:
+            valid = BY_NAME[case["case"]]
+            open_part(
+                b64(case["sealed"]),
+                content_key=b64(valid["content_key"]),
+                clip_id=uuid.UUID(valid["clip_id"]),
+                part=valid["part"],
+                device_public=ed25519_public(b64(valid["device_public"])),
+            )
+    assert str(refused.value) == case["message"]

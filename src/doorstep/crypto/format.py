@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import struct
 import uuid
 from dataclasses import dataclass
@@ -47,13 +48,25 @@ FLAG_SIGNATURE = 2
 
 PART_KEY_INFO = b"doorstep part key v1\0"
 
+# What a header's fields look like, checked the same way by the browser's reader
+# (doorstep-crypto.js): a UUID in its 8-4-4-4-12 form, an RFC 3339 time, and JSON
+# nesting no deeper than a header needs.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+MAX_HEADER_DEPTH = 16
+
 
 def b64encode(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
 def b64decode(text: str, what: str) -> bytes:
+    """Standard base64 with padding; no excess padding (``AAAA=``), as ``atob`` reads it."""
     try:
+        if len(text) % 4:
+            raise binascii.Error("the length is not a multiple of 4")
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as exc:
         raise CryptoError(f"{what} is not base64") from exc
@@ -139,29 +152,67 @@ def parse_header(data: bytes) -> ParsedHeader:
     if len(data) < end:
         raise CryptoError("truncated: the file ends inside the header")
     try:
-        fields = json.loads(data[PREAMBLE.size : end].decode("utf-8"))
+        text = data[PREAMBLE.size : end].decode("utf-8")
+        fields = json.loads(text, parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         raise CryptoError("the header is not UTF-8 JSON") from exc
+    except RecursionError:  # nested far deeper than the limit
+        raise _too_deep() from None
+    if _deeper(fields, MAX_HEADER_DEPTH):
+        raise _too_deep()
     if not isinstance(fields, dict):
         raise CryptoError("the header is not a JSON object")
     return ParsedHeader(header=_header_from(fields), aad=data[:end])
 
 
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (Python's json reads them; browsers don't)."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def _too_deep() -> CryptoError:
+    return CryptoError(f"the header nests deeper than {MAX_HEADER_DEPTH} levels")
+
+
+def _deeper(value: Any, levels: int) -> bool:
+    """Whether ``value`` nests objects and arrays more than ``levels`` deep."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    elif not isinstance(value, list):
+        return False
+    return levels == 0 or any(_deeper(item, levels - 1) for item in value)
+
+
 def _field(fields: dict[str, Any], name: str, kind: type) -> Any:
     value = fields.get(name)
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise CryptoError(f"header field {name!r} is missing or not a {kind.__name__}")
+        article = "an" if kind is int else "a"
+        raise CryptoError(f"header field {name!r} is missing or not {article} {kind.__name__}")
     return value
 
 
-def _header_from(fields: dict[str, Any]) -> PartHeader:
+def _uuid_field(fields: dict[str, Any], name: str) -> uuid.UUID:
+    value = _field(fields, name, str)
+    if not _UUID.fullmatch(value):
+        raise CryptoError(f"header field {name!r} is not a UUID: {value}")
+    return uuid.UUID(value)
+
+
+def _time_field(fields: dict[str, Any], name: str) -> datetime:
+    value = _field(fields, name, str)
     try:
-        clip_id = uuid.UUID(_field(fields, "clip_id", str))
-        camera_id = uuid.UUID(_field(fields, "camera_id", str))
-        started_at = datetime.fromisoformat(_field(fields, "started_at", str))
-        ended_at = datetime.fromisoformat(_field(fields, "ended_at", str))
-    except ValueError as exc:
-        raise CryptoError(f"header field is malformed: {exc}") from exc
+        if _RFC3339.fullmatch(value):
+            return datetime.fromisoformat(value)
+    except ValueError:
+        pass  # a date or time out of range, like 2026-02-30
+    raise CryptoError(f"header field {name!r} is not an RFC 3339 time: {value}")
+
+
+def _header_from(fields: dict[str, Any]) -> PartHeader:
+    clip_id = _uuid_field(fields, "clip_id")
+    camera_id = _uuid_field(fields, "camera_id")
+    started_at = _time_field(fields, "started_at")
+    ended_at = _time_field(fields, "ended_at")
     part = _field(fields, "part", str)
     if part not in PARTS:
         raise CryptoError(f"header part {part!r} is not one of {', '.join(PARTS)}")

@@ -65,9 +65,30 @@ def seal_part(
         nonce_prefix=nonce_prefix or os.urandom(NONCE_PREFIX_BYTES),
         device_key_id=key_id(device_key.public_key()),
     )
-    aad = header.aad()
-    aead = AESGCM(part_key(content_key, context.clip_id, context.part))
-    prefix = header.nonce_prefix
+    return seal_under(
+        header.aad(),
+        plaintext,
+        key=part_key(content_key, context.clip_id, context.part),
+        device_key=device_key,
+        chunk_size=chunk_size,
+        prefix=header.nonce_prefix,
+    )
+
+
+def seal_under(
+    aad: bytes,
+    plaintext: bytes,
+    *,
+    key: bytes,
+    device_key: Ed25519PrivateKey,
+    chunk_size: int,
+    prefix: bytes,
+) -> bytes:
+    """Seal ``plaintext`` behind the preamble and header ``aad`` as written (no checks).
+
+    :func:`seal_part` writes the header; test vectors give headers readers must refuse.
+    """
+    aead = AESGCM(key)
     count = max(1, -(-len(plaintext) // chunk_size))
     # Each chunk is encrypted into one small buffer and appended to ``out``, whose
     # getvalue() hands over its own bytes: one allocation of the part's size, where a

@@ -425,6 +425,7 @@ def _key_labels() -> list[dict[str, Any]]:
 
 
 def vectors() -> dict[str, Any]:
+    from doorstep.crypto.header_cases import invalid_headers
     from doorstep.crypto.tampering import invalid_cases
 
     sealed = sealed_cases()
@@ -442,6 +443,7 @@ def vectors() -> dict[str, Any]:
         "safety_numbers": _safety_numbers(),
         "key_labels": _key_labels(),
         "invalid": invalid_cases(sealed[3], _wrapped_keys()[0]),
+        "invalid_headers": invalid_headers(sealed[1], _wrapped_keys()[0]),
     }
 
 

@@ -33,7 +33,16 @@ const X25519_PKCS8 = Uint8Array.of(
 const X25519_BASE_POINT = Uint8Array.of(9, ...new Uint8Array(31));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-](\d\d):(\d\d))$/;
+const INTEGER = /^-?(0|[1-9]\d*)$/;
+const MAX_HEADER_DEPTH = 16;
+// X25519 public keys: u below p = 2^255 - 19, and not one of the points of low order.
+const X25519_P = 2n ** 255n - 19n;
+const X25519_LOW_ORDER = new Set([0n, 1n, X25519_P - 1n,
+  325606250916557431795983626356110631294008115727848805560023387167927233504n,
+  39382357235489614581723060781553021112529911719440698176882885853963445705823n]);
+const BINDING_CONTEXT = encoder.encode('doorstep user keys v1\0');
+const ATTESTATION_INFO = encoder.encode('doorstep attestation v1\0');
 
 // fail, subtle and bytes are shared with doorstep-keys.js.
 export function fail(message, cause) {
@@ -50,14 +59,15 @@ export function bytes(data, what, length) {
   return out;
 }
 
-function concat(parts) {
+export function concat(parts) {
   const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
   parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
   return out;
 }
 
-const equal = (a, b) => a.length === b.length && a.every((value, i) => value === b[i]);
-const hex = (data) => Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
+export const equal = (a, b) => a.length === b.length && a.every((value, i) => value === b[i]);
+export const hex = (data) => Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
+export const sha256 = async (data) => new Uint8Array(await subtle().digest('SHA-256', data));
 
 function canonicalUuid(value, what) {
   if (typeof value !== 'string' || !UUID.test(value)) fail(`${what} is not a UUID: ${value}`);
@@ -65,9 +75,60 @@ function canonicalUuid(value, what) {
 }
 
 /** Strict standard base64 with padding (the format's b64) to bytes. */
-export function fromBase64(text) {
-  if (typeof text !== 'string' || text.length % 4 || !BASE64.test(text)) fail('not base64');
+export function fromBase64(text, what = 'the text') {
+  if (typeof text !== 'string' || text.length % 4 || !BASE64.test(text)) {
+    fail(`${what} is not base64`);
+  }
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+export const toBase64 = (data) => btoa(String.fromCharCode(...data));
+
+/** A number written with a fraction or an exponent: Python's json reads it as a float. */
+export class JsonFloat {
+  constructor(source) {
+    this.source = source;
+  }
+}
+
+/**
+ * JSON.parse of UTF-8 bytes as Python's json reads them: a number not written as an
+ * integer comes back as a JsonFloat, so that 1024.0 is not taken for the integer 1024.
+ * (A BOM stays in the text, so the parse refuses it, as Python's does.)
+ */
+export function parseJson(data) {
+  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(data);
+  return JSON.parse(text, (key, value, context) => {
+    if (typeof value !== 'number') return value;
+    if (typeof context?.source !== 'string') {
+      fail('this browser cannot read JSON numbers exactly (JSON.parse source text access)');
+    }
+    return INTEGER.test(context.source) ? value : new JsonFloat(context.source);
+  });
+}
+
+/** Canonical JSON as doorstep.audit.entries.canonical_json writes it, for the values here. */
+export function canonicalJson(value) {
+  if (value instanceof JsonFloat) fail(`canonical JSON has no number ${value.source}`);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    // Code point order, as Python sorts keys (UTF-16 order differs above U+FFFF).
+    const keys = Object.keys(value).sort((a, b) => compareCodePoints(a, b));
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`)}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function compareCodePoints(a, b) {
+  const [x, y] = [[...a].map((c) => c.codePointAt(0)), [...b].map((c) => c.codePointAt(0))];
+  for (let i = 0; i < Math.min(x.length, y.length); i += 1) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+/** Whether objects and arrays in `value` nest more than `levels` deep. */
+function deeper(value, levels) {
+  if (value === null || typeof value !== 'object' || value instanceof JsonFloat) return false;
+  return levels === 0 || Object.values(value).some((item) => deeper(item, levels - 1));
 }
 
 // --- Keys -----------------------------------------------------------------------------------
@@ -84,8 +145,21 @@ export async function importX25519Private(raw32) {
   }
 }
 
-export async function importX25519Public(raw32) {
-  const raw = bytes(raw32, 'an X25519 public key', 32);
+/**
+ * `raw` if it is a canonical X25519 public key not of low order (doorstep.crypto.keys.
+ * check_x25519_public, same messages): the top bit clear, u below p, u not a low-order point.
+ */
+export function checkX25519Public(raw, what = 'an X25519 public key') {
+  raw = bytes(raw, what, 32);
+  if (raw[31] & 0x80) fail(`${what} has the top bit set: not a canonical encoding`);
+  const u = raw.reduceRight((total, byte) => (total << 8n) | BigInt(byte), 0n);
+  if (u >= X25519_P) fail(`${what} is not below 2^255 - 19: not a canonical encoding`);
+  if (X25519_LOW_ORDER.has(u)) fail(`${what} is a point of low order`);
+  return raw;
+}
+
+export async function importX25519Public(raw32, what) {
+  const raw = checkX25519Public(raw32, what);
   return subtle().importKey('raw', raw, { name: 'X25519' }, true, []);
 }
 
@@ -119,6 +193,22 @@ export async function keyId(publicKey) {
     ? await subtle().exportKey('raw', publicKey)
     : bytes(publicKey, 'a public key', 32);
   return hex(new Uint8Array(await subtle().digest('SHA-256', raw)).subarray(0, 16));
+}
+
+/**
+ * Check a binding signature (doorstep.crypto.signing_keys.verify_binding): the signing key
+ * signed both public keys, so whoever holds the X25519 key made that signing key.
+ */
+export async function verifyBinding(x25519Public, signingPublic, signature) {
+  checkX25519Public(x25519Public);
+  const key = await importEd25519Public(signingPublic);
+  if (bytes(signature, 'a binding signature').length !== 64) {
+    fail(`a binding signature is 64 bytes, got ${signature.length}`);
+  }
+  const message = concat([BINDING_CONTEXT, x25519Public, signingPublic]);
+  if (!(await subtle().verify({ name: 'Ed25519' }, key, signature, message))) {
+    fail('the binding signature does not verify for these keys');
+  }
 }
 
 /** The key id in eight groups of four digits, for people to compare. */
@@ -172,7 +262,7 @@ export async function partKey(contentKey, clipId, part) {
 export async function unwrapKey(wrapped, recipientPrivate, subject) {
   wrapped = bytes(wrapped, 'a wrapped key', WRAPPED_KEY_BYTES);
   if (wrapped[0] !== 1) fail(`wrapped key version ${wrapped[0]} is not supported`);
-  const ephemeralPublic = wrapped.subarray(1, 33);
+  const ephemeralPublic = checkX25519Public(wrapped.subarray(1, 33));
   const recipientPublic = await x25519PublicOf(recipientPrivate);
   let shared;
   try {
@@ -207,32 +297,58 @@ export async function openContentKey(
 
 // --- Sealed parts ---------------------------------------------------------------------------
 
+/** A valid RFC 3339 time, as Python's datetime.fromisoformat reads it (no leap second). */
+function isTime(text) {
+  const match = RFC3339.exec(text);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  const [offsetHour, offsetMinute] = match.slice(9, 11).map((n) => Number(n ?? 0));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return year >= 1 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60
+    && offsetHour < 24 && offsetMinute < 60;
+}
+
+// The checks and messages of doorstep.crypto.format.parse_header, in the same order.
 function parseHeader(json) {
   let fields;
   try {
-    // ignoreBOM keeps a BOM in the text, so JSON.parse refuses it as the Python reader does.
-    fields = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(json));
+    fields = parseJson(json);
   } catch (error) {
+    if (error instanceof DoorstepCryptoError) throw error;
     fail('the header is not UTF-8 JSON', error);
+  }
+  if (deeper(fields, MAX_HEADER_DEPTH)) {
+    fail(`the header nests deeper than ${MAX_HEADER_DEPTH} levels`);
   }
   if (typeof fields !== 'object' || !fields || Array.isArray(fields)) {
     fail('the header is not a JSON object');
   }
   const field = (name, type) => (typeof fields[name] === type ? fields[name]
-    : fail(`header field '${name}' is missing or not a ${type}`));
-  for (const name of ['clip_id', 'camera_id']) canonicalUuid(field(name, 'string'), name);
-  for (const name of ['started_at', 'ended_at']) {
-    if (!RFC3339.test(field(name, 'string'))) fail(`header field '${name}' is not RFC 3339`);
+    : fail(`header field '${name}' is missing or not ${type === 'string' ? 'a str' : 'an int'}`));
+  const uuid = (name) => (UUID.test(field(name, 'string')) ? fields[name].toLowerCase()
+    : fail(`header field '${name}' is not a UUID: ${fields[name]}`));
+  const time = (name) => (isTime(field(name, 'string')) ? fields[name]
+    : fail(`header field '${name}' is not an RFC 3339 time: ${fields[name]}`));
+  const header = {
+    clip_id: uuid('clip_id'),
+    camera_id: uuid('camera_id'),
+    started_at: time('started_at'),
+    ended_at: time('ended_at'),
+    part: field('part', 'string'),
+  };
+  if (!PARTS.includes(header.part)) {
+    fail(`header part '${header.part}' is not one of ${PARTS.join(', ')}`);
   }
-  if (!PARTS.includes(field('part', 'string'))) fail(`header part ${fields.part} is unknown`);
   const size = field('chunk_size', 'number');
-  if (!Number.isInteger(size) || size < MIN_CHUNK_SIZE || size > MAX_CHUNK_SIZE) {
+  if (size < MIN_CHUNK_SIZE || size > MAX_CHUNK_SIZE) {
     fail(`chunk_size ${size} is outside ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
   }
-  const prefix = fromBase64(field('nonce_prefix', 'string'));
+  const prefix = fromBase64(field('nonce_prefix', 'string'), 'nonce_prefix');
   if (prefix.length !== 7) fail(`nonce_prefix must be 7 bytes, got ${prefix.length}`);
-  field('device_key_id', 'string');
-  return { ...fields, clip_id: fields.clip_id.toLowerCase(), nonce_prefix: prefix };
+  return {
+    ...header, chunk_size: size, nonce_prefix: prefix, device_key_id: field('device_key_id', 'string'),
+  };
 }
 
 /** Check the preamble, header and signature block; null until enough bytes arrived. */
@@ -245,7 +361,9 @@ async function openHead(buffer, want) {
     fail(`sealed part version ${buffer[8]} is not supported (this reads 1)`);
   }
   const length = (buffer[10] << 8) | buffer[11];
-  if (length < 1 || length > MAX_HEADER_BYTES) fail(`header length ${length} is out of range`);
+  if (length < 1 || length > MAX_HEADER_BYTES) {
+    fail(`header length ${length} is outside 1..${MAX_HEADER_BYTES}`);
+  }
   const end = PREAMBLE_BYTES + length;
   if (buffer.length < end + SIGNATURE_BLOCK_BYTES) return null;
   const aad = buffer.slice(0, end); // every AEAD call authenticates preamble and header
@@ -378,4 +496,70 @@ export async function playClip(video, source, options) {
 /** Verify a sealed JPEG snapshot, then show it in `img`; returns the Blob URL. */
 export async function showSnapshot(img, source, options) {
   return show(img, await decryptToBlob(source, { ...options, part: 'snapshot' }, 'image/jpeg'));
+}
+
+// --- Sealed attestations --------------------------------------------------------------------
+
+const isHex = (value, length) => typeof value === 'string'
+  && new RegExp(`^[0-9a-f]{${length}}$`).test(value);
+const sameFields = (value, names) => value !== null && typeof value === 'object'
+  && !Array.isArray(value) && canonicalJson(Object.keys(value).sort()) === canonicalJson(names);
+
+/**
+ * Open a clip's sealed attestation (doorstep.crypto.attestation, same checks and messages):
+ * `{deviceKeyId, parts: {part: {plaintextSha256: hex, deviceSignature: bytes}}}`.
+ */
+export async function openAttestation(sealed, { contentKey, clipId }) {
+  sealed = bytes(sealed, 'a sealed attestation');
+  if (sealed.length < 12 + TAG_BYTES || sealed.length > 4096) {
+    fail(`the sealed attestation is ${sealed.length} bytes, outside ${12 + TAG_BYTES}..4096`);
+  }
+  const id = canonicalUuid(clipId, 'clip id');
+  const info = concat([ATTESTATION_INFO, Uint8Array.from(id.replace(/-/g, '').match(/../g),
+    (pair) => parseInt(pair, 16))]);
+  const ikm = bytes(contentKey, 'a content key', 32);
+  const key = await hkdf(ikm, new Uint8Array(0), info, 'key');
+  const body = await aeadOpen(key, sealed.subarray(0, 12), new Uint8Array(0), sealed.subarray(12))
+    ?? fail(`the sealed attestation does not open with clip ${id}'s content key: `
+      + 'altered, or sealed for another clip');
+  let value;
+  try {
+    value = parseJson(body);
+  } catch (error) {
+    if (error instanceof DoorstepCryptoError) throw error;
+    fail('the attestation is not UTF-8 JSON', error);
+  }
+  if (!sameFields(value, ['device_key_id', 'parts'])) {
+    fail('the attestation must hold exactly device_key_id and parts');
+  }
+  if (!isHex(value.device_key_id, 32)) {
+    fail("the attestation's device_key_id is not a key id (32 hex digits)");
+  }
+  const names = value.parts !== null && typeof value.parts === 'object'
+    && !Array.isArray(value.parts) ? Object.keys(value.parts) : [];
+  if (!names.length || !names.every((name) => PARTS.includes(name))) {
+    fail(`the attestation's parts must be some of ${PARTS.join(', ')}`);
+  }
+  const [parts, written] = [{}, {}];
+  for (const name of names) {
+    const seen = value.parts[name];
+    if (!sameFields(seen, ['device_signature', 'plaintext_sha256'])) {
+      fail(`the attestation of part ${name} must hold exactly plaintext_sha256 and `
+        + 'device_signature');
+    }
+    if (!isHex(seen.plaintext_sha256, 64)) {
+      fail(`the attestation of part ${name}: plaintext_sha256 is not SHA-256 hex`);
+    }
+    const what = `the attestation of part ${name}: device_signature`;
+    const signature = typeof seen.device_signature === 'string'
+      ? fromBase64(seen.device_signature, what) : new Uint8Array(0);
+    if (signature.length !== 64) fail(`${what} is not 64 bytes`);
+    parts[name] = { plaintextSha256: seen.plaintext_sha256, deviceSignature: signature };
+    written[name] = { device_signature: toBase64(signature), plaintext_sha256: seen.plaintext_sha256 };
+  }
+  const canonical = canonicalJson({ device_key_id: value.device_key_id, parts: written });
+  if (!equal(encoder.encode(canonical), body)) {
+    fail('the attestation is not in canonical JSON');
+  }
+  return { deviceKeyId: value.device_key_id, parts };
 }
