@@ -347,7 +347,10 @@ function parseHeader(json) {
   const prefix = fromBase64(field('nonce_prefix', 'string'), 'nonce_prefix');
   if (prefix.length !== 7) fail(`nonce_prefix must be 7 bytes, got ${prefix.length}`);
   return {
-    ...header, chunk_size: size, nonce_prefix: prefix, device_key_id: field('device_key_id', 'string'),
+    ...header,
+    chunk_size: size,
+    nonce_prefix: prefix,
+    device_key_id: field('device_key_id', 'string'),
   };
 }
 
@@ -555,7 +558,9 @@ export async function openAttestation(sealed, { contentKey, clipId }) {
       ? fromBase64(seen.device_signature, what) : new Uint8Array(0);
     if (signature.length !== 64) fail(`${what} is not 64 bytes`);
     parts[name] = { plaintextSha256: seen.plaintext_sha256, deviceSignature: signature };
-    written[name] = { device_signature: toBase64(signature), plaintext_sha256: seen.plaintext_sha256 };
+    written[name] = {
+      device_signature: toBase64(signature), plaintext_sha256: seen.plaintext_sha256,
+    };
   }
   const canonical = canonicalJson({ device_key_id: value.device_key_id, parts: written });
   if (!equal(encoder.encode(canonical), body)) {

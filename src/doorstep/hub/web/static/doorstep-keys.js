@@ -10,7 +10,7 @@
 
 import { argon2id } from './vendor/hash-wasm.esm.min.js';
 import {
-  bytes, fail, importX25519Private, keyId, subtle, x25519PublicOf,
+  bytes, concat, fail, fromBase64, importX25519Private, keyId, subtle, x25519PublicOf,
 } from './doorstep-crypto.js';
 
 const encoder = new TextEncoder();
@@ -23,6 +23,11 @@ const BOX_INFO = 'doorstep private key v1\0';
 const [MIN_MEMORY_KIB, MAX_MEMORY_KIB] = [19456, 4 * 1024 * 1024];
 const [MIN_ITERATIONS, MAX_ITERATIONS] = [2, 64];
 const MAX_LANES = 64;
+const SIGNING_KEY_INFO = encoder.encode('doorstep signing key v1');
+const BINDING_CONTEXT = encoder.encode('doorstep user keys v1\0');
+// PKCS#8 for Ed25519 is this fixed DER prefix followed by the 32-byte seed.
+const ED25519_PKCS8 = Uint8Array.of(
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
 
 /** RFC 9106's second recommended option: 64 MiB, three passes, four lanes. */
 export const DEFAULT_BOX_PARAMETERS = Object.freeze({ memoryKib: 65536, iterations: 3, lanes: 4 });
@@ -166,4 +171,39 @@ export async function generateUserKey() {
     fail('the generated X25519 key did not export as expected');
   }
   return { privateRaw, publicRaw, keyId: await keyId(publicRaw) };
+}
+
+/**
+ * The Ed25519 signing key derived from a raw X25519 private key (doorstep.crypto.
+ * signing_keys: the seed is HKDF-SHA256(key, no salt, "doorstep signing key v1")):
+ * `{privateKey, publicRaw}`, the private key non-extractable, for `sign` only.
+ */
+export async function deriveSigningKey(x25519PrivateRaw) {
+  const ikm = bytes(x25519PrivateRaw, 'an X25519 private key', 32);
+  const hkdf = await subtle().importKey('raw', ikm, 'HKDF', false, ['deriveBits']);
+  const params = { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: SIGNING_KEY_INFO };
+  const der = concat([ED25519_PKCS8, new Uint8Array(await subtle().deriveBits(params, hkdf, 256))]);
+  try {
+    // WebCrypto derives no public key from a private one, but the JWK of an extractable
+    // private key carries it as "x" (base64url); the key kept is imported again, sealed.
+    const open = await subtle().importKey('pkcs8', der, { name: 'Ed25519' }, true, ['sign']);
+    const { x } = await subtle().exportKey('jwk', open);
+    const privateKey = await subtle().importKey('pkcs8', der, { name: 'Ed25519' }, false, ['sign']);
+    const publicRaw = fromBase64(`${x.replace(/-/g, '+').replace(/_/g, '/')}=`, 'the JWK x');
+    return { privateKey, publicRaw: bytes(publicRaw, 'an Ed25519 public key', 32) };
+  } finally {
+    der.fill(0);
+  }
+}
+
+/**
+ * What a user key publishes beside its X25519 key: `{signingPublic, bindingSignature}`,
+ * the derived signing key's signature over both public keys (verifyBinding checks it).
+ */
+export async function userKeyBinding(x25519PrivateRaw) {
+  const { privateKey, publicRaw } = await deriveSigningKey(x25519PrivateRaw);
+  const x25519Public = await x25519PublicOf(await importX25519Private(x25519PrivateRaw));
+  const message = concat([BINDING_CONTEXT, x25519Public, publicRaw]);
+  const signature = await subtle().sign({ name: 'Ed25519' }, privateKey, message);
+  return { signingPublic: publicRaw, bindingSignature: new Uint8Array(signature) };
 }
