@@ -15,6 +15,7 @@ from doorstep.hub.db import transaction, utcnow
 from doorstep.hub.devices.models import PairingCode
 from doorstep.hub.state import HubState
 from tests.hub.actors import Actor, Actors
+from tests.hub.devices.pairing import CODE_BODY, pair_body
 
 
 def device_key() -> str:
@@ -30,7 +31,9 @@ def refused(actors: Actors, response: Response, before: dict[str, int]) -> None:
 
 
 async def new_code(client: AsyncClient, owner: Actor, home_id: object) -> str:
-    response = await client.post(f"/v1/homes/{home_id}/pairing-codes", headers=owner.headers)
+    response = await client.post(
+        f"/v1/homes/{home_id}/pairing-codes", json=CODE_BODY, headers=owner.headers
+    )
     assert response.status_code == 201
     code: str = response.json()["code"]
     return code
@@ -145,14 +148,10 @@ async def test_reused_pairing_code(client: AsyncClient, actors: Actors) -> None:
     owner = actors.resident()
     home_id, _ = actors.home(owner)
     code = await new_code(client, owner, home_id)
-    first = await client.post(
-        "/v1/devices/pair", json={"code": code, "name": "edge", "public_key": device_key()}
-    )
+    first = await client.post("/v1/devices/pair", json=pair_body(code, "edge", device_key()))
     assert first.status_code == 201
     before = actors.row_counts()
-    again = await client.post(
-        "/v1/devices/pair", json={"code": code, "name": "edge 2", "public_key": device_key()}
-    )
+    again = await client.post("/v1/devices/pair", json=pair_body(code, "edge 2", device_key()))
     assert again.status_code == 422
     assert "used already" in again.json()["detail"]
     assert_only_a_counted_guess(before, actors.row_counts())
@@ -165,9 +164,7 @@ async def test_expired_pairing_code(client: AsyncClient, actors: Actors, hub: Hu
     with transaction(hub.sessions) as session:
         session.execute(update(PairingCode).values(expires_at=utcnow() - timedelta(seconds=1)))
     before = actors.row_counts()
-    response = await client.post(
-        "/v1/devices/pair", json={"code": code, "name": "edge", "public_key": device_key()}
-    )
+    response = await client.post("/v1/devices/pair", json=pair_body(code, "edge", device_key()))
     assert response.status_code == 422
     assert response.json()["detail"].startswith("code:")
     assert "expired" in response.json()["detail"]
@@ -180,9 +177,7 @@ async def test_bad_device_key(client: AsyncClient, actors: Actors) -> None:
     code = await new_code(client, owner, home_id)
     before = actors.row_counts()
     for key in ("not base64!", base64.b64encode(b"short").decode()):
-        response = await client.post(
-            "/v1/devices/pair", json={"code": code, "name": "edge", "public_key": key}
-        )
+        response = await client.post("/v1/devices/pair", json=pair_body(code, "edge", key))
         assert response.status_code == 422
         assert "public_key" in response.json()["detail"]
     assert actors.row_counts() == before

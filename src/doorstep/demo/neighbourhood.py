@@ -11,9 +11,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from doorstep.crypto.keys import public_raw
+from doorstep.crypto.pairing import device_tag, new_secret, owner_tag
+from doorstep.edge.identity import public_key_base64
+from doorstep.edge.trust import EdgeTrust
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.accounts.service import create_user
 from doorstep.hub.agencies.models import AgencyKind
@@ -22,9 +27,12 @@ from doorstep.hub.agencies.service import (
     create_agency,
     verify_agency,
 )
+from doorstep.hub.audit.checkpoints import log_key
+from doorstep.hub.devices.models import EdgeDevice
 from doorstep.hub.devices.service import create_pairing_code, device_cameras, pair_device
 from doorstep.hub.homes.models import Camera, Home
 from doorstep.hub.homes.service import create_camera, create_home
+from doorstep.hub.keys.models import UserKey
 from doorstep.settings import Settings
 
 # SE 30th Avenue and SE Division Street; blocks are about 0.0007° north-south and
@@ -120,14 +128,34 @@ def demo_home(session: Session) -> Home:
     return session.scalars(select(Home).where(Home.name == HOMES[0][0])).one()
 
 
+@dataclass(frozen=True)
+class DemoPairing:
+    """The demo edge's pairing: its token, device row, cameras, and what it pinned."""
+
+    token: str
+    device: EdgeDevice
+    cameras: list[Camera]
+    trust: EdgeTrust
+
+
 def pair_demo_edge(
-    session: Session, *, settings: Settings, secret_key: bytes, public_key: str
-) -> tuple[str, list[Camera]]:
-    """Pair an edge device with the demo resident's home: its token and the home's cameras."""
+    session: Session, *, settings: Settings, secret_key: bytes, device_key: Ed25519PrivateKey
+) -> DemoPairing:
+    """Pair an edge device with the demo resident's home, as the owner's client and the
+    edge would: the code's secret part tags the owner's signing key and the device key."""
     owner = session.scalars(select(User).where(User.email == RESIDENT_EMAIL)).one()
+    signing_key = session.scalars(
+        select(UserKey.signing_key).where(UserKey.user_id == owner.id)
+    ).one()
     home = demo_home(session)
+    secret = new_secret()
     issued = create_pairing_code(
-        session, settings=settings, secret_key=secret_key, user=owner, home_id=home.id
+        session,
+        settings=settings,
+        secret_key=secret_key,
+        user=owner,
+        home_id=home.id,
+        owner_tag=owner_tag(secret, home.id, signing_key),
     )
     paired = pair_device(
         session,
@@ -135,7 +163,16 @@ def pair_demo_edge(
         secret_key=secret_key,
         code=issued.code,
         name="Demo edge",
-        public_key=public_key,
+        public_key=public_key_base64(device_key),
+        device_tag=device_tag(secret, home.id, public_raw(device_key.public_key())),
         address="127.0.0.1",
     )
-    return paired.token, device_cameras(session, device=paired.device)
+    trust = EdgeTrust(
+        home_id=home.id,
+        owner_signing_keys=(signing_key,),
+        log_vkey=log_key(secret_key, settings.audit_origin).vkey(),
+        key_list=None,
+    )
+    return DemoPairing(
+        paired.token, paired.device, device_cameras(session, device=paired.device), trust
+    )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from doorstep.demo.edge import write_demo_edge
-from doorstep.demo.keys import create_demo_agency_key, create_demo_keys
+from doorstep.demo.keys import create_demo_agency_key, create_demo_keys, list_demo_device
 from doorstep.demo.neighbourhood import (
     DemoAccount,
     create_demo_neighbourhood,
@@ -18,7 +18,8 @@ from doorstep.demo.neighbourhood import (
 )
 from doorstep.demo.request import watch_for_demo_clips
 from doorstep.edge.config import EdgeConfig, load_edge_config
-from doorstep.edge.identity import load_or_create_device_key, public_key_base64
+from doorstep.edge.identity import load_or_create_device_key
+from doorstep.edge.trust import TRUST_FILE, save_trust
 from doorstep.hub.audit.service import session_info
 from doorstep.hub.db import make_engine, make_session_factory, transaction
 from doorstep.hub.migrate import upgrade_database
@@ -43,20 +44,19 @@ def prepare_demo(settings: Settings, *, hub_url: str, live_port: int) -> list[De
             if not is_empty(session):
                 return []
             accounts = create_demo_neighbourhood(session, settings=settings)
-            create_demo_keys(session, accounts)
+            keys = create_demo_keys(session, accounts)
             create_demo_agency_key(session, path=settings.data_dir / "agency.key")
             device_key = load_or_create_device_key(edge_dir / "edge-data" / "device.key")
-            token, cameras = pair_demo_edge(
-                session,
-                settings=settings,
-                secret_key=secret_key,
-                public_key=public_key_base64(device_key),
+            pairing = pair_demo_edge(
+                session, settings=settings, secret_key=secret_key, device_key=device_key
             )
+            list_demo_device(session, keys, pairing.device)
+            save_trust(edge_dir / "edge-data" / TRUST_FILE, pairing.trust)
             write_demo_edge(
                 edge_dir,
                 hub_url=hub_url,
-                token=token,
-                cameras=[(camera.id, camera.name) for camera in cameras],
+                token=pairing.token,
+                cameras=[(camera.id, camera.name) for camera in pairing.cameras],
                 live_port=live_port,
             )
             return accounts

@@ -1,7 +1,8 @@
 """The hub's FastAPI application: ``create_app(settings)``.
 
-The lifespan builds the engine, applies migrations, opens blob storage and the event
-bus, and puts them on ``app.state.hub``; nothing is created at import time.
+The lifespan builds the engine, applies migrations, logs the manifest of the browser
+code it serves, opens blob storage and the event bus, and puts them on
+``app.state.hub``; nothing is created at import time.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from doorstep import __version__
@@ -28,7 +30,7 @@ from doorstep.hub.bus.factory import open_event_bus
 from doorstep.hub.clips.retention import sweep_periodically
 from doorstep.hub.clips.router import UPLOAD_PATH
 from doorstep.hub.clips.router import router as clips_router
-from doorstep.hub.db import make_engine, make_session_factory
+from doorstep.hub.db import make_engine, make_session_factory, transaction
 from doorstep.hub.demands.router import router as demands_router
 from doorstep.hub.devices.router import router as devices_router
 from doorstep.hub.errors import install_error_handlers
@@ -48,6 +50,8 @@ from doorstep.hub.state import HubState
 from doorstep.hub.storage.factory import open_blob_store
 from doorstep.hub.transparency.router import router as transparency_router
 from doorstep.hub.web import WEB_STATIC
+from doorstep.hub.web.manifest import record_manifest
+from doorstep.hub.web.router import router as web_router
 from doorstep.settings import Settings, get_settings
 
 # Routes anyone may call without signing in; every other route demands credentials.
@@ -57,6 +61,7 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/readyz"),
         ("POST", "/v1/accounts"),
         ("POST", "/v1/auth/login"),
+        ("POST", "/v1/devices/pairing-owner"),
         ("POST", "/v1/devices/pair"),
         ("GET", "/v1/audit/key"),
         ("GET", "/v1/audit/checkpoint"),
@@ -73,6 +78,7 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/v1/requests/limits"),
         ("GET", "/v1/requests/{request_id}"),
         ("GET", "/v1/agencies"),
+        ("GET", "/v1/web/manifest"),
     }
 )
 
@@ -96,7 +102,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     agency_shares_router,
     notifications_router,
     demands_router,
+    web_router,
 )
+
+
+def _record_web_manifest(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        record_manifest(session, WEB_STATIC)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -107,13 +119,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         secret_key = settings.resolved_secret_key()
         engine = make_engine(settings.resolved_database_url())
         await run_in_threadpool(upgrade_database, engine)
+        sessions = make_session_factory(engine, info=session_info(secret_key))
+        await run_in_threadpool(_record_web_manifest, sessions)
         storage = open_blob_store(settings)
         bus = open_event_bus(settings)
         await bus.connect()
         app.state.hub = state = HubState(
             settings=settings,
             engine=engine,
-            sessions=make_session_factory(engine, info=session_info(secret_key)),
+            sessions=sessions,
             storage=storage,
             bus=bus,
             secret_key=secret_key,

@@ -8,6 +8,7 @@ nothing.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from doorstep.hub.audit.service import pseudonymous, tree_size
 from doorstep.hub.state import HubState
 from tests.hub.actors import JURISDICTION, PASSWORD, Actor, Actors
 from tests.hub.clips.uploads import upload_clip
+from tests.hub.devices.pairing import CODE_BODY, pair_body
 
 Entry = tuple[dict[str, Any], dict[str, Any] | None]
 
@@ -259,7 +261,11 @@ async def test_pairing_and_revoking_a_device(client: AsyncClient, actors: Actors
     owner = actors.resident()
     home_id, _ = actors.home(owner)
     log.skip()
-    code = (await client.post(f"/v1/homes/{home_id}/pairing-codes", headers=owner.headers)).json()
+    code = (
+        await client.post(
+            f"/v1/homes/{home_id}/pairing-codes", json=CODE_BODY, headers=owner.headers
+        )
+    ).json()
     secret = [code["code"], code["code"].replace("-", "")]
     home = log.pseudonym("home", home_id)
     by_owner = log.resident(owner)
@@ -270,9 +276,7 @@ async def test_pairing_and_revoking_a_device(client: AsyncClient, actors: Actors
         )
     ]
     key = device_key()
-    wrong = await client.post(
-        "/v1/devices/pair", json={"code": "AAAAA-AAAAA", "name": "edge", "public_key": key}
-    )
+    wrong = await client.post("/v1/devices/pair", json=pair_body("AAAAA-AAAAA", "edge", key))
     assert wrong.status_code == 422  # a guess at a code, on the record
     assert log.appended(secret=["AAAAA-AAAAA", "AAAAAAAAAA"]) == [
         (
@@ -284,19 +288,24 @@ async def test_pairing_and_revoking_a_device(client: AsyncClient, actors: Actors
             {"address": "198.51.100.7"},
         )
     ]
-    paired = await client.post(
-        "/v1/devices/pair", json={"code": code["code"], "name": "Garage box", "public_key": key}
-    )
+    paired = await client.post("/v1/devices/pair", json=pair_body(code["code"], "Garage box", key))
     device_id = paired.json()["device"]["id"]
     for _ in range(2):  # revoking again changes nothing
         await client.delete(f"/v1/devices/{device_id}", headers=owner.headers)
     about = {"home": home, "device": log.pseudonym("device", uuid.UUID(device_id))}
     private = {"home_id": str(home_id), "device_id": device_id}
+    # The pairing binds the device's public label (docs/audit.md) to its key's id.
+    label = f"doorstep key label v1\0device:{device_id}"
+    bound = {
+        **about,
+        "label": hashlib.sha256(label.encode()).hexdigest()[:32],
+        "key_id": hashlib.sha256(base64.b64decode(key)).hexdigest()[:32],
+    }
     assert log.appended(
         hidden=[home_id, device_id, owner.email, owner.user_id, key, "Garage box"],
         secret=[*secret, paired.json()["token"]],
     ) == [
-        ({"action": "device.paired", "actor": by_owner, "objects": about}, private),
+        ({"action": "device.paired", "actor": by_owner, "objects": bound}, private),
         ({"action": "device.revoked", "actor": by_owner, "objects": about}, private),
     ]
 

@@ -31,6 +31,7 @@ from tests.hub.authorization import world as seeded
 from tests.hub.authorization.examples import CONTENT, EXAMPLES, MOUNT_FILES, QUERIES, b64
 from tests.hub.authorization.world import World
 from tests.hub.clips.uploads import commit_body, home_key_wrap, seal_parts, upload_clip
+from tests.hub.devices.pairing import CODE_BODY, pair_body
 from tests.hub.shares import scene
 
 
@@ -132,16 +133,26 @@ async def _delete_camera(w: World, role: str, call: Call) -> Call:
     return replace(call, path=f"/v1/cameras/{made.json()['id']}")
 
 
-@success("POST", "/v1/devices/pair")
-async def _pair(w: World, role: str, call: Call) -> Call:
+async def _pairing_code(w: World) -> str:
     issued = await w.client.post(
-        f"/v1/homes/{w.own.home.home_id}/pairing-codes", headers=w.own.resident.headers
+        f"/v1/homes/{w.own.home.home_id}/pairing-codes",
+        json=CODE_BODY,
+        headers=w.own.resident.headers,
     )
     assert issued.status_code == 201, issued.text
+    code: str = issued.json()["code"]
+    return code
+
+
+@success("POST", "/v1/devices/pairing-owner")
+async def _pairing_owner(w: World, role: str, call: Call) -> Call:
+    return replace(call, json={"code": await _pairing_code(w)})
+
+
+@success("POST", "/v1/devices/pair")
+async def _pair(w: World, role: str, call: Call) -> Call:
     public = public_raw(Ed25519PrivateKey.generate().public_key())
-    return replace(
-        call, json={"code": issued.json()["code"], "name": "edge", "public_key": b64(public)}
-    )
+    return replace(call, json=pair_body(await _pairing_code(w), "edge", b64(public)))
 
 
 @success("DELETE", "/v1/devices/{device_id}")

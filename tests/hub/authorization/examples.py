@@ -10,6 +10,7 @@ from typing import Any
 
 from tests.hub.actors import JURISDICTION
 from tests.hub.authorization import world as seeded
+from tests.hub.devices.pairing import CODE_BODY, pair_body
 from tests.hub.shares import scene
 
 
@@ -51,7 +52,9 @@ EXAMPLES: dict[tuple[str, str], Any] = {
         "longitude": -122.6,
     },
     ("PATCH", "/v1/cameras/{camera_id}"): {"name": "Renamed"},
-    ("POST", "/v1/devices/pair"): {"code": "AAAAA-AAAAA", "name": "edge", "public_key": PUBLIC_KEY},
+    ("POST", "/v1/homes/{home_id}/pairing-codes"): CODE_BODY,
+    ("POST", "/v1/devices/pairing-owner"): {"code": "AAAAA-AAAAA"},
+    ("POST", "/v1/devices/pair"): pair_body("AAAAA-AAAAA", "edge", PUBLIC_KEY),
     ("PUT", "/v1/device/cameras/{camera_id}/health"): {
         "connected": True,
         "fps": 15,

@@ -86,6 +86,7 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/docs", ANYONE, PUBLIC),
     _r("GET", "/docs/assets", ANYONE, PUBLIC, note="mount: the viewer's script"),
     _r("GET", "/static", ANYONE, PUBLIC, note="mount: WebCrypto clip decryption"),
+    _r("GET", "/v1/web/manifest", ANYONE, PUBLIC, note="what /static serves, as logged"),
     # Health.
     _r("GET", "/healthz", ANYONE, PUBLIC),
     _r("GET", "/readyz", ANYONE, PUBLIC),
@@ -117,6 +118,13 @@ ROUTES: tuple[Route, ...] = (
     _r("DELETE", "/v1/cameras/{camera_id}", RESIDENT, OWN_HOME, 204, member=403),
     # Edge devices: the owner pairs and revokes; the code is the pairing's proof.
     _r("POST", "/v1/homes/{home_id}/pairing-codes", RESIDENT, OWN_HOME, 201, member=403),
+    _r(
+        "POST",
+        "/v1/devices/pairing-owner",
+        ANYONE,
+        PUBLIC,
+        note="the pairing code is the proof; it stays unused",
+    ),
     _r("POST", "/v1/devices/pair", ANYONE, PUBLIC, 201, "the pairing code is the proof"),
     _r("GET", "/v1/homes/{home_id}/devices", RESIDENT, OWN_HOME, member=200),
     _r("DELETE", "/v1/devices/{device_id}", RESIDENT, OWN_HOME, 204, member=403),

@@ -7,6 +7,7 @@ from httpx import AsyncClient
 
 from doorstep.hub.accounts.models import Role
 from tests.hub.actors import Actors
+from tests.hub.devices.pairing import CODE_BODY
 
 
 async def test_home_lifecycle(client: AsyncClient, actors: Actors) -> None:
@@ -81,7 +82,7 @@ async def test_household_members_read_but_only_owner_changes(
         ("PATCH", f"/v1/homes/{home_id}", {"name": "Mine now"}),
         ("POST", f"/v1/homes/{home_id}/cameras", {"name": "X", "latitude": 1, "longitude": 1}),
         ("DELETE", f"/v1/cameras/{camera_id}", None),
-        ("POST", f"/v1/homes/{home_id}/pairing-codes", None),
+        ("POST", f"/v1/homes/{home_id}/pairing-codes", CODE_BODY),
         ("DELETE", f"/v1/homes/{home_id}/members/{owner.user_id}", None),
     ):
         response = await client.request(method, path, json=body, headers=member.headers)

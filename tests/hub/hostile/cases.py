@@ -26,6 +26,7 @@ from doorstep.crypto.stream import new_content_key
 from doorstep.hub.accounts.models import Role
 from tests.hub.actors import JURISDICTION, PASSWORD, TEST_BOX
 from tests.hub.clips.uploads import PARTS, clip_times, commit_body, home_key_wrap, seal_parts
+from tests.hub.devices.pairing import CODE_BODY, pair_body
 from tests.hub.hostile.world import World, b64, new_public_key
 from tests.hub.shares import scene
 
@@ -141,18 +142,35 @@ async def update_camera(w: World) -> Case:
     return Case(f"/v1/cameras/{w.spare_camera_id}", w.resident.headers, body, read)
 
 
+async def new_pairing_code(w: World) -> str:
+    issued = await w.client.post(
+        f"/v1/homes/{w.home_id}/pairing-codes", json=CODE_BODY, headers=w.resident.headers
+    )
+    assert issued.status_code == 201, issued.text
+    code: str = issued.json()["code"]
+    return code
+
+
+@case("PairingCodeCreate")
+async def create_pairing_code(w: World) -> Case:
+    return Case(f"/v1/homes/{w.home_id}/pairing-codes", w.resident.headers, CODE_BODY)
+
+
+@case("PairingCodeBody")
+async def pairing_owner(w: World) -> Case:
+    return Case("/v1/devices/pairing-owner", {}, {"code": await new_pairing_code(w)})
+
+
 @case("DevicePair")
 async def pair_device(w: World) -> Case:
-    issued = await w.client.post(f"/v1/homes/{w.home_id}/pairing-codes", headers=w.resident.headers)
-    assert issued.status_code == 201, issued.text
+    code = await new_pairing_code(w)
 
     async def read(response: Response) -> dict[str, Any]:
         device_id = response.json()["device"]["id"]
         return await w.find(f"/v1/homes/{w.home_id}/devices", w.resident.headers, device_id)
 
     key = b64(public_raw(Ed25519PrivateKey.generate().public_key()))
-    body = {"code": issued.json()["code"], "name": "edge", "public_key": key}
-    return Case("/v1/devices/pair", {}, body, read)
+    return Case("/v1/devices/pair", {}, pair_body(code, "edge", key), read)
 
 
 @case("CameraHealthReport")

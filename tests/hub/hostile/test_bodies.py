@@ -42,6 +42,7 @@ COUNTED_GUESSES = {
     "SignIn": {"auth_attempts", "audit_entries", "audit_nodes"},
     "PasswordChange": {"auth_attempts", "audit_entries", "audit_nodes"},
     "DevicePair": {"auth_attempts", "audit_entries", "audit_nodes"},
+    "PairingCodeBody": {"auth_attempts", "audit_entries", "audit_nodes"},
 }
 # Written by the hub's own timer (signed audit checkpoints), not by any request.
 BACKGROUND = {"audit_checkpoints"}

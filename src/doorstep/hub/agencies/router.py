@@ -8,11 +8,13 @@ from fastapi import APIRouter, status
 
 from doorstep.hub.accounts.schemas import UserPublic
 from doorstep.hub.agencies import service
+from doorstep.hub.agencies.models import Agency
 from doorstep.hub.agencies.schemas import (
     AgencyCreate,
     AgencyKeyPut,
     AgencyMemberCreate,
     AgencyMemberCreated,
+    AgencyOwnView,
     AgencyPublic,
     AgencySuspend,
 )
@@ -22,19 +24,34 @@ from doorstep.hub.schemas import Page
 router = APIRouter(prefix="/v1", tags=["agencies"])
 
 
+def _own_view(session: SessionDep, state: StateDep, agency: Agency) -> AgencyOwnView:
+    return AgencyOwnView.model_validate(
+        {
+            **AgencyPublic.model_validate(agency).model_dump(),
+            "public_key": agency.public_key,
+            "proof": service.agency_key_proof(session, state, agency),
+        }
+    )
+
+
 @router.get("/agency")
-def my_agency(member: CurrentAgencyMember, session: SessionDep) -> AgencyPublic:
+def my_agency(member: CurrentAgencyMember, session: SessionDep, state: StateDep) -> AgencyOwnView:
+    """The caller's agency, with its key and the key's proof in the log."""
     assert member.agency_id is not None  # the users table guarantees it for members
-    return AgencyPublic.model_validate(service.get_agency(session, agency_id=member.agency_id))
+    return _own_view(session, state, service.get_agency(session, agency_id=member.agency_id))
 
 
 @router.put("/agency/key")
 def set_agency_key(
-    body: AgencyKeyPut, member: CurrentAgencyMember, session: SessionDep
-) -> AgencyPublic:
-    """Publish the agency's public key, made on the agency's own client."""
+    body: AgencyKeyPut, member: CurrentAgencyMember, session: SessionDep, state: StateDep
+) -> AgencyOwnView:
+    """Publish the agency's X25519 public key, made on the agency's own client.
+
+    The answer proves the key's entry in the log: check it before trusting the hub
+    published this key and not another.
+    """
     agency = service.set_agency_key(session, member=member, public_key=body.public_key)
-    return AgencyPublic.model_validate(agency)
+    return _own_view(session, state, agency)
 
 
 @router.post("/admin/agencies", status_code=status.HTTP_201_CREATED)

@@ -11,6 +11,7 @@ from pydantic import EmailStr, Field, field_validator
 
 from doorstep.hub.accounts.schemas import UserPublic
 from doorstep.hub.agencies.models import AgencyKind
+from doorstep.hub.audit.schemas import KeyProof
 from doorstep.hub.schemas import Base64Bytes, PublicModel, RequestBody
 
 
@@ -41,6 +42,16 @@ class AgencyPublic(PublicModel):
     @classmethod
     def _parse_stored(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value
+
+
+class AgencyOwnView(AgencyPublic):
+    """The agency as its members see it: with its key and the key's proof in the log."""
+
+    public_key: Base64Bytes | None = Field(description="The agency's X25519 public key.")
+    proof: KeyProof | None = Field(
+        description="The agency.key_published entry of this key, proven in a checkpoint; "
+        "null while the agency has no key."
+    )
 
 
 class AgencyKeyPut(RequestBody):

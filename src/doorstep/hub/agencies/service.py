@@ -22,10 +22,13 @@ from doorstep.errors import Conflict, NotFound
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.accounts.service import create_user
 from doorstep.hub.agencies.models import Agency, AgencyKind
+from doorstep.hub.audit.keyproof import key_proof
+from doorstep.hub.audit.schemas import KeyProof
 from doorstep.hub.audit.service import actor_of, append_entry
 from doorstep.hub.db import utcnow
 from doorstep.hub.keys.service import checked_public_key
 from doorstep.hub.requests.geometry import parse_jurisdiction, to_geojson
+from doorstep.hub.state import HubState
 from doorstep.settings import Settings
 
 
@@ -35,8 +38,8 @@ def _append_agency_entry(
     actor: User | None,
     agency: Agency,
     **objects: ObjectValue,
-) -> None:
-    append_entry(
+) -> int:
+    return append_entry(
         session,
         action=action,
         actor=actor_of(session, actor),
@@ -131,8 +134,17 @@ def set_agency_key(session: Session, *, member: User, public_key: bytes) -> Agen
     new_id = key_id(public_key)
     if agency.key_id != new_id:
         agency.public_key, agency.key_id = public_key, new_id
-        _append_agency_entry(session, "agency.key_published", member, agency, key_id=new_id)
+        agency.key_audit_index = _append_agency_entry(
+            session, "agency.key_published", member, agency, key_id=new_id
+        )
     return agency
+
+
+def agency_key_proof(session: Session, state: HubState, agency: Agency) -> KeyProof | None:
+    """The inclusion proof of the entry that published the agency's current key."""
+    if agency.key_audit_index is None:
+        return None
+    return key_proof(session, state, agency.key_audit_index)
 
 
 def suspend_agency(

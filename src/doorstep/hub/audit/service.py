@@ -168,14 +168,14 @@ def append_home_subject_entry(
     kind: str,
     subject_id: object,
     objects: Mapping[str, ObjectValue] | None = None,
-) -> None:
+) -> int:
     """An entry about someone or something in a home: a member, a device, a camera.
 
     The home and the subject are published as pseudonyms and their ids kept private.
     ``subject`` names the object, ``kind`` the pseudonym: a member's is their ``user``
-    one, the same they act under.
+    one, the same they act under. Returns the entry's index.
     """
-    append_entry(
+    return append_entry(
         session,
         action=action,
         actor=actor_of(session, actor),

@@ -14,7 +14,10 @@ from doorstep.hub.devices.schemas import (
     DevicePair,
     DevicePaired,
     DevicePublic,
+    PairingCodeBody,
+    PairingCodeCreate,
     PairingCodePublic,
+    PairingOwnerPublic,
 )
 from doorstep.hub.homes.schemas import CameraHealthReport, CameraPublic
 from doorstep.hub.keys.service import current_home_key
@@ -25,12 +28,40 @@ router = APIRouter(prefix="/v1", tags=["devices"])
 
 @router.post("/homes/{home_id}/pairing-codes", status_code=status.HTTP_201_CREATED)
 def create_pairing_code(
-    home_id: uuid.UUID, user: CurrentResident, session: SessionDep, state: StateDep
+    home_id: uuid.UUID,
+    body: PairingCodeCreate,
+    user: CurrentResident,
+    session: SessionDep,
+    state: StateDep,
 ) -> PairingCodePublic:
+    """The hub's part of a pairing code; the owner's client adds the secret part."""
     issued = service.create_pairing_code(
-        session, settings=state.settings, secret_key=state.secret_key, user=user, home_id=home_id
+        session,
+        settings=state.settings,
+        secret_key=state.secret_key,
+        user=user,
+        home_id=home_id,
+        owner_tag=body.owner_tag,
     )
-    return PairingCodePublic(code=issued.code, expires_at=issued.expires_at)
+    return PairingCodePublic(id=issued.id, code=issued.code, expires_at=issued.expires_at)
+
+
+@router.post("/devices/pairing-owner")
+def pairing_owner(
+    body: PairingCodeBody, request: Request, session: SessionDep, state: StateDep
+) -> PairingOwnerPublic:
+    """Who made a code: the edge checks the owner's key against the code before pairing.
+
+    Anyone may ask; a bad code counts like a failed pairing. The code stays unused.
+    """
+    owner = service.pairing_owner(
+        session,
+        settings=state.settings,
+        secret_key=state.secret_key,
+        code=body.code,
+        address=client_address(request),
+    )
+    return PairingOwnerPublic.model_validate(owner)
 
 
 @router.post("/devices/pair", status_code=status.HTTP_201_CREATED)
@@ -45,6 +76,7 @@ def pair_device(
         code=body.code,
         name=body.name,
         public_key=body.public_key,
+        device_tag=body.device_tag,
         address=client_address(request),
     )
     return DevicePaired(device=DevicePublic.model_validate(paired.device), token=paired.token)

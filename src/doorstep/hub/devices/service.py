@@ -1,7 +1,10 @@
 """Pairing edge devices: the owner makes a one-time code, the device trades it for a token.
 
-The code is short enough to type (10 characters of Crockford base32, 50 bits), lives a
-few minutes, works once, and the hub keeps only its keyed hash. Failed tries count
+The hub's part of the code is short enough to type (10 characters of Crockford base32,
+50 bits), lives a few minutes, works once, and the hub keeps only its keyed hash. The
+owner's client adds a secret part the hub never sees and tags its signing key with it;
+the edge reads that tag (``pairing-owner``) to check the owner key before it pairs, and
+tags its own key for the owner's client (``crypto/pairing.py``). Failed tries count
 against the caller's address like failed sign-ins.
 """
 
@@ -18,6 +21,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from doorstep.audit.entries import key_label
+from doorstep.crypto.keys import key_id
+from doorstep.crypto.pairing import CODE_ALPHABET, CODE_LENGTH, format_code, normalize_code
 from doorstep.errors import Conflict, InvalidInput, NotFound
 from doorstep.hub.accounts.models import ApiToken, AttemptKind, User
 from doorstep.hub.accounts.security import keyed_hash
@@ -31,33 +37,32 @@ from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice, PairingCode
 from doorstep.hub.homes.models import Camera
 from doorstep.hub.homes.schemas import CameraHealthReport
-from doorstep.hub.homes.service import in_callers_home, membership
+from doorstep.hub.homes.service import home_owner_ids, in_callers_home, membership
+from doorstep.hub.keys.models import UserKey
 from doorstep.settings import Settings
-
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 10
 
 
 @dataclass(frozen=True)
 class IssuedCode:
+    id: uuid.UUID
     code: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class PairingOwner:
+    """Who issued a code: what the edge checks the code's owner part against."""
+
+    home_id: uuid.UUID
+    owner_user_id: uuid.UUID
+    owner_signing_key: bytes
+    owner_tag: bytes
 
 
 @dataclass(frozen=True)
 class PairedDevice:
     device: EdgeDevice
     token: str
-
-
-def normalize_code(code: str) -> str:
-    """Accept the code as people type it: any case, with dashes or spaces, O for 0, I/L for 1."""
-    cleaned = code.upper().replace("-", "").replace(" ", "")
-    return cleaned.translate(str.maketrans("OIL", "011"))
-
-
-def format_code(code: str) -> str:
-    return f"{code[:5]}-{code[5:]}"
 
 
 def decode_public_key(encoded: str) -> bytes:
@@ -73,8 +78,15 @@ def decode_public_key(encoded: str) -> bytes:
 
 
 def create_pairing_code(
-    session: Session, *, settings: Settings, secret_key: bytes, user: User, home_id: uuid.UUID
+    session: Session,
+    *,
+    settings: Settings,
+    secret_key: bytes,
+    user: User,
+    home_id: uuid.UUID,
+    owner_tag: bytes,
 ) -> IssuedCode:
+    """A new code for the hub's part; ``owner_tag`` is the owner's client's tag of its key."""
     membership(session, user=user, home_id=home_id, owner=True)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     row = PairingCode(
@@ -82,33 +94,23 @@ def create_pairing_code(
         home_id=home_id,
         created_by=user.id,
         expires_at=utcnow() + timedelta(minutes=settings.pairing_code_minutes),
+        owner_tag=owner_tag,
     )
     session.add(row)
     session.flush()
     append_home_entry(
         session, action="device.pairing_code_issued", actor=user, home_id=home_id, objects={}
     )
-    return IssuedCode(code=format_code(code), expires_at=row.expires_at)
+    return IssuedCode(id=row.id, code=format_code(code), expires_at=row.expires_at)
 
 
-def pair_device(
-    session: Session,
-    *,
-    settings: Settings,
-    secret_key: bytes,
-    code: str,
-    name: str,
-    public_key: str,
-    address: str,
-) -> PairedDevice:
-    enforce_attempt_limits(
-        session, settings=settings, kind=AttemptKind.PAIRING, subject=None, address=address
-    )
-    raw_key = decode_public_key(public_key)
-    normalized = normalize_code(code)
+def _usable_code(
+    session: Session, *, settings: Settings, secret_key: bytes, code: str, address: str
+) -> PairingCode:
+    """The unused, unexpired code; a bad one is counted against ``address`` and refused."""
     row = session.scalar(
         select(PairingCode).where(
-            PairingCode.code_hash == keyed_hash(secret_key, "pairing", normalized)
+            PairingCode.code_hash == keyed_hash(secret_key, "pairing", normalize_code(code))
         )
     )
     problem = reason = None
@@ -131,9 +133,64 @@ def pair_device(
         )
         record_failure(session, kind=AttemptKind.PAIRING, subject="", address=address)
         raise InvalidInput(problem or "code: invalid", field="code")
+    return row
+
+
+def pairing_owner(
+    session: Session, *, settings: Settings, secret_key: bytes, code: str, address: str
+) -> PairingOwner:
+    """The home and owner key a code was issued for, and the owner's tag; the code stays unused."""
+    enforce_attempt_limits(
+        session, settings=settings, kind=AttemptKind.PAIRING, subject=None, address=address
+    )
+    row = _usable_code(
+        session, settings=settings, secret_key=secret_key, code=code, address=address
+    )
+    if row.owner_tag is None:
+        raise Conflict("code: this code was made before pairing codes had an owner part")
+    if row.created_by not in home_owner_ids(session, row.home_id):
+        raise Conflict("code: whoever made this code no longer owns the home")
+    signing_key = session.scalar(
+        select(UserKey.signing_key).where(UserKey.user_id == row.created_by)
+    )
+    if signing_key is None:
+        raise Conflict("the home's owner has no key yet")
+    return PairingOwner(
+        home_id=row.home_id,
+        owner_user_id=row.created_by,
+        owner_signing_key=signing_key,
+        owner_tag=row.owner_tag,
+    )
+
+
+def pair_device(
+    session: Session,
+    *,
+    settings: Settings,
+    secret_key: bytes,
+    code: str,
+    name: str,
+    public_key: str,
+    device_tag: bytes,
+    address: str,
+) -> PairedDevice:
+    """A device for the code's home; ``device_tag`` is for the owner's client to check."""
+    enforce_attempt_limits(
+        session, settings=settings, kind=AttemptKind.PAIRING, subject=None, address=address
+    )
+    raw_key = decode_public_key(public_key)
+    row = _usable_code(
+        session, settings=settings, secret_key=secret_key, code=code, address=address
+    )
     if session.scalar(select(EdgeDevice.id).where(EdgeDevice.public_key == raw_key)):
         raise Conflict("public_key: a device with this key is paired already")
-    device = EdgeDevice(home_id=row.home_id, name=name, public_key=raw_key)
+    device = EdgeDevice(
+        home_id=row.home_id,
+        name=name,
+        public_key=raw_key,
+        pairing_code_id=row.id,
+        pairing_tag=device_tag,
+    )
     session.add(device)
     session.flush()
     # Single use even when two devices race with the same code.
@@ -148,14 +205,22 @@ def pair_device(
         session, secret_key=secret_key, name=f"device {name}", device_id=device.id
     )
     # The owner who issued the code paired it: the code is their say-so, and single use.
-    _append_device_entry(session, "device.paired", session.get(User, row.created_by), device)
+    # The entry binds the device's label to its key, for whoever checks a key list.
+    device.audit_index = _append_device_entry(
+        session,
+        "device.paired",
+        session.get(User, row.created_by),
+        device,
+        label=key_label("device", device.id),
+        key_id=key_id(raw_key),
+    )
     return PairedDevice(device=device, token=token)
 
 
 def _append_device_entry(
-    session: Session, action: str, actor: User | None, device: EdgeDevice
-) -> None:
-    append_home_subject_entry(
+    session: Session, action: str, actor: User | None, device: EdgeDevice, **objects: str
+) -> int:
+    return append_home_subject_entry(
         session,
         action=action,
         actor=actor,
@@ -163,6 +228,7 @@ def _append_device_entry(
         subject="device",
         kind="device",
         subject_id=device.id,
+        objects=objects,
     )
 
 
@@ -212,6 +278,7 @@ def report_camera_health(
     camera.health_fps = report.fps
     camera.health_last_frame_at = report.last_frame_at
     camera.health_errors = report.errors
+    camera.health_key_alarm = report.key_alarm
     return camera
 
 

@@ -66,6 +66,12 @@ class CameraHealthReport(RequestBody):
     fps: float = Field(ge=0, le=1000)
     last_frame_at: AwareDatetime | None
     errors: int = Field(ge=0, le=2**31 - 1, description="Stored as a 32-bit integer.")
+    key_alarm: str | None = Field(
+        None,
+        max_length=300,
+        description="Why the edge refuses the home key the hub serves, while it does; "
+        "it keeps recording and seals to the newest key the owner signed.",
+    )
 
 
 class CameraHealthPublic(PublicModel):
@@ -74,6 +80,7 @@ class CameraHealthPublic(PublicModel):
     fps: float
     last_frame_at: datetime | None
     errors: int
+    key_alarm: str | None = Field(description="The edge's key alarm; null when all is well.")
 
 
 class CameraPublic(PublicModel):
@@ -103,6 +110,7 @@ class CameraPublic(PublicModel):
                     fps=value.health_fps or 0.0,
                     last_frame_at=value.health_last_frame_at,
                     errors=value.health_errors or 0,
+                    key_alarm=value.health_key_alarm,
                 )
             return fields
         return value

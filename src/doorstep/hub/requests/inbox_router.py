@@ -8,8 +8,10 @@ import uuid
 
 from fastapi import APIRouter
 
+from doorstep.hub.agencies.service import agency_key_proof
+from doorstep.hub.audit.schemas import KeyProof
 from doorstep.hub.db import utcnow
-from doorstep.hub.deps import CurrentResident, SessionDep
+from doorstep.hub.deps import CurrentResident, SessionDep, StateDep
 from doorstep.hub.requests import inbox, preferences
 from doorstep.hub.requests.schemas import (
     AgencyInInbox,
@@ -26,7 +28,8 @@ from doorstep.hub.schemas import Page
 router = APIRouter(prefix="/v1", tags=["inbox"])
 
 
-def _entry(entry: inbox.InboxEntry) -> dict[str, object]:
+def _entry(entry: inbox.InboxEntry, proof: KeyProof | None) -> dict[str, object]:
+    """The entry's fields; ``proof`` proves the agency's current key in the log."""
     request, agency = entry.request, entry.agency
     return {
         "id": entry.delivery.id,
@@ -52,36 +55,50 @@ def _entry(entry: inbox.InboxEntry) -> dict[str, object]:
             kind=agency.kind,
             key_id=agency.key_id,
             public_key=base64.b64encode(agency.public_key).decode() if agency.public_key else None,
+            proof=proof,
         ),
     }
 
 
 @router.get("/inbox")
-def list_inbox(user: CurrentResident, session: SessionDep) -> Page[InboxEntryPublic]:
+def list_inbox(
+    user: CurrentResident, session: SessionDep, state: StateDep
+) -> Page[InboxEntryPublic]:
     """Requests that reached homes you own, newest first."""
     entries = inbox.inbox(session, user=user)
+    proofs = {entry.agency.id: agency_key_proof(session, state, entry.agency) for entry in entries}
     return Page(
-        data=[InboxEntryPublic.model_validate(_entry(entry)) for entry in entries],
+        data=[
+            InboxEntryPublic.model_validate(_entry(entry, proofs[entry.agency.id]))
+            for entry in entries
+        ],
         count=len(entries),
     )
 
 
 @router.get("/inbox/{delivery_id}")
 def get_inbox_entry(
-    delivery_id: uuid.UUID, user: CurrentResident, session: SessionDep
+    delivery_id: uuid.UUID, user: CurrentResident, session: SessionDep, state: StateDep
 ) -> InboxEntryDetail:
     entry = inbox.inbox_entry(session, user=user, delivery_id=delivery_id)
     clips = inbox.clips_in_window(session, entry=entry)
+    proof = agency_key_proof(session, state, entry.agency)
     return InboxEntryDetail.model_validate(
-        {**_entry(entry), "clips_in_window": [InboxClip.model_validate(clip) for clip in clips]}
+        {
+            **_entry(entry, proof),
+            "clips_in_window": [InboxClip.model_validate(clip) for clip in clips],
+        }
     )
 
 
 @router.post("/inbox/{delivery_id}/decline")
-def decline(delivery_id: uuid.UUID, user: CurrentResident, session: SessionDep) -> InboxEntryPublic:
+def decline(
+    delivery_id: uuid.UUID, user: CurrentResident, session: SessionDep, state: StateDep
+) -> InboxEntryPublic:
     """Decline: silent, and to the agency indistinguishable from never answering."""
+    entry = inbox.decline(session, user=user, delivery_id=delivery_id)
     return InboxEntryPublic.model_validate(
-        _entry(inbox.decline(session, user=user, delivery_id=delivery_id))
+        _entry(entry, agency_key_proof(session, state, entry.agency))
     )
 
 

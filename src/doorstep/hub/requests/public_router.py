@@ -8,7 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from doorstep.hub.deps import CurrentAdmin, CurrentResident, RequestLimitsDep, SessionDep
+from doorstep.crypto.safety import agency_fingerprint
+from doorstep.hub.agencies.service import agency_key_proof
+from doorstep.hub.deps import (
+    CurrentAdmin,
+    CurrentResident,
+    RequestLimitsDep,
+    SessionDep,
+    StateDep,
+)
 from doorstep.hub.params import Offset, PageLimit
 from doorstep.hub.requests import public
 from doorstep.hub.requests.purpose import PURPOSE_ATTESTATION, PURPOSE_RULES, IncidentCategory
@@ -74,8 +82,8 @@ def logged_request(request_id: uuid.UUID, session: SessionDep) -> LoggedRequestP
 
 
 @router.get("/agencies")
-def agencies(session: SessionDep, limits: RequestLimitsDep) -> Page[AgencyListed]:
-    """Participating agencies, each with its use of the request budget."""
+def agencies(session: SessionDep, state: StateDep, limits: RequestLimitsDep) -> Page[AgencyListed]:
+    """Participating agencies, each with its key's fingerprint and its use of the budget."""
     rows = public.agencies_with_budget(session, limits)
     return Page(
         data=[
@@ -88,6 +96,10 @@ def agencies(session: SessionDep, limits: RequestLimitsDep) -> Page[AgencyListed
                 jurisdiction=json.loads(row.agency.jurisdiction)
                 if row.agency.jurisdiction
                 else None,
+                key_fingerprint=agency_fingerprint(row.agency.public_key)
+                if row.agency.public_key
+                else None,
+                proof=agency_key_proof(session, state, row.agency),
                 requests_in_period=row.requests_in_period,
                 request_budget=limits.agency_max_requests,
                 budget_period_days=limits.agency_period.days,

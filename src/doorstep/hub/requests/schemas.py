@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from doorstep.hub.agencies.models import AgencyKind
+from doorstep.hub.audit.schemas import KeyProof
 from doorstep.hub.requests.models import RequestStatus
 from doorstep.hub.schemas import PublicModel, RequestBody
 
@@ -114,6 +115,10 @@ class AgencyInInbox(PublicModel):
     kind: AgencyKind
     key_id: str | None = Field(description="Wrap shared clip keys to this key.")
     public_key: str | None = Field(description="The agency's X25519 public key, base64.")
+    proof: KeyProof | None = Field(
+        description="The agency.key_published entry of this key, proven in a checkpoint: "
+        "check it before wrapping anything to the key. Null while the agency has no key."
+    )
 
 
 class RequestInInbox(PublicModel):
@@ -188,6 +193,13 @@ class AgencyListed(PublicModel):
     verified: bool
     suspended: bool
     jurisdiction: dict[str, Any] | None
+    key_fingerprint: str | None = Field(
+        description="The fingerprint of the agency's key (its id in groups of four), for "
+        "residents to compare with the one the agency publishes itself; null without a key."
+    )
+    proof: KeyProof | None = Field(
+        description="The agency.key_published entry of that key, proven in a checkpoint."
+    )
     requests_in_period: int = Field(description="Requests filed in the budget period.")
     request_budget: int = Field(description="The most requests allowed in the period.")
     budget_period_days: int
