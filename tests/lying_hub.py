@@ -38,6 +38,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Rewrite = Callable[[Any], Any]
+RewriteBytes = Callable[[bytes], bytes]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Rule:
     method: str
     path: re.Pattern[str]
     fn: Rewrite
+    raw: bool = False  # fn takes and returns the body's bytes, whatever its type
 
     def matches(self, scope: Scope) -> bool:
         return scope["method"] == self.method and self.path.fullmatch(scope["path"]) is not None
@@ -76,6 +78,10 @@ class LyingHub:
         """
         self.rules.append(Rule(method.upper(), re.compile(path), fn))
 
+    def rewrite_bytes(self, method: str, path: str, fn: RewriteBytes) -> None:
+        """Rewrite the raw body of any response (a static file, say), as :meth:`rewrite` does."""
+        self.rules.append(Rule(method.upper(), re.compile(path), fn, raw=True))
+
     def reset(self) -> None:
         """Tell the truth again."""
         self.rules.clear()
@@ -103,11 +109,16 @@ class LyingHub:
             headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
             content = bytes(body)
             json_body = (b"content-type", b"application/json") in headers
-            if json_body and content:
-                document = json.loads(content)
-                for rule in rules:
-                    document = rule.fn(document)
-                content = json.dumps(document).encode()
+            changed = False
+            for rule in rules:
+                if rule.raw:
+                    content = rule.fn(content)
+                elif json_body and content:
+                    content = json.dumps(rule.fn(json.loads(content))).encode()
+                else:
+                    continue
+                changed = True
+            if changed:
                 self.rewritten.append((scope["method"], scope["path"]))
             headers.append((b"content-length", str(len(content)).encode()))
             await send({**start, "headers": headers})

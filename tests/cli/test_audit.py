@@ -1,19 +1,31 @@
-"""`doorstep audit verify` and `doorstep audit watch` against a real hub and its database."""
+"""`doorstep audit verify` and `doorstep audit watch` against a real hub and its database;
+`watch --web` and `--accounts` against a hub that lies, on both backends."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from typer.testing import CliRunner
 
+import doorstep.hub.web
 from doorstep.audit.checkpoint import generate_log_key
+from doorstep.cli import app
+from doorstep.owner.api import HubApi
+from doorstep.owner.keys import publish_user_key
 from tests.edge.hub_process import OWNER, HubProcess, create_home
+from tests.hub.actors import TEST_BOX
+from tests.lying_hub import ServedHub
 
 
 def run(*arguments: str) -> tuple[int, str]:
@@ -101,3 +113,108 @@ def test_tampering_with_the_database_is_found(hub: HubProcess, tmp_path: Path) -
         db.execute("DELETE FROM audit_checkpoints WHERE size > ?", (size,))
     code, output = run("watch", "--hub", hub.url, "--state", str(state), "--once")
     assert code == 2 and "ALARM: rollback" in output and str(grown) in output, output
+
+
+def watch(*arguments: str) -> tuple[int, str]:
+    """`doorstep audit watch ... --once` in this process (the served hub runs here too)."""
+    result = CliRunner().invoke(
+        app, ["audit", "watch", *arguments, "--once"], env={"COLUMNS": "200"}
+    )
+    return result.exit_code, result.output
+
+
+STATIC = Path(doorstep.hub.web.__file__).parent / "static"
+
+
+def test_watch_web_says_the_served_files_are_the_logged_release(
+    served_hub: ServedHub, tmp_path: Path
+) -> None:
+    shipped = [path for path in STATIC.rglob("*") if path.is_file()]
+    assert len(shipped) >= 8 and STATIC / "doorstep-crypto.js" in shipped
+    state = str(tmp_path / "witness.json")
+    code, output = watch("--web", served_hub.url, "--state", state)
+    assert code == 0, output
+    assert f"web: {len(shipped)} files match the logged manifest" in output
+    assert "matches the published release" in output
+
+
+def test_watch_web_names_a_static_file_served_unlike_the_log(
+    served_hub: ServedHub, tmp_path: Path
+) -> None:
+    state = str(tmp_path / "witness.json")
+    assert watch("--web", served_hub.url, "--state", state)[0] == 0
+    served_hub.lying.rewrite_bytes(
+        "GET", r"/static/doorstep-crypto\.js", lambda body: body + b"\nsendKeysAway();\n"
+    )
+    code, output = watch("--web", served_hub.url, "--state", state)
+    assert code == 2, output
+    alarm = output[output.index("ALARM: ") :]
+    assert "serves web files that differ from the manifest in the log" in alarm
+    assert alarm.rstrip().endswith(": doorstep-crypto.js"), alarm  # that file, and no other
+
+
+def _other_file_hash(manifest: dict[str, Any]) -> dict[str, Any]:
+    files = dict(manifest["files"])
+    files["doorstep-crypto.js"] = hashlib.sha256(b"the hub's own module").hexdigest()
+    return {**manifest, "files": files}
+
+
+@pytest.mark.parametrize(
+    ("lie", "says"),
+    [
+        (_other_file_hash, "the web manifest's files do not hash to the sha256 in the log"),
+        (lambda manifest: {**manifest, "proof": None}, "the key has no inclusion proof"),
+        (
+            lambda manifest: {**manifest, "sha256": hashlib.sha256(b"another").hexdigest()},
+            "the key's log entry says sha256 is",
+        ),
+    ],
+)
+def test_watch_web_refuses_a_manifest_the_log_does_not_hold(
+    served_hub: ServedHub, tmp_path: Path, lie: Callable[[Any], Any], says: str
+) -> None:
+    served_hub.lying.rewrite("GET", r"/v1/web/manifest", lie)
+    code, output = watch("--web", served_hub.url, "--state", str(tmp_path / "witness.json"))
+    assert code == 2, output
+    assert f"ALARM: {says}" in output
+
+
+def test_watch_accounts_alarms_on_a_new_key_for_a_watched_id_only(
+    served_hub: ServedHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = create_home(served_hub.url)
+    user_id = httpx.get(
+        f"{served_hub.url}/v1/me", headers={"Authorization": f"Bearer {home.token}"}
+    ).json()["id"]
+    accounts = tmp_path / "accounts.txt"
+    accounts.write_text(f"# the owner and their home\n{user_id}\n\n{home.home_id}  # home\n")
+    arguments = ("--hub", served_hub.url, "--state", str(tmp_path / "w.json"))
+    arguments += ("--accounts", str(accounts))
+    code, output = watch(*arguments)
+    assert code == 0, output
+    # The owner's key and the home's first key list.
+    assert "accounts: 2 key entries for 2 watched ids, none new since the last check" in output
+
+    create_home(served_hub.url, {"email": "neighbour@doorstep.example", "password": "p" * 16})
+    code, output = watch(*arguments)  # someone else's key and home: not watched
+    assert code == 0, output
+
+    monkeypatch.setenv("DOORSTEP_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    with HubApi(served_hub.url, home.token) as api:
+        publish_user_key(api, "another long passphrase for the account 9", parameters=TEST_BOX)
+    code, output = watch(*arguments)
+    assert code == 2, output
+    assert "ALARM: new key entries for watched accounts: entry" in output
+    assert f"user_key.published for user {user_id}" in output
+    code, output = watch(*arguments)  # told once: no longer new
+    assert code == 0 and "3 key entries" in output, output
+
+
+def test_watch_accounts_refuses_a_line_that_is_no_id(served_hub: ServedHub, tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.txt"
+    accounts.write_text("owner@doorstep.example\n")
+    code, output = watch(
+        "--hub", served_hub.url, "--state", str(tmp_path / "w.json"), "--accounts", str(accounts)
+    )
+    assert code == 1
+    assert "accounts.txt line 1: 'owner@doorstep.example' is not a user or home id" in output

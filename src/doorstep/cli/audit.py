@@ -233,32 +233,27 @@ def watch(
     hub = hub or web
     if hub is None:
         fail("give --hub URL (or --web URL)")
-    http = httpx.Client(base_url=hub.rstrip("/"), timeout=30)
+    with httpx.Client(base_url=hub.rstrip("/"), timeout=30) as http:
 
-    def get(path: str, **params: Any) -> Any:
-        return _get(http, path, **params)
+        def get(path: str, **params: Any) -> Any:
+            return _get(http, path, **params)
 
-    memory = CheckpointMemory(state)
-    try:
-        published = get("/v1/audit/key")
-        log_key = memory.log_key(key or published["vkey"])
-    except KeyAlarm as exc:
-        fail(f"ALARM: {exc.detail}", code=2)
-    origin = published["origin"] if key is None else log_key.name
-    while True:
+        memory = CheckpointMemory(state)
         try:
-            checkpoint = newest_checkpoint(get, log_key=log_key, origin=origin, memory=memory)
-            console.print(
-                f"size {checkpoint.size}, root {base64.b64encode(checkpoint.root).decode()}: "
-                "consistent with what was seen"
-            )
-            if accounts is not None:
-                watched_state = state.with_name(f"{state.stem}.accounts.json")
-                console.print(_check_accounts(get, checkpoint, watched_state, accounts))
-            if web is not None:
-                console.print(_check_web(web, get, log_key, memory))
+            published = get("/v1/audit/key")
+            log_key = memory.log_key(key or published["vkey"])
+            origin = published["origin"] if key is None else log_key.name
+            while True:
+                checkpoint = newest_checkpoint(get, log_key=log_key, origin=origin, memory=memory)
+                root = base64.b64encode(checkpoint.root).decode()
+                console.print(f"size {checkpoint.size}, root {root}: consistent with what was seen")
+                if accounts is not None:
+                    watched = state.with_name(f"{state.stem}.accounts.json")
+                    console.print(_check_accounts(get, checkpoint, watched, accounts))
+                if web is not None:
+                    console.print(_check_web(web, get, log_key, memory))
+                if once:
+                    return
+                time.sleep(interval)
         except (LogVerificationFailed, KeyRefused) as exc:
             fail(f"ALARM: {exc.detail}", code=2)
-        if once:
-            return
-        time.sleep(interval)
