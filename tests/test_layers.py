@@ -42,6 +42,7 @@ CRYPTO_PRIVATE_SIDE = frozenset(
     {
         "attestation",  # open_attestation: what the owner's client sealed for the agency
         "decrypt",  # open_part, PartOpener: opening sealed parts
+        "header_cases",  # vectors: parts and wrapped keys sealed for readers to refuse
         "unwrap",  # unwrap_key: opening wrapped keys (envelope only wraps)
         "passphrase",  # open_private_key, passphrase_key: opening passphrase boxes
         "pipeline",  # what seal and open share: SHA-256 beside the cipher, output buffers
