@@ -21,17 +21,17 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from doorstep.crypto.envelope import clip_subject, home_subject, wrap_key
 from doorstep.crypto.keys import key_id, private_raw, public_raw
-from doorstep.crypto.passphrase import seal_private_key
 from doorstep.crypto.stream import new_content_key
 from doorstep.hub.agencies.models import AgencyKind
 from doorstep.hub.agencies.service import create_agency, suspend_agency, verify_agency
 from doorstep.hub.db import transaction
-from tests.hub.actors import JURISDICTION, PASSWORD, TEST_BOX
+from tests.hub.actors import JURISDICTION, PASSWORD
 from tests.hub.authorization import world as seeded
 from tests.hub.authorization.examples import CONTENT, EXAMPLES, MOUNT_FILES, QUERIES, b64
 from tests.hub.authorization.world import World
 from tests.hub.clips.uploads import commit_body, home_key_wrap, seal_parts, upload_clip
 from tests.hub.devices.pairing import CODE_BODY, pair_body
+from tests.hub.keys.bodies import key_body, list_body, next_list, rotation_body
 from tests.hub.shares import scene
 
 
@@ -249,10 +249,8 @@ async def _delete_clip(w: World, role: str, call: Call) -> Call:
 @success("PUT", "/v1/me/key")
 async def _my_key(w: World, role: str, call: Call) -> Call:
     # A resident publishes a key once; a newcomer without one does it here.
-    newcomer, private = w.actors.resident(), X25519PrivateKey.generate()
-    box = seal_private_key(private, PASSWORD, parameters=TEST_BOX)
-    body = {"public_key": b64(public_raw(private.public_key())), "private_key_box": b64(box)}
-    return replace(call, json=body, headers=newcomer.headers)
+    newcomer = w.actors.resident()
+    return replace(call, json=key_body(X25519PrivateKey.generate()), headers=newcomer.headers)
 
 
 @success("POST", "/v1/homes/{home_id}/keys")
@@ -260,13 +258,22 @@ async def _rotate(w: World, role: str, call: Call) -> Call:
     owner = w.own.resident
     home_id, _ = w.actors.home(owner)  # its own home, so the walk's home keeps its key
     w.actors.home_key(owner, home_id)
-    new = X25519PrivateKey.generate()
-    subject = home_subject(key_id(new.public_key()))
     mine = w.actors.user_key(owner)
-    wrapped = wrap_key(private_raw(new), recipient=mine.public_key(), subject=subject)
-    grant = {"user_key_id": key_id(mine.public_key()), "wrapped_key": b64(wrapped)}
-    body = {"public_key": b64(public_raw(new.public_key())), "grants": [grant]}
+    body = rotation_body(
+        w.actors.hub,
+        home_id,
+        owner_key=mine,
+        new=X25519PrivateKey.generate(),
+        grant_to=[mine.public_key()],
+    )
     return replace(call, path=f"/v1/homes/{home_id}/keys", json=body)
+
+
+@success("PUT", "/v1/homes/{home_id}/key-list")
+async def _key_list(w: World, role: str, call: Call) -> Call:
+    home_id = w.own.home.home_id
+    owner_key = w.actors.user_key(w.own.resident)
+    return replace(call, json=list_body(next_list(w.actors.hub, home_id), owner_key))
 
 
 @success("PUT", "/v1/homes/{home_id}/keys/{home_key_id}/grants/{user_key_id}")

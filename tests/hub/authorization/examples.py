@@ -21,6 +21,7 @@ def b64(raw: bytes) -> str:
 WRAPPED = base64.b64encode(b"\x01" + bytes(80)).decode()
 PUBLIC_KEY = base64.b64encode(bytes(range(32))).decode()
 SOME_ID = "6f1c1c1e-0000-4000-8000-000000000001"
+KEY_LIST = {"version": 1, "body": b64(b"{}"), "signer": PUBLIC_KEY, "signature": b64(bytes(64))}
 
 
 # A mount answers below its prefix: one real file there.
@@ -81,8 +82,18 @@ EXAMPLES: dict[tuple[str, str], Any] = {
         "parts": {"clip": {"size": 1, "sha256": "0" * 64}},
         "keys": [{"recipient_key_id": "a" * 32, "wrapped_key": WRAPPED}],
     },
-    ("PUT", "/v1/me/key"): {"public_key": PUBLIC_KEY, "private_key_box": b64(bytes(89))},
-    ("POST", "/v1/homes/{home_id}/keys"): {"public_key": PUBLIC_KEY, "grants": []},
+    ("PUT", "/v1/me/key"): {
+        "public_key": PUBLIC_KEY,
+        "private_key_box": b64(bytes(89)),
+        "signing_key": PUBLIC_KEY,
+        "binding_signature": b64(bytes(64)),
+    },
+    ("POST", "/v1/homes/{home_id}/keys"): {
+        "public_key": PUBLIC_KEY,
+        "grants": [],
+        "key_list": KEY_LIST,
+    },
+    ("PUT", "/v1/homes/{home_id}/key-list"): KEY_LIST,
     ("PUT", "/v1/homes/{home_id}/keys/{home_key_id}/grants/{user_key_id}"): {
         "wrapped_key": WRAPPED
     },

@@ -157,6 +157,11 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/v1/homes/{home_id}/member-keys", RESIDENT, OWN_HOME, member=200),
     _r("GET", "/v1/homes/{home_id}/keys", RESIDENT, OWN_HOME, member=200),
     _r("POST", "/v1/homes/{home_id}/keys", RESIDENT, OWN_HOME, 201, member=403),
+    # Owner-signed key lists: every member and the home's devices read them; an owner
+    # uploads the next version.
+    _r("GET", "/v1/homes/{home_id}/key-lists", RESIDENT, OWN_HOME, member=200),
+    _r("PUT", "/v1/homes/{home_id}/key-list", RESIDENT, OWN_HOME, 201, member=403),
+    _r("GET", "/v1/device/key-lists", DEVICE, OWN_DEVICE_HOME),
     Route(
         "PUT",
         "/v1/homes/{home_id}/keys/{home_key_id}/grants/{user_key_id}",
