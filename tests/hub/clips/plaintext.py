@@ -48,7 +48,8 @@ LOOSE = {
     "PNG start": re.compile(rb"\x89PNG"),
     "MP4 box": re.compile(rb"ftyp|moov|mdat"),
     "H.264 SPS": H264_SPS,
-    "details words": re.compile(rb'"?(?:label|score|zones|trigger)"?\s*:'),
+    # A key label in an audit entry ("label": 32 hex digits) is not a details word.
+    "details words": re.compile(rb'"?(?:label|score|zones|trigger)"?\s*:(?!\s*"[0-9a-f]{32}")'),
 }
 MP4_BOX = re.compile(rb"ftyp|moov|mdat|mvhd|trak")
 
