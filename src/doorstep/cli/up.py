@@ -105,7 +105,7 @@ def _print_request_filed(request_id: uuid.UUID) -> None:
 def _print_accounts(accounts: list[DemoAccount]) -> None:
     table = Table(
         title="Demo accounts (passwords are shown this once; only hashes are kept). "
-        "A resident's password is also the passphrase of their clip key."
+        "The demo's passphrase is the sign-in password: demo keys are for trying only."
     )
     for column in ("role", "email", "password"):
         table.add_column(column)
