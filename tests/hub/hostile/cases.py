@@ -21,13 +21,13 @@ from httpx import Response
 
 from doorstep.crypto.envelope import clip_subject, home_subject, wrap_key
 from doorstep.crypto.keys import key_id, private_raw, public_raw
-from doorstep.crypto.passphrase import seal_private_key
 from doorstep.crypto.stream import new_content_key
 from doorstep.hub.accounts.models import Role
-from tests.hub.actors import JURISDICTION, PASSWORD, TEST_BOX
+from tests.hub.actors import JURISDICTION, PASSWORD
 from tests.hub.clips.uploads import PARTS, clip_times, commit_body, home_key_wrap, seal_parts
 from tests.hub.devices.pairing import CODE_BODY, pair_body
 from tests.hub.hostile.world import World, b64, new_public_key
+from tests.hub.keys.bodies import key_body, list_body, next_list, rotation_body
 from tests.hub.shares import scene
 
 Reader = Callable[[Response], Awaitable[dict[str, Any]]]
@@ -241,22 +241,28 @@ async def commit_clip(w: World) -> Case:
 
 @case("UserKeySet")
 async def set_user_key(w: World) -> Case:
-    box = seal_private_key(X25519PrivateKey.generate(), PASSWORD, parameters=TEST_BOX)
-    body = {"public_key": new_public_key(), "private_key_box": b64(box)}
+    body = key_body(X25519PrivateKey.generate())
     return Case("/v1/me/key", w.actors.resident().headers, body)
 
 
 @case("HomeKeyRotate")
 async def rotate_home_key(w: World) -> Case:
-    new = X25519PrivateKey.generate()
-    subject = home_subject(key_id(new.public_key()))
-    grants = [
-        {"user_key_id": key_id(user.public_key()), "wrapped_key": b64(wrapped)}
-        for user in (w.actors.user_key(w.resident), w.actors.user_key(w.member))
-        for wrapped in [wrap_key(private_raw(new), recipient=user.public_key(), subject=subject)]
-    ]
-    body = {"public_key": b64(public_raw(new.public_key())), "grants": grants}
+    owner_key = w.actors.user_key(w.resident)
+    body = rotation_body(
+        w.hub,
+        w.keyed_home_id,
+        owner_key=owner_key,
+        new=X25519PrivateKey.generate(),
+        grant_to=[owner_key.public_key(), w.actors.user_key(w.member).public_key()],
+    )
     return Case(f"/v1/homes/{w.keyed_home_id}/keys", w.resident.headers, body)
+
+
+@case("SignedKeyListBody")
+async def put_key_list(w: World) -> Case:
+    owner_key = w.actors.user_key(w.resident)
+    body = list_body(next_list(w.hub, w.keyed_home_id), owner_key)
+    return Case(f"/v1/homes/{w.keyed_home_id}/key-list", w.resident.headers, body)
 
 
 @case("HomeKeyGrantSet")
