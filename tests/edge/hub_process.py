@@ -17,12 +17,15 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from doorstep.crypto.keylist import ListedDevice
 from doorstep.crypto.keys import key_id, public_raw
+from doorstep.crypto.pairing import device_tag, split_code
 from doorstep.edge.keyring import HomeKey
 from doorstep.edge.outbox import Outbox
 from doorstep.edge.seal import seal_event
 from doorstep.owner.api import HubApi
 from doorstep.owner.keys import publish_user_key, rotate_home_key
+from doorstep.owner.pairing import PairingCode, accept_device, issue_pairing_code, paired_device
 from tests.cli.processes import wait_healthy
 from tests.hub.actors import TEST_BOX
 
@@ -87,15 +90,18 @@ class OwnedHome:
     def api(self, hub_url: str) -> HubApi:
         return HubApi(hub_url, self.token)
 
-    def pairing_code(self, hub_url: str) -> str:
-        response = httpx.post(
-            f"{hub_url}/v1/homes/{self.home_id}/pairing-codes",
-            cookies=self.cookies,
-            headers={"X-CSRF-Token": self.csrf},
-        )
-        response.raise_for_status()
-        code: str = response.json()["code"]
-        return code
+    def pairing_code(self, hub_url: str) -> PairingCode:
+        """A code made by the owner's client: ``.code`` is what a person types on the edge."""
+        with self.api(hub_url) as api:
+            return issue_pairing_code(api, uuid.UUID(self.home_id), self.user_key)
+
+    def accept(self, hub_url: str, code: PairingCode) -> ListedDevice:
+        """Sign the device that paired with ``code`` into the home's key list, as the
+        owner's client does once the device's pairing tag checks."""
+        with self.api(hub_url) as api:
+            device = paired_device(api, code)
+            assert device is not None, "no device paired with this code"
+            return accept_device(api, self.user_key, code, device)
 
 
 def create_home(hub_url: str, owner: dict[str, str] | None = None) -> OwnedHome:
@@ -122,17 +128,24 @@ def create_home(hub_url: str, owner: dict[str, str] | None = None) -> OwnedHome:
 
 
 def pair_camera(hub_url: str) -> PairedCamera:
-    """A home with one camera, and an edge device paired with it."""
+    """A home with one camera, and an edge device paired with it and in its key list."""
     home = create_home(hub_url)
     device_key = Ed25519PrivateKey.generate()
+    code = home.pairing_code(hub_url)
+    hub_part, secret = split_code(code.code)
+    device_public = public_raw(device_key.public_key())
     paired = httpx.post(
         f"{hub_url}/v1/devices/pair",
         json={
-            "code": home.pairing_code(hub_url),
+            "code": hub_part,
             "name": "edge",
-            "public_key": base64.b64encode(public_raw(device_key.public_key())).decode(),
+            "public_key": base64.b64encode(device_public).decode(),
+            "device_tag": base64.b64encode(
+                device_tag(secret, uuid.UUID(home.home_id), device_public)
+            ).decode(),
         },
     ).json()
+    home.accept(hub_url, code)
     public = public_raw(home.home_key.public_key())
     return PairedCamera(
         home.camera_id,
@@ -158,16 +171,19 @@ def hub_clips(hub_url: str, camera_id: uuid.UUID, cookies: httpx.Cookies) -> lis
 def pair_with_cli(
     hub_url: str, home: OwnedHome, data: Path, *, write_config: Path | None = None
 ) -> None:
-    """Pair an edge the way a person would: `doorstep edge pair CODE --hub URL`."""
+    """Pair an edge the way a person would: the owner's client makes the code, the edge
+    runs `doorstep edge pair CODE --hub URL`, and the owner's client signs it in."""
     from typer.testing import CliRunner
 
     from doorstep.cli import app
 
-    arguments = ["edge", "pair", home.pairing_code(hub_url), "--hub", hub_url, "--data", str(data)]
+    code = home.pairing_code(hub_url)
+    arguments = ["edge", "pair", code.code, "--hub", hub_url, "--data", str(data)]
     if write_config is not None:
         arguments += ["--write-config", str(write_config)]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
+    home.accept(hub_url, code)
 
 
 def record_events(outbox: Outbox, camera: PairedCamera, count: int, size: int) -> list[uuid.UUID]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json as json_module
 import logging
 import os
 import signal
 import socket
 import threading
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +21,10 @@ from rich.logging import RichHandler
 from rich.progress import Progress, TextColumn
 from rich.table import Table
 
+from doorstep.audit.checkpoint import CheckpointError, LogKey
 from doorstep.cli.output import console, errors, fail, print_json
+from doorstep.crypto.keys import ed25519_public, fingerprint, key_id, public_raw
+from doorstep.crypto.pairing import check_tag, device_tag, owner_tag, split_code
 from doorstep.edge.config import load_edge_config
 from doorstep.edge.daemon import EdgeDaemon
 from doorstep.edge.identity import (
@@ -28,7 +35,9 @@ from doorstep.edge.identity import (
 )
 from doorstep.edge.probe import probe_camera
 from doorstep.edge.scan import scan_file
+from doorstep.edge.trust import TRUST_FILE, EdgeTrust, save_trust
 from doorstep.edge.upload import hub_error
+from doorstep.errors import CryptoError
 
 app = typer.Typer(help="The edge recorder that runs beside the cameras.", no_args_is_help=True)
 
@@ -67,9 +76,45 @@ def _hub_call(method: str, url: str, **options: Any) -> Any:
     return response.json()
 
 
+@dataclass(frozen=True)
+class CodeOwner:
+    """What the hub says about a pairing code: its home and the owner key it binds."""
+
+    home_id: uuid.UUID
+    signing_key: bytes
+    tag: bytes
+
+
+def _code_owner(hub: str, hub_part: str) -> CodeOwner:
+    answer = _hub_call("POST", f"{hub}/v1/devices/pairing-owner", json={"code": hub_part})
+    try:
+        owner = CodeOwner(
+            uuid.UUID(answer["home_id"]),
+            base64.b64decode(answer["owner_signing_key"], validate=True),
+            base64.b64decode(answer["owner_tag"], validate=True),
+        )
+        ed25519_public(owner.signing_key)
+    except (KeyError, TypeError, ValueError, binascii.Error, CryptoError):
+        fail("the hub's answer about the pairing code is malformed: pairing refused")
+    return owner
+
+
+def _log_vkey(hub: str) -> str:
+    vkey = _hub_call("GET", f"{hub}/v1/audit/key").get("vkey")
+    try:
+        return LogKey.from_vkey(vkey).vkey()
+    except (CheckpointError, TypeError, AttributeError):
+        fail("the hub's audit log key is malformed: pairing refused")
+
+
 @app.command()
 def pair(
-    code: Annotated[str, typer.Argument(help="The one-time code the home's owner made.")],
+    code: Annotated[
+        str,
+        typer.Argument(
+            help="The pairing code the owner's client shows (XXXXX-XXXXX-SSSS-SSSS-SSSS)."
+        ),
+    ],
     hub: Annotated[str, typer.Option(help="The hub's address, e.g. https://hub.example")],
     data: Annotated[Path, typer.Option(help="Where the device key and token go.")] = Path(
         "edge-data"
@@ -81,22 +126,48 @@ def pair(
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Pair this device with a home: registers its public key and stores its token (0600)."""
+    """Pair this device with a home: check the owner key the code binds, register this
+    device's key, and store its token and what it pinned (0600 files)."""
     if write_config is not None and write_config.exists():
         fail(f"{write_config} exists already; choose another path or remove it")
     hub = hub.rstrip("/")
+    try:
+        hub_part, secret = split_code(code)
+    except CryptoError as exc:
+        fail(exc.detail)
+    owner = _code_owner(hub, hub_part)
+    # The code's secret part never went to the hub: only the owner's client could tag
+    # the owner key with it. Nothing is written and nothing paired unless it checks.
+    try:
+        check_tag(owner_tag(secret, owner.home_id, owner.signing_key), owner.tag)
+    except CryptoError:
+        fail("the hub's owner key does not match this pairing code: pairing refused")
+    log_vkey = _log_vkey(hub)
     key = load_or_create_device_key(data / "device.key", new=new_key)
+    public = public_raw(key.public_key())
     paired = _hub_call(
         "POST",
         f"{hub}/v1/devices/pair",
         json={
-            "code": code,
+            "code": hub_part,
             "name": name or socket.gethostname()[:100],
             "public_key": public_key_base64(key),
+            "device_tag": base64.b64encode(device_tag(secret, owner.home_id, public)).decode(),
         },
     )
+    if paired["device"]["home_id"] != str(owner.home_id):
+        fail("the hub paired this device with another home than the code's: pairing refused")
     token_file = data / "edge-token"
     write_secret(token_file, paired["token"].encode())
+    save_trust(
+        data / TRUST_FILE,
+        EdgeTrust(
+            home_id=owner.home_id,
+            owner_signing_keys=(owner.signing_key,),
+            log_vkey=log_vkey,
+            key_list=None,
+        ),
+    )
     device = _hub_call(
         "GET", f"{hub}/v1/device", headers={"Authorization": f"Bearer {paired['token']}"}
     )
@@ -115,12 +186,23 @@ def pair(
                 cameras=cameras,
             )
         )
+    device_fingerprint = fingerprint(key_id(public))
     if json:
-        print_json({"device": device["device"], "cameras": device["cameras"]})
+        print_json(
+            {
+                "device": device["device"],
+                "cameras": device["cameras"],
+                "device_key_fingerprint": device_fingerprint,
+            }
+        )
         return
     console.print(
         f"Paired as [bold]{device['device']['name']}[/] (device {device['device']['id']}); "
         f"token in {token_file} (mode 0600)."
+    )
+    console.print(
+        f"Device key fingerprint: [bold]{device_fingerprint}[/]: the owner's client shows "
+        "the same when it signs this device into the home's key list."
     )
     table = Table(title="The home's cameras")
     for column in ("id", "name"):
