@@ -228,6 +228,15 @@ def _dropped_home_key() -> SignedKeyList:
     return _edited(2, lambda body: body["home_keys"].pop(0))
 
 
+def _home_key_version_changed() -> SignedKeyList:
+    """Version 1's key renumbered 3 under a new current key 4: same id, another version."""
+    first, second = CHAIN[2].home_keys
+    renumbered = [replace(first, version=3), replace(second, retired=True)]
+    newest = ListedHomeKey(key_id(HOME_KEYS[2]), HOME_KEYS[2], 4, False)
+    edited = replace(CHAIN[2], home_keys=(*renumbered, newest))
+    return sign_list(edited, ALICE.signing)
+
+
 def _device_dropped() -> SignedKeyList:
     return _edited(2, lambda body: body["devices"].clear())
 
@@ -271,16 +280,7 @@ AGAINST_PREVIOUS: list[Case] = [
         "does not name version 2's digest",
     ),
     ("home key dropped", _dropped_home_key, "drops or changes home key version 1"),
-    (
-        "home key bytes changed",
-        lambda: _edited(
-            2,
-            lambda body: body["home_keys"][0].update(
-                public_key=_b64(HOME_KEYS[2]), id=key_id(HOME_KEYS[2])
-            ),
-        ),
-        "drops or changes home key version 1",
-    ),
+    ("home key version changed", _home_key_version_changed, "drops or changes home key version 1"),
     ("new home key not newer", _new_key_older_than_newest, "not newer than version 3"),
     ("retired key un-retired", _unretired, "2 current home keys, not 1"),
     ("current key rolled back", _rolled_back_current_key, "current home key is version 1"),

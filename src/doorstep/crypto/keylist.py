@@ -424,7 +424,7 @@ def _check_follows(key_list: KeyList, previous: KeyList) -> None:
     newest = max(k.version for k in previous.home_keys)
     for old in previous.home_keys:
         kept = key_list.home_key(old.id)
-        if kept is None or (kept.public_key, kept.version) != (old.public_key, old.version):
+        if kept is None or kept.version != old.version:  # the id is the hash of the bytes
             raise CryptoError(
                 f"key list version {version} drops or changes home key version {old.version}"
             )
@@ -458,7 +458,11 @@ def verify_list(
     """The list if an owner signed it and it follows ``previous``; else CryptoError.
 
     The signer must be an owner in ``previous``; without one, an owner in the list itself
-    and, if ``trusted_owners`` is given, one of those signing keys.
+    and, if ``trusted_owners`` is given, one of those signing keys. Following means: the
+    next version, naming the previous body's digest; every home key kept with its
+    version, new ones newer (so, the current key being the newest, a retired key stays
+    retired); every device kept, a revoked one revoked; ``removed`` names exactly the
+    members left out.
     """
     key_list = parse_list(signed)
     if key_list.home_id != home_id:
