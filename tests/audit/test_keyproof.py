@@ -147,6 +147,7 @@ def _tampered(proof: KeyProof) -> KeyProof:
         ("entry not in the log", "is not in the log"),
         ("checkpoint by another key", "the key's checkpoint: no signature by"),
         ("not an entry", "is not JSON"),
+        ("nested too deep", "is not JSON"),
     ],
 )
 def test_a_wrong_proof_is_refused(
@@ -176,6 +177,8 @@ def test_a_wrong_proof_is_refused(
         proof = KeyProof(5, proof.entry, other.note(9), proof.inclusion)
     elif change == "not an entry":
         proof = KeyProof(5, b"\xff", proof.checkpoint, proof.inclusion)
+    elif change == "nested too deep":
+        proof = KeyProof(5, b"[" * 100_000, proof.checkpoint, proof.inclusion)
     with pytest.raises(KeyRefused, match=reason) as raised:
         _check(log, proof, memory, action=action, objects=expect)
     assert not isinstance(raised.value, KeyAlarm)

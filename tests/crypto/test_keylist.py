@@ -419,6 +419,13 @@ MALFORMED: list[Case] = [
         "members[0].user_id must be a UUID",
     ),
     ("not JSON", lambda: _resign(b"\xff", version=3), "not JSON in UTF-8"),
+    ("nested too deep", lambda: _resign(b"[" * 100_000 + b"]" * 100_000, version=3), "not JSON"),
+    ("NaN", lambda: _resign(b'{"version":NaN}', version=3), "not JSON"),
+    (
+        "a 5000-digit number",
+        lambda: _resign(b'{"version":' + b"9" * 5000 + b"}", version=3),
+        "not JSON",
+    ),
     (
         "the signed version differs from the body's",
         lambda: replace(SIGNED[2], version=4),

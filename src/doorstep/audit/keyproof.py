@@ -188,7 +188,7 @@ def check_key_proof(
     """
     try:
         entry = json.loads(proof.entry.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise KeyRefused("the key's log entry is not JSON") from exc
     if not isinstance(entry, dict):
         raise KeyRefused("the key's log entry is not a JSON object")

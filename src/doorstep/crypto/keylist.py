@@ -316,6 +316,11 @@ def _unique(values: Sequence[object], what: str) -> None:
         raise CryptoError(f"key list: {what} appears twice")
 
 
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON, though Python's json reads them."""
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_list(signed: SignedKeyList) -> KeyList:
     """The list in ``signed.body``, parsed strictly; does not check the signature.
 
@@ -327,8 +332,8 @@ def parse_list(signed: SignedKeyList) -> KeyList:
     if len(signed.body) > MAX_BODY_BYTES:
         raise CryptoError(f"key list: the body is larger than {MAX_BODY_BYTES} bytes")
     try:
-        document = json.loads(signed.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = json.loads(signed.body.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CryptoError("key list: the body is not JSON in UTF-8") from exc
     fields = _object(document, _BODY_FIELDS, "the body")
     if fields["format"] != FORMAT:
