@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 import doorstep.hub.web
+import doorstep.hub.web.manifest
 from doorstep.audit.checkpoint import generate_log_key
 from doorstep.cli import app
 from doorstep.owner.api import HubApi
@@ -136,6 +137,25 @@ def test_watch_web_says_the_served_files_are_the_logged_release(
     assert code == 0, output
     assert f"web: {len(shipped)} files match the logged manifest" in output
     assert "matches the published release" in output
+
+
+def test_watch_web_names_the_files_that_differ_from_this_installed_release(
+    served_hub: ServedHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = {
+        path.relative_to(STATIC).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in STATIC.rglob("*")
+        if path.is_file()
+    }
+    shipped["doorstep-crypto.js"] = hashlib.sha256(b"a newer release's module").hexdigest()
+    shipped["doorstep-new.js"] = hashlib.sha256(b"a module the hub doesn't have").hexdigest()
+    monkeypatch.setattr(doorstep.hub.web.manifest, "static_files", lambda directory: shipped)
+    code, output = watch("--web", served_hub.url, "--state", str(tmp_path / "witness.json"))
+    assert code == 0, output  # the hub serves what it logged: no alarm, but not this release
+    assert (
+        f"differs from this installed Doorstep {doorstep.__version__} in: doorstep-crypto.js, doorstep-new.js"
+        in (output.replace("\n", ""))
+    )
 
 
 def test_watch_web_names_a_static_file_served_unlike_the_log(
