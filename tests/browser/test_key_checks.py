@@ -213,8 +213,12 @@ ENTRIES = [_entry(n, OBJECTS if n == 2 else None) for n in range(8)]
 LEAVES = [merkle.leaf_hash(entry) for entry in ENTRIES]
 
 
-def _node(level: int, index: int) -> bytes:
-    return merkle.root_of(LEAVES[index << level : (index + 1) << level])
+# Another log that shares the first three entries: a fork after size 3.
+FORKED = LEAVES[:3] + [merkle.leaf_hash(b"forked 3"), merkle.leaf_hash(b"forked 4")]
+
+
+def _node(level: int, index: int, leaves: list[bytes] = LEAVES) -> bytes:
+    return merkle.root_of(leaves[index << level : (index + 1) << level])
 
 
 def _note(size: int, root: bytes | None = None, key: Ed25519PrivateKey = LOG_PRIVATE) -> str:
@@ -241,6 +245,13 @@ def _seen(size: int, root: bytes | None = None) -> dict[str, Any]:
 
 OTHER_ROOT = bytes(32)
 CONSISTENT = [b64encode(h) for h in merkle.consistency_proof(3, 5, _node)]
+FORK = _proof(
+    checkpoint=_note(5, merkle.root_of(FORKED)),
+    inclusion=[
+        b64encode(h)
+        for h in merkle.inclusion_proof(2, 5, lambda level, index: _node(level, index, FORKED))
+    ],
+)
 EDITED = ENTRIES[2].decode().replace(OBJECTS["key_id"], "0" * 32)
 
 # (name, proof, what the client asks, the newest checkpoint it saw, consistency proof,
@@ -320,6 +331,17 @@ PROOF_CASES: list[tuple[str, Any, dict[str, Any], Any, list[str] | None, tuple[s
         _seen(3, OTHER_ROOT),
         CONSISTENT,
         ("KeyAlarm", "fork: size 5 does not extend size 3: the proof does not lead to the root"),
+    ),
+    (
+        "a fork after the newest seen",
+        FORK,
+        {},
+        _seen(3),
+        CONSISTENT,
+        (
+            "KeyAlarm",
+            "fork: size 5 does not extend size 3: the proof does not lead to the root of size 5",
+        ),
     ),
 ]
 
