@@ -152,10 +152,9 @@ def test_watch_web_names_the_files_that_differ_from_this_installed_release(
     monkeypatch.setattr(doorstep.hub.web.manifest, "static_files", lambda directory: shipped)
     code, output = watch("--web", served_hub.url, "--state", str(tmp_path / "witness.json"))
     assert code == 0, output  # the hub serves what it logged: no alarm, but not this release
-    assert (
-        f"differs from this installed Doorstep {doorstep.__version__} in: doorstep-crypto.js, doorstep-new.js"
-        in (output.replace("\n", ""))
-    )
+    named = "doorstep-crypto.js, doorstep-new.js"
+    said = f"differs from this installed Doorstep {doorstep.__version__} in: {named}"
+    assert said in output.replace("\n", ""), output
 
 
 def test_watch_web_names_a_static_file_served_unlike_the_log(
