@@ -5,11 +5,18 @@ agency downloads the package with `doorstep agency package`. The untouched packa
 verifies; each of its files with one byte flipped (inside the file, the ZIP rewritten
 with fresh CRCs; and in the archive's bytes), each file removed, an added file, a file
 twice and the archive truncated all fail with one readable line that names the file.
+So do the lies only the hub could tell, its manifest signed again with its own key: a
+key list's signature or log proof broken, lists that don't hold the clip's device, an
+altered sealed attestation.
 """
 
 from __future__ import annotations
 
+import base64
+import copy
+import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -20,10 +27,15 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from doorstep.audit.entries import canonical_json
+from doorstep.crypto.keylist import SignedKeyList, parse_list
+from doorstep.evidence.package import signature_text
+from doorstep.hub.audit.checkpoints import log_private_key
 from doorstep.owner.sharing import answer_request
 from tests.cli.processes import free_port
 from tests.cli.test_agency import file_request, officer_password, signed_in_officer
@@ -39,6 +51,7 @@ PACKAGE = "the package's own path"  # what a refusal of the whole archive names
 METADATA_FILES = {
     "custody.json",
     "hub-key.txt",
+    "key-lists.json",
     "keys.json",
     "manifest.json",
     "manifest.sig",
@@ -63,6 +76,7 @@ class Shared:
     agency_key: Path
     hub_vkey: str
     clip_id: uuid.UUID
+    device_public: bytes
     directory: Path
 
 
@@ -92,7 +106,8 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
         vkey = httpx.get(f"{hub.url}/v1/audit/key").json()["vkey"]
     finally:
         hub.stop()
-    yield Shared(path.read_bytes(), config / "agency.key", vkey, clip_id, base)
+    device = camera.device_key.public_key().public_bytes_raw()
+    yield Shared(path.read_bytes(), config / "agency.key", vkey, clip_id, device, base)
 
 
 @dataclass(frozen=True)
@@ -244,5 +259,78 @@ def test_a_damaged_directory_or_end_record_fails_readably(shared: Shared) -> Non
         ),
         # The directory's offset made 2 GiB larger: every file is looked for before byte 0.
         "the end record's directory offset": (flip_at(package, end + 19), read_fails),
+    }
+    expect_refusals(shared, cases)
+
+
+# The secret the test hub runs with (tests/edge/hub_process.py): the hub's own signing key.
+HUB_SIGNING_KEY = log_private_key(b"edge-tests-secret-key-long-enough-0123")
+
+
+def signed_by_the_hub(package: bytes, changed: dict[str, bytes], **clip_edits: bytes) -> bytes:
+    """``changed`` files swapped in (and ``clip_edits`` made to the clip's manifest entry),
+    the manifest updated and signed again with the hub's own key: what a lying hub sends."""
+    files = members(package)
+    manifest = json.loads(files["manifest.json"][0])
+    for name, data in changed.items():
+        files[name] = (data, files[name][1])
+        manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    for field, value in clip_edits.items():
+        manifest["clips"][0][field] = base64.b64encode(value).decode()
+    body = canonical_json(manifest)
+    files["manifest.json"] = (body, files["manifest.json"][1])
+    files["manifest.sig"] = (signature_text(HUB_SIGNING_KEY.sign(body)), files["manifest.sig"][1])
+    return rewrite(files)
+
+
+def _lists(shared: Shared) -> list[dict[str, Any]]:
+    lists: list[dict[str, Any]] = json.loads(members(shared.package)["key-lists.json"][0])["lists"]
+    return lists
+
+
+def _lists_file(lists: list[dict[str, Any]]) -> dict[str, bytes]:
+    return {"key-lists.json": canonical_json({"lists": lists})}
+
+
+def _flip_b64(text: str, at: int = 3) -> str:
+    raw = bytearray(base64.b64decode(text))
+    raw[at] ^= 0x01
+    return base64.b64encode(bytes(raw)).decode()
+
+
+def test_the_lies_only_the_hub_could_sign_fail_naming_what(shared: Shared) -> None:
+    lists = _lists(shared)
+    listing = [
+        parse_list(SignedKeyList.from_json(item)).device(shared.device_public) is not None
+        for item in lists
+    ]
+    assert listing[-1], "the package's newest list holds the clip's device"
+    before_device = lists[: listing.index(True)]
+    assert before_device, "the home had a list before its device was paired"
+    signature_broken = copy.deepcopy(lists)
+    signature_broken[-1]["signature"] = _flip_b64(signature_broken[-1]["signature"])
+    proof_broken = copy.deepcopy(lists)
+    proof_broken[-1]["proof"]["inclusion"][0] = _flip_b64(proof_broken[-1]["proof"]["inclusion"][0])
+    manifest = json.loads(members(shared.package)["manifest.json"][0])
+    sealed = bytearray(base64.b64decode(manifest["clips"][0]["sealed_attestation"]))
+    sealed[30] ^= 0x01
+    lists_file = "key-lists.json"
+    cases: dict[str, tuple[bytes, Named]] = {
+        "a key list's signature broken": (
+            signed_by_the_hub(shared.package, _lists_file(signature_broken)),
+            {(lists_file, "signed key lists do not verify")},
+        ),
+        "the device not in the owner's list": (
+            signed_by_the_hub(shared.package, _lists_file(before_device)),
+            {(lists_file, "is not in the home's owner-signed key list")},
+        ),
+        "a key list's log proof broken": (
+            signed_by_the_hub(shared.package, _lists_file(proof_broken)),
+            {(lists_file, "log proof")},
+        ),
+        "the sealed attestation altered": (
+            signed_by_the_hub(shared.package, {}, sealed_attestation=bytes(sealed)),
+            {("manifest.json", "does not open with clip")},
+        ),
     }
     expect_refusals(shared, cases)
