@@ -28,8 +28,10 @@ logger = logging.getLogger("doorstep.edge.upload")
 # Refusals the hub will repeat however often it is asked (in its own error format).
 PERMANENT_STATUS = frozenset({400, 404, 409, 413, 422})
 CHUNK = 256 * 1024
-# What the hub keeps of a key alarm in a camera's health.
+# What the hub keeps of a key alarm in a camera's health, and the highest frame rate it
+# takes (a file read faster than real time goes above it).
 KEY_ALARM_LENGTH = 300
+MAX_FPS = 1000.0
 
 
 class HubUnavailable(Exception):
@@ -141,7 +143,7 @@ class HubClient:
             f"/v1/device/cameras/{camera_id}/health",
             json={
                 "connected": health.connected,
-                "fps": round(health.fps, 2),
+                "fps": min(round(health.fps, 2), MAX_FPS),
                 "last_frame_at": health.last_frame_at.isoformat() if health.last_frame_at else None,
                 "errors": health.errors,
                 "key_alarm": None if key_alarm is None else key_alarm[:KEY_ALARM_LENGTH],
