@@ -83,6 +83,11 @@ HEADER_EDITS: list[tuple[str, str, Edit]] = [
         lambda h: h.replace(b'"2026-11-24T09:30:00Z"', b'"2026-11-24T09:30:60Z"'),
     ),
     (
+        "offset minute 60",
+        "Python's datetime.fromisoformat() read +00:60 as +01:00",
+        lambda h: h.replace(b'"2026-11-24T09:30:00Z"', b'"2026-11-24T09:30:00+00:60"'),
+    ),
+    (
         "chunk size with a fraction",
         "the browser's JSON.parse read 1024.0 as the integer 1024",
         lambda h: h.replace(b'"chunk_size":1024', b'"chunk_size":1024.0'),
