@@ -5,6 +5,7 @@ code and signed in, and clips it recorded."""
 from __future__ import annotations
 
 import base64
+import os
 import threading
 import uuid
 from dataclasses import dataclass, replace
@@ -142,13 +143,20 @@ class Clip:
     sealed: SealedEvent
 
 
-def seal_clip(home: Home, device_key: Ed25519PrivateKey, home_key: HomeKey) -> Clip:
-    """One event sealed as an edge seals it (``details`` is ``{}``)."""
-    clip_id = uuid.uuid4()
+def seal_clip(
+    home: Home,
+    device_key: Ed25519PrivateKey,
+    home_key: HomeKey,
+    *,
+    size: int = 5000,
+    clip_id: uuid.UUID | None = None,
+) -> Clip:
+    """One event sealed as an edge seals it: a ``size``-byte clip, ``details`` ``{}``."""
+    clip_id = clip_id or uuid.uuid4()
     ended = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
     started = ended - timedelta(seconds=10)
     sealed = seal_event(
-        {"clip": b"\x00" * 5000, "snapshot": b"\x01" * 500, "details": b"{}"},
+        {"clip": os.urandom(size), "snapshot": b"\x01" * 500, "details": b"{}"},
         clip_id=clip_id,
         camera_id=home.camera_id,
         started_at=started,
@@ -159,9 +167,9 @@ def seal_clip(home: Home, device_key: Ed25519PrivateKey, home_key: HomeKey) -> C
     return Clip(clip_id, started, ended, sealed)
 
 
-def record_clip(tmp_path: Path, home: Home, device: Device) -> uuid.UUID:
+def record_clip(tmp_path: Path, home: Home, device: Device, *, size: int = 5000) -> uuid.UUID:
     """One clip sealed by the device to the current home key and uploaded; its id."""
-    clip = seal_clip(home, device.key, current_home_key(home))
+    clip = seal_clip(home, device.key, current_home_key(home), size=size)
     outbox = Outbox(tmp_path / f"outbox-{uuid.uuid4().hex[:6]}", quota_bytes=10**9)
     outbox.add(
         item_id=clip.clip_id,
