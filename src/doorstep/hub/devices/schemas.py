@@ -14,10 +14,8 @@ from doorstep.hub.schemas import Base64Bytes, PublicModel, RequestBody
 
 class PairingCodeCreate(RequestBody):
     owner_tag: Base64Bytes = Field(
-        min_length=32,
-        max_length=32,
-        description="HMAC-SHA256 of the owner's signing key under the code's secret part, "
-        "which the owner's client keeps (docs/crypto-format.md, Pairing code).",
+        description="HMAC-SHA256 (32 bytes) of the owner's signing key under the code's "
+        "secret part, which the owner's client keeps (docs/crypto-format.md, Pairing code).",
     )
 
 
@@ -48,10 +46,8 @@ class DevicePair(PairingCodeBody):
         min_length=1, max_length=128, description="Raw Ed25519 public key, base64."
     )
     device_tag: Base64Bytes = Field(
-        min_length=32,
-        max_length=32,
-        description="HMAC-SHA256 of the device key under the code's secret part, for the "
-        "owner's client to check before it signs the device into the home's key list.",
+        description="HMAC-SHA256 (32 bytes) of the device key under the code's secret part, "
+        "for the owner's client to check before it signs the device into the home's key list.",
     )
 
 

@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from doorstep.audit.entries import key_label
 from doorstep.crypto.keys import key_id
-from doorstep.crypto.pairing import CODE_ALPHABET, CODE_LENGTH, format_code, normalize_code
+from doorstep.crypto.pairing import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    TAG_BYTES,
+    format_code,
+    normalize_code,
+)
 from doorstep.errors import Conflict, InvalidInput, NotFound
 from doorstep.hub.accounts.models import ApiToken, AttemptKind, User
 from doorstep.hub.accounts.security import keyed_hash
@@ -77,6 +83,16 @@ def decode_public_key(encoded: str) -> bytes:
     return raw
 
 
+def checked_tag(tag: bytes, field: str) -> bytes:
+    """A pairing tag is an HMAC-SHA256; the hub can't check more without the secret."""
+    if len(tag) != TAG_BYTES:
+        raise InvalidInput(
+            f"{field}: a pairing tag is {TAG_BYTES} bytes (HMAC-SHA256), got {len(tag)}",
+            field=field,
+        )
+    return tag
+
+
 def create_pairing_code(
     session: Session,
     *,
@@ -88,6 +104,7 @@ def create_pairing_code(
 ) -> IssuedCode:
     """A new code for the hub's part; ``owner_tag`` is the owner's client's tag of its key."""
     membership(session, user=user, home_id=home_id, owner=True)
+    owner_tag = checked_tag(owner_tag, "owner_tag")
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     row = PairingCode(
         code_hash=keyed_hash(secret_key, "pairing", code),
@@ -179,6 +196,7 @@ def pair_device(
         session, settings=settings, kind=AttemptKind.PAIRING, subject=None, address=address
     )
     raw_key = decode_public_key(public_key)
+    device_tag = checked_tag(device_tag, "device_tag")
     row = _usable_code(
         session, settings=settings, secret_key=secret_key, code=code, address=address
     )
