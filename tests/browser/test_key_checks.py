@@ -25,6 +25,7 @@ from doorstep.audit.entries import canonical_json
 from doorstep.audit.keyproof import CheckpointMemory, KeyProof, KeyRefused, check_key_proof
 from doorstep.crypto.attestation import attestation_key, open_attestation
 from doorstep.crypto.format import b64encode
+from doorstep.crypto.keylist import SignedKeyList
 from doorstep.errors import CryptoError
 from tests.browser.pages import call
 from tests.crypto.vectors import b64, load_vectors
@@ -43,6 +44,8 @@ def test_signing_keys_derive_and_bind_as_in_python(trust_page: Page, case: dict[
     # Ed25519 signatures are deterministic: the browser's binding is the vector's, byte for byte.
     assert call(trust_page, "signingKey", case) == {
         "ok": {
+            "extractable": False,
+            "usages": ["sign"],
             "signingPublic": b64(case["signing_public"]).hex(),
             "bindingPublic": b64(case["signing_public"]).hex(),
             "bindingSignature": b64(case["binding_signature"]).hex(),
@@ -103,6 +106,52 @@ def test_the_key_list_chain_verifies(trust_page: Page) -> None:
             for case in LISTS["valid"]
         ]
     }
+
+
+def _record(**change: Any) -> dict[str, Any]:
+    return {**VALID[0], **change}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        _record(proof=None),
+        _record(note="x"),
+        _record(version=0),
+        _record(version=1.0),
+        _record(version=True),
+        _record(body="not base64!"),
+        _record(body=VALID[0]["body"][:-4]),
+        _record(signer=b64encode(bytes(31))),
+        _record(signature=VALID[0]["signature"][:-3] + "B=="),
+        [VALID[0]],
+    ],
+    ids=[
+        "beside a proof",
+        "an unknown field",
+        "version 0",
+        "version 1.0",
+        "version true",
+        "body not base64",
+        "body cut",
+        "signer of 31 bytes",
+        "signature not canonical",
+        "not an object",
+    ],
+)
+def test_signed_lists_are_read_as_python_reads_them(trust_page: Page, record: Any) -> None:
+    try:
+        signed = SignedKeyList.from_json(json.loads(json.dumps(record)))
+    except CryptoError as exc:
+        expected: dict[str, Any] = {"refused": {"name": "DoorstepCryptoError", "message": str(exc)}}
+    else:
+        body, signer = signed.body.hex(), signed.signer.hex()
+        expected = {"ok": {"version": signed.version, "body": body, "signer": signer}}
+    assert call(trust_page, "signedKeyList", json.dumps(record)) == expected
+    # Only the record beside its proof and the cut body (still base64) are read.
+    assert ("ok" in expected) == (
+        record in (_record(proof=None), _record(body=VALID[0]["body"][:-4]))
+    )
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c["name"]) for c in LISTS["invalid"]])

@@ -23,10 +23,12 @@ export const checkX25519Public = (publicHex) => outcome(
 
 /** A signing_keys vector: the derived key, the binding made here and its check. */
 export const signingKey = (c) => outcome(async () => {
-  const { publicRaw } = await dk.deriveSigningKey(b64(c.x25519_private));
+  const { privateKey, publicRaw } = await dk.deriveSigningKey(b64(c.x25519_private));
   const binding = await dk.userKeyBinding(b64(c.x25519_private));
   await dc.verifyBinding(b64(c.x25519_public), b64(c.signing_public), b64(c.binding_signature));
   return {
+    extractable: privateKey.extractable,
+    usages: privateKey.usages,
     signingPublic: hex(publicRaw),
     bindingPublic: hex(binding.signingPublic),
     bindingSignature: hex(binding.bindingSignature),
@@ -103,3 +105,9 @@ export const keyProof = (proof, a) => outcome(async () => {
 });
 
 export const keyLabel = (kind, value) => outcome(() => dt.keyLabel(kind, value));
+
+/** A signed list as the route's JSON text, read with parseJson as a page should. */
+export const signedKeyList = (text) => outcome(() => {
+  const signed = dt.parseSignedKeyList(dc.parseJson(text));
+  return { version: signed.version, body: hex(signed.body), signer: hex(signed.signer) };
+});

@@ -92,12 +92,14 @@ export class JsonFloat {
 }
 
 /**
- * JSON.parse of UTF-8 bytes as Python's json reads them: a number not written as an
- * integer comes back as a JsonFloat, so that 1024.0 is not taken for the integer 1024.
- * (A BOM stays in the text, so the parse refuses it, as Python's does.)
+ * JSON.parse of text or UTF-8 bytes as Python's json reads them: a number not written as
+ * an integer comes back as a JsonFloat, so that 1024.0 is not taken for the integer 1024.
+ * (A BOM stays in the text, so the parse refuses it, as Python's does.) Read what a
+ * route serves with this, not with response.json(), before handing it to the checks.
  */
 export function parseJson(data) {
-  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(data);
+  const text = typeof data === 'string' ? data
+    : new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(data);
   return JSON.parse(text, (key, value, context) => {
     if (typeof value !== 'number') return value;
     if (typeof context?.source !== 'string') {

@@ -179,7 +179,7 @@ function bodyOf(list) {
   }));
 }
 
-/** A signed list as a route serves it (SignedKeyList.from_json), its base64 decoded. */
+/** A signed list as a route serves it, read with parseJson (SignedKeyList.from_json). */
 export function parseSignedKeyList(record) {
   if (!isObject(record)) fail('a signed key list must be a JSON object');
   const names = Object.keys(record).filter((name) => name !== 'proof');
@@ -535,7 +535,7 @@ const refuse = (message) => {
   throw new KeyRefused(message);
 };
 
-/** A proof as a route serves it (KeyProof.from_json): `{index, entry, checkpoint, inclusion}`. */
+/** A proof as a route serves it, read with parseJson (KeyProof.from_json). */
 export function parseKeyProof(record) {
   if (record === null || record === undefined) refuse('the key has no inclusion proof');
   const fields = isObject(record) && canonicalJson(sorted(Object.keys(record)));
