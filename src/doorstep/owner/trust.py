@@ -336,16 +336,21 @@ def _signed_list(record: Mapping[str, Any]) -> SignedKeyList:
 
 
 def verified_agency_key(api: HubApi, agency_record: Mapping[str, Any]) -> bytes:
-    """The agency's X25519 public key, once its id and log proof check; KeyRefused if not."""
+    """The agency's X25519 public key, once its id (when served) and log proof check.
+
+    ``agency_record``: an agency object the hub serves with ``id``, ``public_key`` and
+    ``proof`` (the inbox entry's, or the public list's); KeyRefused if it doesn't check.
+    """
     name = agency_record.get("name", agency_record.get("id"))
     if agency_record.get("public_key") is None:
         raise KeyRefused(f"agency {name} has published no key yet")
     public = _b64(agency_record["public_key"], f"agency {name}'s key")
     computed = key_id(public)
-    if agency_record.get("key_id") != computed:
+    served = agency_record.get("key_id")
+    if served is not None and served != computed:
         raise KeyRefused(
-            f"agency {name}'s key does not match its id: the hub serves id "
-            f"{agency_record.get('key_id')} with a key whose id is {computed}"
+            f"agency {name}'s key does not match its id: the hub serves id {served} "
+            f"with a key whose id is {computed}"
         )
     try:
         check_x25519_public(public, f"agency {name}'s key")

@@ -99,6 +99,7 @@ def agencies(session: SessionDep, state: StateDep, limits: RequestLimitsDep) -> 
                 key_fingerprint=agency_fingerprint(row.agency.public_key)
                 if row.agency.public_key
                 else None,
+                public_key=row.agency.public_key,
                 proof=agency_key_proof(session, state, row.agency),
                 requests_in_period=row.requests_in_period,
                 request_budget=limits.agency_max_requests,

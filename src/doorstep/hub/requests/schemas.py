@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from doorstep.hub.agencies.models import AgencyKind
 from doorstep.hub.audit.schemas import KeyProof
 from doorstep.hub.requests.models import RequestStatus
-from doorstep.hub.schemas import PublicModel, RequestBody
+from doorstep.hub.schemas import Base64Bytes, PublicModel, RequestBody
 
 
 class CircleLocation(RequestBody):
@@ -196,6 +196,10 @@ class AgencyListed(PublicModel):
     key_fingerprint: str | None = Field(
         description="The fingerprint of the agency's key (its id in groups of four), for "
         "residents to compare with the one the agency publishes itself; null without a key."
+    )
+    public_key: Base64Bytes | None = Field(
+        description="The agency's X25519 public key, for a resident's client to compute the "
+        "fingerprint itself; null without a key."
     )
     proof: KeyProof | None = Field(
         description="The agency.key_published entry of that key, proven in a checkpoint."
