@@ -45,12 +45,12 @@ def rows(log: list[bytes], start: int = 0) -> list[tuple[int, bytes, None]]:
 
 
 def test_following_in_steps_finds_what_one_pass_finds() -> None:
-    whole, found = follow(LogPosition(), rows(LOG), checkpoint=checkpoint(6), labels={ALICE})
+    whole, found = follow(LogPosition(), rows(LOG), checkpoint=checkpoint(6), watched={ALICE})
     assert [(e.index, e.objects["key_id"]) for e in found] == [(1, "a1"), (4, "a2")]
 
-    half, first = follow(LogPosition(), rows(LOG), checkpoint=checkpoint(3), labels={ALICE})
+    half, first = follow(LogPosition(), rows(LOG), checkpoint=checkpoint(3), watched={ALICE})
     assert half.size == 3 and [e.index for e in first] == [1]
-    rest, second = follow(half, rows(LOG, 3), checkpoint=checkpoint(6), labels={ALICE})
+    rest, second = follow(half, rows(LOG, 3), checkpoint=checkpoint(6), watched={ALICE})
     assert [e.index for e in second] == [4]
     assert rest == whole and rest.size == 6
 
@@ -78,14 +78,14 @@ def test_a_log_that_does_not_match_the_checkpoint_is_refused(
     served: list[tuple[int, bytes, None]], problem: str
 ) -> None:
     with pytest.raises(LogVerificationFailed) as refused:
-        follow(LogPosition(), served, checkpoint=checkpoint(6), labels={ALICE})
+        follow(LogPosition(), served, checkpoint=checkpoint(6), watched={ALICE})
     assert problem in refused.value.detail
 
 
 def test_a_checkpoint_older_than_what_was_checked_is_a_rollback() -> None:
-    position, _ = follow(LogPosition(), rows(LOG), checkpoint=checkpoint(5), labels={ALICE})
+    position, _ = follow(LogPosition(), rows(LOG), checkpoint=checkpoint(5), watched={ALICE})
     with pytest.raises(LogVerificationFailed, match="rollback"):
-        follow(position, rows(LOG, 5), checkpoint=checkpoint(4), labels={ALICE})
+        follow(position, rows(LOG, 5), checkpoint=checkpoint(4), watched={ALICE})
 
 
 class Hub:
@@ -106,22 +106,22 @@ class Hub:
 def test_a_watcher_is_told_only_of_entries_new_since_its_last_check(tmp_path: Path) -> None:
     state = tmp_path / "watched.json"
     hub = Hub(LOG[:3])
-    assert FollowedLog.load(state).advance(hub.get, checkpoint=checkpoint(3), labels={ALICE}) == []
+    assert FollowedLog.load(state).advance(hub.get, checkpoint=checkpoint(3), watched={ALICE}) == []
     assert (state.stat().st_mode & 0o777) == 0o600
     hub.log = LOG
     followed = FollowedLog.load(state)
-    new = followed.advance(hub.get, checkpoint=checkpoint(6), labels={ALICE})
+    new = followed.advance(hub.get, checkpoint=checkpoint(6), watched={ALICE})
     assert [e.index for e in new] == [4]
     assert [e.index for e in followed.entries] == [1, 4]
 
     # Watching bob too reads the log again: his whole history is listed, nothing is new.
     followed = FollowedLog.load(state)
-    assert followed.advance(hub.get, checkpoint=checkpoint(6), labels={ALICE, BOB}) == []
+    assert followed.advance(hub.get, checkpoint=checkpoint(6), watched={ALICE, BOB}) == []
     assert [e.index for e in followed.entries] == [1, 2, 4, 5]
 
 
 def test_a_damaged_state_file_is_named(tmp_path: Path) -> None:
     state = tmp_path / "watched.json"
-    state.write_text('{"labels": []}')
+    state.write_text('{"watched": []}')
     with pytest.raises(ConfigurationError, match="watched.json is damaged"):
         FollowedLog.load(state)

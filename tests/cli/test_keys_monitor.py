@@ -108,3 +108,19 @@ def test_a_key_list_signed_by_a_stranger_is_an_alarm(
     assert f"signed by {fingerprint(stranger)}, not an owner this client knows" in output
     verdicts = [(k["key"], k["verdict"]) for k in json.loads(stdout)["keys"]]
     assert ("list v2", "NOT MADE HERE") in verdicts and ("list v1", "this client") in verdicts
+
+
+def test_a_hub_that_shows_you_another_account_as_yours_is_an_alarm(
+    tmp_path: Path, served_hub: ServedHub, laptop: OwnedHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert monitor(tmp_path / "laptop")[0] == 0
+    monkeypatch.setenv("DOORSTEP_CONFIG_DIR", str(tmp_path / "neighbour"))
+    neighbour = create_home(served_hub.url, {"email": "n@doorstep.example", "password": "n" * 16})
+    with HubApi(served_hub.url, neighbour.token) as api:
+        neighbour_id = api.call("GET", "/v1/me")["id"]
+    served_hub.lying.rewrite("GET", "/v1/me", lambda me: {**me, "id": neighbour_id})
+
+    code, _, output = monitor(tmp_path / "laptop")
+    assert code == 2, output
+    mine = fingerprint(key_id(public_raw(laptop.user_key.public_key())))
+    assert f"your key {mine} is published for another account too" in output, output

@@ -5,8 +5,8 @@ edge (:class:`LogPosition`). Each time it reads the entries from there up to a s
 checkpoint's size, checks each is canonical, appends its leaf hash and compares the
 root with the checkpoint's, so an entry the hub changed, dropped or served twice is
 found without replaying the whole log again. On the way it keeps the key entries
-(:data:`KEY_ACTIONS`) whose ``label`` is one it watches
-(:func:`doorstep.audit.entries.key_label`).
+(:data:`KEY_ACTIONS`) whose ``label`` (:func:`doorstep.audit.entries.key_label`) or
+``key_id`` is one it watches.
 
 The scan is O(n) in the log: every client reads every entry once (docs/security.md).
 """
@@ -116,9 +116,10 @@ def follow(
     entries: Iterable[tuple[int, bytes, bytes | None]],
     *,
     checkpoint: Checkpoint,
-    labels: Collection[str],
+    watched: Collection[str],
 ) -> tuple[LogPosition, list[KeyEntry]]:
-    """Check ``entries`` from ``position`` up to ``checkpoint``; the key entries for ``labels``.
+    """Check ``entries`` from ``position`` up to ``checkpoint``; the key entries whose label
+    or key id is in ``watched``.
 
     Raises :class:`LogVerificationFailed` naming the first problem: the checkpoint older
     than what was checked, an entry missing or not canonical, too few entries, or a root
@@ -143,7 +144,7 @@ def follow(
         if (
             record.get("action") in KEY_ACTIONS
             and isinstance(objects, dict)
-            and objects.get("label") in labels
+            and _is_watched(objects, watched)
         ):
             found.append(KeyEntry(index, str(record.get("at")), record["action"], objects))
     if builder.size < checkpoint.size:
@@ -159,17 +160,22 @@ def follow(
     return LogPosition(builder.size, tuple(builder.frontier())), found
 
 
+def _is_watched(objects: dict[str, ObjectValue], watched: Collection[str]) -> bool:
+    return objects.get("label") in watched or objects.get("key_id") in watched
+
+
 @dataclass
 class FollowedLog:
     """What a watcher has checked and found, kept in one 0600 JSON file.
 
     ``checked`` is the size checked at the last call (None before the first): entries at
-    or after it are new. When the watched labels grow, the log is read again from the
-    start, so a newly watched label gets its whole history; ``checked`` stays.
+    or after it are new. ``watched`` are labels and key ids; when they grow, the log is
+    read again from the start, so a newly watched one gets its whole history; ``checked``
+    stays.
     """
 
     path: Path
-    labels: frozenset[str] = frozenset()
+    watched: frozenset[str] = frozenset()
     position: LogPosition = field(default_factory=LogPosition)
     entries: list[KeyEntry] = field(default_factory=list)
     checked: int | None = None
@@ -182,7 +188,7 @@ class FollowedLog:
             record = json.loads(path.read_text())
             return cls(
                 path,
-                labels=frozenset(record["labels"]),
+                watched=frozenset(record["watched"]),
                 position=LogPosition.from_json(record["position"]),
                 entries=[KeyEntry.from_json(row) for row in record["entries"]],
                 checked=record["position"]["size"],
@@ -193,24 +199,24 @@ class FollowedLog:
             ) from exc
 
     def advance(
-        self, get: Get, *, checkpoint: Checkpoint, labels: Collection[str]
+        self, get: Get, *, checkpoint: Checkpoint, watched: Collection[str]
     ) -> list[KeyEntry]:
-        """Check the log up to ``checkpoint`` for ``labels``; the entries new since last time."""
-        wanted = frozenset(labels)
-        if not wanted <= self.labels:
+        """Check the log up to ``checkpoint`` for ``watched``; the entries new since last time."""
+        wanted = frozenset(watched)
+        if not wanted <= self.watched:
             self.position, self.entries = LogPosition(), []
         position, found = follow(
             self.position,
             hub_entries(get, start=self.position.size),
             checkpoint=checkpoint,
-            labels=wanted,
+            watched=wanted,
         )
-        kept = [entry for entry in self.entries if entry.objects.get("label") in wanted]
-        self.labels, self.position, self.entries = wanted, position, kept + found
+        kept = [entry for entry in self.entries if _is_watched(entry.objects, wanted)]
+        self.watched, self.position, self.entries = wanted, position, kept + found
         new = [e for e in self.entries if self.checked is not None and e.index >= self.checked]
         self.checked = position.size
         record = {
-            "labels": sorted(self.labels),
+            "watched": sorted(self.watched),
             "position": self.position.to_json(),
             "entries": [entry.to_json() for entry in self.entries],
         }

@@ -159,7 +159,7 @@ def _watched_ids(path: Path) -> dict[str, str]:
 def _check_accounts(get: Get, checkpoint: Checkpoint, state: Path, watched: Path) -> str:
     labels = _watched_ids(watched)
     followed = FollowedLog.load(state)
-    new = followed.advance(get, checkpoint=checkpoint, labels=labels)
+    new = followed.advance(get, checkpoint=checkpoint, watched=labels)
     if new:
         named = "; ".join(
             f"entry {e.index} {e.action} for {labels[str(e.objects['label'])]} at {e.at}"

@@ -109,13 +109,16 @@ def monitor(api: HubApi, *, private: X25519PrivateKey | None) -> MonitorReport:
     checkpoint = newest_checkpoint(get, log_key=log_key, origin=log_key.name, memory=store.memory)
     user_label = key_label("user", user_id)
     home_labels = {home_id: key_label("home", home_id) for home_id in homes}
+    known = store.known_keys()
     followed = FollowedLog.load(store.path.with_name(f"{store.path.stem}.monitor.json"))
-    followed.advance(get, checkpoint=checkpoint, labels={user_label, *home_labels.values()})
+    watched = {user_label, *home_labels.values(), *known}
+    followed.advance(get, checkpoint=checkpoint, watched=watched)
 
     def entries_of(label: str) -> list[KeyEntry]:
         return [e for e in followed.entries if e.objects.get("label") == label]
 
-    keys = _user_keys(entries_of(user_label), store.known_keys(), me is not None, alarms)
+    keys = _user_keys(entries_of(user_label), known, me is not None, alarms)
+    keys += _bound_elsewhere(followed.entries, user_label, known, alarms)
     for home_id, name in homes.items():
         chain = _verified_chain(api, store, home_id, my_signing_key, alarms)
         keys += _home_lists(
@@ -162,6 +165,30 @@ def _user_keys(
             "the log holds none of the keys this client made under your account's label: "
             "the hub gave another user id or the entries are missing"
         )
+    return found
+
+
+def _bound_elsewhere(
+    entries: list[KeyEntry], user_label: str, known: Collection[str], alarms: list[str]
+) -> list[MonitoredKey]:
+    """A key this client made, published under another account's label: an alarm.
+
+    A hub that told this client another user id would have to log its key there.
+    """
+    found: list[MonitoredKey] = []
+    for entry in entries:
+        key = str(entry.objects.get("key_id"))
+        if entry.action != "user_key.published" or entry.objects.get("label") == user_label:
+            continue
+        if key in known:
+            alarm = (
+                f"your key {fingerprint(key)} is published for another account too (log entry "
+                f"{entry.index}): the hub may be showing you another account as yours"
+            )
+            alarms.append(alarm)
+            found.append(
+                MonitoredKey(entry, "another account", fingerprint(key), THIS_CLIENT, alarm)
+            )
     return found
 
 
