@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from typer.testing import CliRunner
 
 from doorstep.audit.entries import key_label
 from doorstep.cli import app
+from doorstep.crypto.keylist import SignedKeyList, parse_list, sign_list, with_home_key
 from doorstep.crypto.keys import fingerprint, key_id, public_raw
+from doorstep.crypto.signing_keys import signing_key_of
 from doorstep.hub.audit.service import actor_of, append_entry
 from doorstep.hub.db import make_engine, make_session_factory, transaction
 from doorstep.owner.api import HubApi
@@ -124,3 +127,23 @@ def test_a_hub_that_shows_you_another_account_as_yours_is_an_alarm(
     assert code == 2, output
     mine = fingerprint(key_id(public_raw(laptop.user_key.public_key())))
     assert f"your key {mine} is published for another account too" in output, output
+
+
+def test_a_key_list_served_but_not_in_the_log_is_an_alarm(
+    tmp_path: Path, served_hub: ServedHub, laptop: OwnedHome
+) -> None:
+    assert monitor(tmp_path / "laptop")[0] == 0
+    # A version 2 the owner signed (say, on a machine the hub compromised), served to this
+    # client but never logged, so no one else would see it.
+    with HubApi(served_hub.url, laptop.token) as api:
+        [record] = api.call("GET", f"/v1/homes/{laptop.home_id}/key-lists")["data"]
+    first = parse_list(SignedKeyList.from_json(record))
+    hidden = with_home_key(first, public_raw(X25519PrivateKey.generate().public_key()))
+    served = {**sign_list(hidden, signing_key_of(laptop.user_key)).to_json(), "proof": None}
+    served_hub.lying.rewrite(
+        "GET", r"/v1/homes/[^/]+/key-lists", lambda page: {**page, "data": [record, served]}
+    )
+
+    code, _, output = monitor(tmp_path / "laptop")
+    assert code == 2, output
+    assert "home Home's key list version 2 is served but not in the log" in output, output
