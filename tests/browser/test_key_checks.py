@@ -25,7 +25,15 @@ from doorstep.audit.entries import canonical_json
 from doorstep.audit.keyproof import CheckpointMemory, KeyProof, KeyRefused, check_key_proof
 from doorstep.crypto.attestation import attestation_key, open_attestation
 from doorstep.crypto.format import b64encode
-from doorstep.crypto.keylist import SignedKeyList
+from doorstep.crypto.keylist import (
+    ListedDevice,
+    SignedKeyList,
+    next_list,
+    parse_list,
+    sign_list,
+)
+from doorstep.crypto.keys import ed25519_private, key_id, public_raw, x25519_private
+from doorstep.crypto.signing_keys import signing_key_of
 from doorstep.errors import CryptoError
 from tests.browser.pages import call
 from tests.crypto.vectors import b64, load_vectors
@@ -106,6 +114,23 @@ def test_the_key_list_chain_verifies(trust_page: Page) -> None:
             for case in LISTS["valid"]
         ]
     }
+
+
+def test_a_large_list_verifies(trust_page: Page) -> None:
+    # 2500 more devices: about 400 kB of body, read and re-encoded in the browser.
+    owner = signing_key_of(x25519_private(b64(VECTORS["signing_keys"][0]["x25519_private"])))
+    first = parse_list(SignedKeyList.from_json(VALID[0]))
+    devices = list(first.devices)
+    for n in range(2500):
+        public = public_raw(ed25519_private(n.to_bytes(32, "big")).public_key())
+        devices.append(ListedDevice(uuid.UUID(int=n), key_id(public), public, revoked=False))
+    large = next_list(first, home_id=first.home_id, devices=devices)
+    signed = sign_list(large, owner).to_json()
+    result = call(trust_page, "keyLists", LISTS["home_id"], [signed], {"before": VALID[:1]})
+    assert len(large.body()) > 400_000
+    assert "ok" in result, result
+    assert result["ok"][0]["digest"] == large.digest()
+    assert len(result["ok"][0]["devices"]) == 2501
 
 
 def _record(**change: Any) -> dict[str, Any]:

@@ -4,6 +4,9 @@
 // Ed25519 and SHA-256 all come from WebCrypto, which exists only in a secure context
 // (https, or http://localhost). Passphrase boxes are not here: WebCrypto has no Argon2id.
 // doorstep-keys.js opens and seals them, with a vendored Argon2id (vendor/README.md).
+// Written here: encodings, the X25519 public key range check, and JSON read exactly as
+// the Python reader reads it, so that both refuse the same headers (same words too).
+// doorstep-trust.js checks key lists and key proofs with these.
 
 const encoder = new TextEncoder();
 
@@ -82,7 +85,13 @@ export function fromBase64(text, what = 'the text') {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
-export const toBase64 = (data) => btoa(String.fromCharCode(...data));
+export function toBase64(data) {
+  let text = ''; // in slices: a spread of a large array overflows the call stack
+  for (let i = 0; i < data.length; i += 0x8000) {
+    text += String.fromCharCode(...data.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
 
 /** A number written with a fraction or an exponent: Python's json reads it as a float. */
 export class JsonFloat {
@@ -160,8 +169,8 @@ export function checkX25519Public(raw, what = 'an X25519 public key') {
   return raw;
 }
 
-export async function importX25519Public(raw32, what) {
-  const raw = checkX25519Public(raw32, what);
+export async function importX25519Public(raw32) {
+  const raw = checkX25519Public(raw32);
   return subtle().importKey('raw', raw, { name: 'X25519' }, true, []);
 }
 
