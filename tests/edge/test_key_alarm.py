@@ -29,6 +29,7 @@ from doorstep.crypto.keylist import SignedKeyList, parse_list, sign_list, with_h
 from doorstep.crypto.keys import key_id, public_raw
 from doorstep.edge.config import load_edge_config
 from doorstep.edge.daemon import EdgeDaemon
+from doorstep.edge.identity import load_device_key
 from doorstep.edge.keyring import HomeKeyring
 from doorstep.edge.synthetic import Walker, scene, write_h264
 from doorstep.edge.trust import TRUST_FILE
@@ -227,7 +228,10 @@ def test_lists_without_or_with_wrong_proofs_or_an_older_checkpoint_are_refused(
     pair_edge(home, data)
     alarms: list[str | None] = []
     keyring = HomeKeyring(
-        data / TRUST_FILE, CheckpointMemory(data / "checkpoint.json"), on_alarm=alarms.append
+        data / TRUST_FILE,
+        CheckpointMemory(data / "checkpoint.json"),
+        device_public=public_raw(load_device_key(data / "device.key").public_key()),
+        on_alarm=alarms.append,
     )
     hub = HubClient(url, (data / "edge-token").read_text().strip())
     try:

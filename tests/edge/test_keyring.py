@@ -25,11 +25,13 @@ from doorstep.audit.entries import public_entry
 from doorstep.audit.keyproof import CheckpointMemory
 from doorstep.crypto.keylist import (
     KeyList,
+    ListedDevice,
     ListedHomeKey,
     Member,
     SignedKeyList,
     next_list,
     sign_list,
+    with_device,
     with_home_key,
 )
 from doorstep.crypto.keys import key_id, public_raw
@@ -113,16 +115,20 @@ def x25519() -> bytes:
     return public_raw(X25519PrivateKey.generate().public_key())
 
 
-def first_list(owner: Ed25519PrivateKey) -> KeyList:
+DEVICE = public_raw(Ed25519PrivateKey.generate().public_key())
+LISTED_DEVICE = ListedDevice(uuid.uuid4(), key_id(DEVICE), DEVICE, revoked=False)
+
+
+def first_list(owner: Ed25519PrivateKey, *, device: bool = True) -> KeyList:
+    """A home's first list, signed in by ``owner``; with the edge's device listed or not."""
     user_key, home_key = x25519(), x25519()
+    signing_key = public_raw(owner.public_key())
     return next_list(
         None,
         home_id=HOME_ID,
-        members=[
-            Member(OWNER_ID, True, key_id(user_key), user_key, public_raw(owner.public_key()))
-        ],
+        members=[Member(OWNER_ID, True, key_id(user_key), user_key, signing_key)],
         home_keys=[ListedHomeKey(key_id(home_key), home_key, 1, False)],
-        devices=[],
+        devices=[LISTED_DEVICE] if device else [],
     )
 
 
@@ -142,6 +148,7 @@ class Edge:
         return HomeKeyring(
             self.data / "trust.json",
             CheckpointMemory(self.data / "checkpoint.json"),
+            device_public=DEVICE,
             on_alarm=self.alarms.append,
         )
 
@@ -187,6 +194,25 @@ def test_no_list_means_no_key(edge: Edge) -> None:
     keyring = edge.keyring()
     keyring.refresh(edge.hub)
     assert keyring.current() is None and keyring.alarm is None
+
+
+def test_no_list_is_pinned_before_one_lists_this_device(edge: Edge) -> None:
+    # Lists from before the pairing: the hub can't pass one off as the newest.
+    first = first_list(edge.owner, device=False)
+    edge.hub.publish(sign_list(first, edge.owner), first)
+    second = with_home_key(first, x25519())
+    edge.hub.publish(sign_list(second, edge.owner), second)
+    keyring = edge.keyring()
+    keyring.refresh(edge.hub)
+    assert keyring.current() is None and keyring.alarm is None
+    assert load_trust(edge.data / "trust.json").key_list is None
+    # The owner signs the device in: that list is pinned, checked along the whole chain.
+    third = with_device(second, LISTED_DEVICE)
+    edge.hub.publish(sign_list(third, edge.owner), third)
+    keyring.refresh(edge.hub)
+    assert current_key(keyring) == second.current_home_key().public_key
+    assert load_trust(edge.data / "trust.json").key_list["version"] == 3  # type: ignore[index]
+    assert edge.hub.asked == [0, 2]
 
 
 def test_a_rotation_signed_by_the_owner_is_adopted(edge: Edge) -> None:

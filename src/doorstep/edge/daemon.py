@@ -21,6 +21,7 @@ from pathlib import Path
 import uvicorn
 
 from doorstep.audit.keyproof import CheckpointMemory
+from doorstep.crypto.keys import public_raw
 from doorstep.edge.capture import capture
 from doorstep.edge.config import CameraConfig, EdgeConfig
 from doorstep.edge.detect.factory import make_detector
@@ -74,6 +75,7 @@ class EdgeDaemon:
         self.home_keys = HomeKeyring(
             self.data_dir / TRUST_FILE,
             CheckpointMemory(self.data_dir / "checkpoint.json"),
+            device_public=public_raw(self.device_key.public_key()),
             on_alarm=self.mqtt.key_alarm if self.mqtt is not None else lambda alarm: None,
         )
         self.live = LiveFrames(list(self.workers), fps=config.live.fps, width=config.live.width)
@@ -212,8 +214,9 @@ class EdgeDaemon:
                 return
             if waited % 30 == 0:
                 logger.warning(
-                    "waiting for a home key list the owner signed: the owner makes it with "
-                    "`doorstep keys rotate HOME_ID`"
+                    "waiting for a home key list the owner signed with this device in it: "
+                    "the owner's `doorstep keys pair` signs it in, `doorstep keys rotate "
+                    "HOME_ID` makes the home key"
                 )
             stop.wait(1.0)
             waited += 1.0

@@ -2,13 +2,14 @@
 
 At pairing the edge pins its owner's signing key and the audit log's key (``trust.json``).
 From then on it follows the home's key lists from the hub and adopts a list only when it
-is signed by an owner (the pinned one for the first list, an owner of the list before it
-afterwards), continues the list it pinned (the next version, no home key dropped, no
-retired key brought back), and is proven in the audit log to a checkpoint no older than
-one the edge has seen. Anything else is a key alarm and changes nothing: clips stay
-sealed to the key pinned before. The alarm lasts until a newer list is adopted (or the
-edge restarts and finds nothing wrong). The home key the hub serves at ``/v1/device`` is
-not used.
+is signed by an owner (the pinned one for the home's first list, an owner of the list
+before it afterwards), continues the list before it (the next version, no home key
+dropped, no retired key brought back), and is proven in the audit log to a checkpoint no
+older than one the edge has seen. The first list it pins must also list this device: the
+owner signs it in after pairing, so no list from before the pairing can be passed off as
+the newest. Anything else is a key alarm and changes nothing: clips stay sealed to the
+key pinned before. The alarm lasts until a newer list is adopted (or the edge restarts
+and finds nothing wrong). The home key the hub serves at ``/v1/device`` is not used.
 """
 
 from __future__ import annotations
@@ -59,15 +60,20 @@ class HomeKeyring:
         trust_path: Path,
         memory: CheckpointMemory,
         *,
+        device_public: bytes,
         on_alarm: Callable[[str | None], None] = lambda alarm: None,
     ) -> None:
         self.trust_path = trust_path
         self.memory = memory
+        self.device_public = device_public
         self.on_alarm = on_alarm
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
         self._trust = load_trust(trust_path)
         self._list = self._pinned_list(self._trust)
+        # The newest list verified: the pinned one, or until one lists this device, the
+        # newest of the chain from the home's first list.
+        self._head = self._list
         self._alarm: str | None = None
 
     def current(self) -> HomeKey | None:
@@ -94,21 +100,27 @@ class HomeKeyring:
 
     def _refresh(self, hub: KeyListSource) -> None:
         while True:
-            pinned = self._list
-            page = hub.key_lists(pinned.version if pinned is not None else 0)
+            head = self._head
+            page = hub.key_lists(head.version if head is not None else 0)
             for record in page:
                 try:
-                    adopted = self._verify(record, pinned, hub)
+                    verified = self._verify(record, head, hub)
                 except DoorstepError as exc:
-                    self._raise_alarm(self._refusal(record, pinned, exc.detail))
+                    self._raise_alarm(self._refusal(record, exc.detail))
                     return
-                self._pin(record, adopted)
-                pinned = adopted
+                self._head = head = verified
+                if self._list is not None or self._lists_this_device(verified):
+                    self._pin(record, verified)
             if len(page) < PAGE:
                 return
 
+    def _lists_this_device(self, key_list: KeyList) -> bool:
+        """A list older than this device's pairing can't name it: it is never the first."""
+        device = key_list.device(self.device_public)
+        return device is not None and not device.revoked
+
     def _verify(
-        self, record: dict[str, Any], pinned: KeyList | None, hub: KeyListSource
+        self, record: dict[str, Any], previous: KeyList | None, hub: KeyListSource
     ) -> KeyList:
         proof = KeyProof.from_json(record.get("proof"))
         signed = SignedKeyList.from_json(record)
@@ -116,8 +128,8 @@ class HomeKeyring:
         key_list = verify_list(
             signed,
             home_id=trust.home_id,
-            previous=pinned,
-            trusted_owners=trust.owner_signing_keys if pinned is None else (),
+            previous=previous,
+            trusted_owners=trust.owner_signing_keys if previous is None else (),
         )
         check_key_proof(
             proof,
@@ -150,9 +162,10 @@ class HomeKeyring:
             )
             self.on_alarm(None)
 
-    def _refusal(self, record: dict[str, Any], pinned: KeyList | None, detail: str) -> str:
+    def _refusal(self, record: dict[str, Any], detail: str) -> str:
         served = record.get("version")
         what = f"version {served}" if isinstance(served, int) else "a key list"
+        pinned = self._list
         if pinned is None:
             kept = "no clip is recorded until one verifies"
         else:
