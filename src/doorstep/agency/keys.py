@@ -4,6 +4,11 @@ The private key is kept as base64 of its 32 raw bytes on one line, in a file onl
 owner may read (0600): the form ``doorstep evidence verify --key`` reads. Clips shared
 under a key stay wrapped to it, so an agency that publishes a new key keeps the old
 file until the shares made under it have ended.
+
+Once published, the agency's client checks that the hub logged the key as this
+agency's (its ``agency.key_published`` entry, proven in the log) so the residents who
+check that proof before wrapping a clip key to it will find it; the checkpoint seen
+is kept beside the key file (``<key file>.trust.json``).
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from doorstep.audit.keyproof import KeyRefused
 from doorstep.crypto.keys import KEY_BYTES, key_id, private_raw, public_raw, x25519_private
 from doorstep.durable import write_atomically
 from doorstep.errors import ConfigurationError, Conflict
 from doorstep.owner.api import HubApi
+from doorstep.owner.trust import KeyChecker, TrustStore
 
 
 def save_agency_key(path: Path, private: X25519PrivateKey, *, replace: bool = False) -> None:
@@ -69,14 +76,27 @@ def publish_agency_key(api: HubApi, path: Path) -> str:
     """Make a key pair, keep the private key in ``path`` and publish the public key.
 
     Returns the key id. If the hub refuses the key, the new file is removed again: a
-    key the hub never had can't have been shared to.
+    key the hub never had can't have been shared to. If the hub stored it but doesn't
+    prove it logged it as this agency's, KeyRefused (the file is kept: the hub has it).
     """
     private = X25519PrivateKey.generate()
     save_agency_key(path, private)
     public = public_raw(private.public_key())
+    encoded = base64.b64encode(public).decode()
     try:
-        api.call("PUT", "/v1/agency/key", json={"public_key": base64.b64encode(public).decode()})
+        published = api.call("PUT", "/v1/agency/key", json={"public_key": encoded})
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    if published.get("public_key") != encoded or published.get("key_id") != key_id(public):
+        raise KeyRefused(
+            f"the hub answered with key {published.get('key_id')}, not the one sent "
+            f"({key_id(public)}): check the agency's key with the hub's operator"
+        )
+    checker = KeyChecker(api, TrustStore(path.with_name(f"{path.name}.trust.json")))
+    checker.check(
+        published,
+        action="agency.key_published",
+        objects={"agency_id": str(published["id"]), "key_id": key_id(public)},
+    )
     return key_id(public)

@@ -17,7 +17,6 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from pydantic import SecretStr
 from sqlalchemy import select, text
 
 from doorstep.agency.keys import load_agency_key, publish_agency_key
@@ -29,21 +28,17 @@ from doorstep.crypto.keys import key_id, public_raw
 from doorstep.crypto.pairing import device_tag, split_code
 from doorstep.errors import CryptoError
 from doorstep.evidence.verify import verify_package
-from doorstep.hub.agencies.models import AgencyKind
-from doorstep.hub.agencies.service import add_agency_member, create_agency, verify_agency
 from doorstep.hub.db import make_engine, make_session_factory
 from doorstep.hub.shares.models import SharedClip
 from doorstep.owner.api import HubApi
 from doorstep.owner.keys import clip_access, open_clip_part
 from doorstep.owner.pairing import issue_pairing_code
 from doorstep.owner.sharing import answer_request
-from doorstep.settings import Settings
 from tests.cli.test_agency import file_request
-from tests.hub.actors import JURISDICTION
+from tests.hub.shares.officers import served_officer
 from tests.lying_hub import ServedHub
 from tests.owner.residents import Device, Home, make_home, pair_device, record_clip
 
-OFFICER = "officer@agency.doorstep.example"
 INBOX_ENTRY = r"/v1/inbox/[^/]+"
 
 
@@ -73,49 +68,6 @@ class World:
     entry_id: uuid.UUID
 
 
-def _officer(served: ServedHub, tmp_path: Path) -> str:
-    """A verified agency with one member, made on the hub's database as an admin would."""
-    settings = Settings(
-        data_dir=tmp_path / "admin",
-        database_url=served.database_url,
-        secret_key=SecretStr("served-hub-secret-key-long-enough-0123"),
-    )
-    engine = make_engine(served.database_url)
-    with make_session_factory(engine)() as session:
-        agency = create_agency(
-            session,
-            actor=None,
-            name="Test Police",
-            kind=AgencyKind.POLICE,
-            contact_email="records@agency.doorstep.example",
-            jurisdiction=JURISDICTION,
-        )
-        verify_agency(session, actor=None, agency_id=agency.id)
-        _, password = add_agency_member(
-            session,
-            actor=None,
-            settings=settings,
-            agency_id=agency.id,
-            email=OFFICER,
-            display_name="Officer",
-        )
-        session.commit()
-    engine.dispose()
-    return password
-
-
-def _token(url: str, email: str, password: str) -> str:
-    with httpx.Client(base_url=url) as http:
-        csrf = http.post("/v1/auth/login", json={"email": email, "password": password})
-        issued = http.post(
-            "/v1/auth/tokens",
-            json={"name": "tests"},
-            headers={"X-CSRF-Token": csrf.json()["csrf_token"]},
-        )
-        token: str = issued.json()["token"]
-        return token
-
-
 def _unsigned_device(home: Home) -> Device:
     """A device the hub pairs (with a real code) that the owner's client never signs in."""
     device_key = Ed25519PrivateKey.generate()
@@ -142,8 +94,7 @@ def world(served_hub: ServedHub, tmp_path: Path) -> Iterator[World]:
     home = make_home(served_hub.url)
     clip_id = record_clip(tmp_path, home, pair_device(home))
     rogue_clip_id = record_clip(tmp_path, home, _unsigned_device(home))
-    password = _officer(served_hub, tmp_path)
-    with HubApi(served_hub.url, _token(served_hub.url, OFFICER, password)) as officer:
+    with served_officer(served_hub, tmp_path) as officer:
         key_file = tmp_path / "agency.key"
         publish_agency_key(officer, key_file)
         file_request(officer, "CASE-SEALED-1")
