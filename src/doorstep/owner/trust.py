@@ -86,14 +86,10 @@ class TrustStore:
         record["known_keys"] = sorted({*record["known_keys"], *ids})
         self._write(record)
 
-    def pinned_signed_list(self, home_id: uuid.UUID) -> SignedKeyList | None:
-        entry = self._read()["key_lists"].get(str(home_id))
-        return None if entry is None else SignedKeyList.from_json(entry["list"])
-
     def pinned_list(self, home_id: uuid.UUID) -> KeyList | None:
         """The newest key list of ``home_id`` this client verified, or None."""
-        signed = self.pinned_signed_list(home_id)
-        return None if signed is None else parse_list(signed)
+        entry = self._read()["key_lists"].get(str(home_id))
+        return None if entry is None else parse_list(SignedKeyList.from_json(entry["list"]))
 
     def first_owner_key(self, home_id: uuid.UUID) -> bytes | None:
         """The owner signing key trusted on first use for ``home_id`` (None: not TOFU)."""
