@@ -17,12 +17,14 @@ import os
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from httpx import AsyncClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from doorstep.crypto.keys import public_raw
 from doorstep.crypto.signing_keys import signing_key_of
 from doorstep.hub.audit.models import AuditEntry
+from doorstep.hub.db import transaction
 from doorstep.hub.devices.models import EdgeDevice, PairingCode
+from doorstep.hub.homes.models import HomeMember, HouseholdRole
 from doorstep.hub.state import HubState
 from tests.hub.actors import Actors
 from tests.hub.devices.pairing import CODE_BODY, pair_body
@@ -316,3 +318,27 @@ async def test_a_key_alarm_shows_in_camera_health_while_it_lasts(
     too_long = await client.put(path, json={**report, "key_alarm": "x" * 301}, headers=device)
     assert too_long.status_code == 422
     assert "key_alarm" in too_long.json()["detail"]
+
+
+async def test_pairing_owner_refuses_a_code_no_current_owner_stands_behind(
+    client: AsyncClient, actors: Actors, hub: HubState
+) -> None:
+    owner = actors.resident()
+    home_id, _ = actors.home(owner)
+    actors.user_key(owner)
+    code = await new_code(client, owner.headers, home_id)
+    with transaction(hub.sessions) as session:  # a code made before codes had an owner part
+        session.execute(update(PairingCode).values(owner_tag=None))
+    answer = await client.post("/v1/devices/pairing-owner", json={"code": code})
+    assert answer.status_code == 409
+    assert "before pairing codes had an owner part" in answer.json()["detail"]
+    code = await new_code(client, owner.headers, home_id)
+    with transaction(hub.sessions) as session:
+        session.execute(
+            update(HomeMember)
+            .where(HomeMember.user_id == owner.user_id)
+            .values(role=HouseholdRole.MEMBER)
+        )
+    answer = await client.post("/v1/devices/pairing-owner", json={"code": code})
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == "code: whoever made this code no longer owns the home"

@@ -121,9 +121,7 @@ def create_pairing_code(
     return IssuedCode(id=row.id, code=format_code(code), expires_at=row.expires_at)
 
 
-def _usable_code(
-    session: Session, *, settings: Settings, secret_key: bytes, code: str, address: str
-) -> PairingCode:
+def _usable_code(session: Session, *, secret_key: bytes, code: str, address: str) -> PairingCode:
     """The unused, unexpired code; a bad one is counted against ``address`` and refused."""
     row = session.scalar(
         select(PairingCode).where(
@@ -160,9 +158,7 @@ def pairing_owner(
     enforce_attempt_limits(
         session, settings=settings, kind=AttemptKind.PAIRING, subject=None, address=address
     )
-    row = _usable_code(
-        session, settings=settings, secret_key=secret_key, code=code, address=address
-    )
+    row = _usable_code(session, secret_key=secret_key, code=code, address=address)
     if row.owner_tag is None:
         raise Conflict("code: this code was made before pairing codes had an owner part")
     if row.created_by not in home_owner_ids(session, row.home_id):
@@ -197,9 +193,7 @@ def pair_device(
     )
     raw_key = decode_public_key(public_key)
     device_tag = checked_tag(device_tag, "device_tag")
-    row = _usable_code(
-        session, settings=settings, secret_key=secret_key, code=code, address=address
-    )
+    row = _usable_code(session, secret_key=secret_key, code=code, address=address)
     if session.scalar(select(EdgeDevice.id).where(EdgeDevice.public_key == raw_key)):
         raise Conflict("public_key: a device with this key is paired already")
     device = EdgeDevice(
