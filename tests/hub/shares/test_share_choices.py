@@ -7,6 +7,7 @@ never asked it for.
 
 from __future__ import annotations
 
+import base64
 import os
 from datetime import timedelta
 from typing import Any
@@ -84,3 +85,27 @@ async def test_a_clip_from_before_the_window_is_refused_naming_it(
     # The clip inside the window is still shareable: the refusal was about the choice.
     shared = await scene.share(client, actors, home, agency, request["id"])
     assert [clip["clip_id"] for clip in shared["clips"]] == [str(home.clip_id)]
+
+
+async def test_a_sealed_attestation_is_stored_opaque_within_its_size_limit(
+    actors: Actors, client: AsyncClient
+) -> None:
+    """The hub can't read the attestation, so it checks only its size: 28 to 4096 bytes."""
+    agency = await scene.agency(actors, client)
+    home = await scene.home_with_clip(actors, client)
+    request = await scene.file_request(client, agency)
+    entry = await scene.delivery_of(client, home, request["id"])
+    body = await scene.share_body(client, actors, home, agency)
+    before = actors.row_counts()
+    for size in (27, 4097):
+        sealed = base64.b64encode(bytes(size)).decode()
+        too_odd = {"clips": [{**body["clips"][0], "sealed_attestation": sealed}]}
+        status, answer = await _share(client, home, entry["id"], too_odd)
+        assert status == 422 and "sealed_attestation" in str(answer), answer
+    assert actors.row_counts() == before
+    # Any bytes of a size within the limit are taken as they come: only the agency opens them.
+    opaque = base64.b64encode(b"\x07" * 4096).decode()
+    status, _ = await _share(
+        client, home, entry["id"], {"clips": [{**body["clips"][0], "sealed_attestation": opaque}]}
+    )
+    assert status == 201
