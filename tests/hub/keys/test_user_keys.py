@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 
@@ -183,3 +184,21 @@ async def test_a_published_key_is_logged_and_proven_in_every_response(
     ]
     assert published_labels.count(label("user", owner.user_id)) == 2
     assert str(owner.user_id) not in str(entries)
+
+
+async def test_readers_at_once_sign_one_checkpoint_between_them(
+    client: AsyncClient, actors: Actors, hub: HubState, tmp_path: Path
+) -> None:
+    residents = [actors.resident() for _ in range(4)]
+    for resident in residents:
+        actors.user_key(resident)  # logged, and no checkpoint covers any of them yet
+    answers = await asyncio.gather(
+        *(client.get("/v1/me/key", headers=r.headers) for r in residents * 3)
+    )
+    assert [answer.status_code for answer in answers] == [200] * 12
+    checker = ProofChecker(client, hub, tmp_path)
+    for resident, answer in zip(residents * 3, answers, strict=True):
+        objects = {"label": label("user", resident.user_id), "key_id": answer.json()["id"]}
+        await checker.check(answer.json()["proof"], action="user_key.published", objects=objects)
+    sizes = (await client.get("/v1/audit/checkpoints")).json()["data"]
+    assert len({row["size"] for row in sizes}) == len(sizes)
