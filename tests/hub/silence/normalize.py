@@ -5,7 +5,8 @@ clock. ``Normalizer`` rewrites those and nothing else, so whatever differs after
 is something the world's state changed:
 
 - ids: UUIDs, and the opaque values drawn or derived per world — hex digests and key
-  ids (32 hex digits or more), base64 keys, signatures and proofs (40 characters or
+  ids (32 hex digits or more), key fingerprints (a key id in eight groups of four,
+  numbered as that key id), base64 keys, signatures and proofs (40 characters or
   more of the standard base64 alphabet) — each becomes ``<id N>``, N its order of
   first appearance in that world's whole capture (the same value twice is the same N);
 - times: ISO dates and times, with or without a time of day, seconds, fraction or
@@ -28,11 +29,13 @@ TIME = (
     r"(?:Z|[+-]\d{2}:?\d{2}| UTC)?"
 )
 HEX = r"(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])"
+FINGERPRINT = r"(?<![0-9A-Za-z])[0-9a-f]{4}(?: [0-9a-f]{4}){7}(?![0-9A-Za-z])"
 BASE64 = r"(?:(?<=\\[nrt])|(?<![A-Za-z0-9+/]))[A-Za-z0-9+/]{40,}={0,2}"
 # A backslash escape in JSON text ("\n" before a base64 line) is kept as it is.
 ESCAPE = r"\\."
 PATTERN = re.compile(
-    f"(?P<escape>{ESCAPE})|(?P<uuid>{UUID})|(?P<time>{TIME})|(?P<hex>{HEX})|(?P<b64>{BASE64})"
+    f"(?P<escape>{ESCAPE})|(?P<uuid>{UUID})|(?P<time>{TIME})|(?P<hex>{HEX})"
+    f"|(?P<fingerprint>{FINGERPRINT})|(?P<b64>{BASE64})"
 )
 
 
@@ -53,6 +56,8 @@ class Normalizer:
                 return match[0]
             if match["time"] is not None:
                 return "<time>"
+            if match["fingerprint"] is not None:
+                return self.id_of(match[0].replace(" ", ""))
             return self.id_of(match[0])
 
         return PATTERN.sub(replace, text)
