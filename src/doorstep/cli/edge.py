@@ -116,9 +116,9 @@ def pair(
         ),
     ],
     hub: Annotated[str, typer.Option(help="The hub's address, e.g. https://hub.example")],
-    data: Annotated[Path, typer.Option(help="Where the device key and token go.")] = Path(
-        "edge-data"
-    ),
+    data: Annotated[
+        Path, typer.Option(help="Where the device key, token and trust file go.")
+    ] = Path("edge-data"),
     name: Annotated[str, typer.Option(help="How the home sees this device.")] = "",
     new_key: Annotated[bool, typer.Option(help="Make a new device key first.")] = False,
     write_config: Annotated[
