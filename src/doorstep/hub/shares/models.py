@@ -63,9 +63,6 @@ class SharedClip(Base):
     ended_at: Mapped[datetime]
     device_public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     ciphertext_sha256: Mapped[str] = mapped_column(String(64))
-    # {part: {"plaintext_sha256": hex, "device_signature": b64}} as the owner's client
-    # read them when it opened the parts; the hub checked each signature.
-    attestations: Mapped[str | None] = mapped_column(Text, default=None)
     # The attestation sealed for the agency under the clip's content key.
     sealed_attestation: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary(128), default=None)

@@ -8,9 +8,10 @@ shared to them (each resident publishes a new key with `doorstep keys generate`)
 
 Homes keep every version of their owner-signed key list. Edge devices keep the pairing
 code and tag they paired with, agencies and devices the index of the entry that logged
-their key, cameras the edge's key alarm, shared clips the attestation sealed for the
-agency (the clear ``attestations`` become optional), and the hub the manifests of the
-web code it served.
+their key, cameras the edge's key alarm, and the hub the manifests of the web code it
+served. Shared clips keep the attestation sealed for the agency instead of the clear
+one: the plaintext digests and device signatures the hub kept are dropped (the hub must
+hold none; a downgrade leaves an empty object in their place).
 
 Revision ID: 0009
 Revises: 0008
@@ -72,7 +73,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("health_key_alarm", sa.String(length=300), nullable=True))
     with op.batch_alter_table("shared_clips", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sealed_attestation", sa.LargeBinary(), nullable=True))
-        batch_op.alter_column("attestations", existing_type=sa.Text(), nullable=True)
+        batch_op.drop_column("attestations")
 
     op.create_table(
         "web_manifests",
@@ -86,9 +87,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("web_manifests")
-    op.execute(sa.text("UPDATE shared_clips SET attestations = '{}' WHERE attestations IS NULL"))
     with op.batch_alter_table("shared_clips", schema=None) as batch_op:
-        batch_op.alter_column("attestations", existing_type=sa.Text(), nullable=False)
+        batch_op.add_column(
+            sa.Column("attestations", sa.Text(), server_default="{}", nullable=False)
+        )
         batch_op.drop_column("sealed_attestation")
     with op.batch_alter_table("cameras", schema=None) as batch_op:
         batch_op.drop_column("health_key_alarm")
