@@ -14,6 +14,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,20 @@ from typer.testing import CliRunner
 
 from doorstep.audit.keyproof import CheckpointMemory
 from doorstep.cli import app
-from doorstep.crypto.keylist import SignedKeyList, parse_list, sign_list, with_home_key
+from doorstep.crypto.keylist import (
+    ListedHomeKey,
+    SignedKeyList,
+    next_list,
+    parse_list,
+    sign_list,
+    with_home_key,
+)
 from doorstep.crypto.keys import key_id, public_raw
 from doorstep.edge.config import load_edge_config
 from doorstep.edge.daemon import EdgeDaemon
 from doorstep.edge.identity import load_device_key
 from doorstep.edge.keyring import HomeKeyring
+from doorstep.edge.outbox import Outbox
 from doorstep.edge.synthetic import Walker, scene, write_h264
 from doorstep.edge.trust import TRUST_FILE
 from doorstep.edge.upload import HubClient
@@ -217,6 +226,52 @@ def test_a_lying_hub_gets_no_clip_sealed_to_its_key_and_the_owner_hears_of_it(
     assert json.loads(opened.plaintext)["label"] == "person"
     pinned = json.loads((tmp_path / "edge-data" / TRUST_FILE).read_text())["key_list"]
     assert pinned["version"] == (2 if lie == "swapped home key" else 3)
+
+
+def test_an_edge_that_never_verified_a_list_records_nothing_while_the_hub_lies(
+    tmp_path: Path, served_hub: ServedHub, door_video: Path
+) -> None:
+    lying, url = served_hub.lying, served_hub.url
+    home = make_home(url)
+    pair_edge(home, tmp_path / "edge-data")
+    # The hub's own first list: the device and the owner's user key as they are, but the
+    # owner's signing key and the home key the hub's own.
+    real = parse_list(SignedKeyList.from_json(owner_lists(home)[-1]))
+    hub_signer = Ed25519PrivateKey.generate()
+    hub_home_key = public_raw(X25519PrivateKey.generate().public_key())
+    owner = replace(real.owners()[0], signing_key=public_raw(hub_signer.public_key()))
+    forged = next_list(
+        None,
+        home_id=home.home_id,
+        members=[owner],
+        home_keys=[ListedHomeKey(key_id(hub_home_key), hub_home_key, 1, False)],
+        devices=real.devices,
+    )
+    proof = owner_lists(home)[0]["proof"]
+    lying.rewrite(
+        "GET", KEY_LISTS, page([{**sign_list(forged, hub_signer).to_json(), "proof": proof}])
+    )
+    serve_device_home_key(lying, hub_home_key)
+    config = write_config(tmp_path, url, home, door_video, uuid.uuid4().hex[:8])
+    daemon = EdgeDaemon(load_edge_config(config), base_dir=tmp_path)
+    stop = threading.Event()
+    thread = threading.Thread(target=daemon.run, args=(stop,))
+    thread.start()
+    try:
+        wait_until(lambda: (camera(home)["health"] or {}).get("key_alarm") is not None)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    alarm = camera(home)["health"]["key_alarm"]
+    assert "signed by an owner key this client does not trust" in alarm
+    assert "no clip is recorded until one verifies" in alarm
+    # The cameras never started: nothing recorded, sealed or sent.
+    assert daemon.home_keys.current() is None
+    assert [w.events for w in daemon.workers.values()] == [0]
+    outbox = Outbox(tmp_path / "edge-data" / "outbox", quota_bytes=1 << 20)
+    assert outbox.pending(limit=10) == [] and clips(home) == []
+    outbox.close()
+    assert json.loads((tmp_path / "edge-data" / TRUST_FILE).read_text())["key_list"] is None
 
 
 def test_lists_without_or_with_wrong_proofs_or_an_older_checkpoint_are_refused(
