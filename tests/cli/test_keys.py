@@ -466,3 +466,21 @@ def test_show_agency_compares_the_fingerprint_computed_here(
     code, output = run(config, "keys", "show", "--agency", str(agency_id))
     assert code == 1, output
     assert "log entry says key_id is" in output and "MATCH" not in output
+
+
+def test_a_log_older_than_one_seen_is_an_alarm_exit_2(
+    tmp_path: Path, served_hub: ServedHub
+) -> None:
+    home = make_home(served_hub.url)
+    member = add_member(home)
+    with home.owner.api() as api:
+        old = api.call("GET", f"/v1/homes/{home.home_id}/member-keys")
+        grant_member(api, home.home_id, home.owner.user_key, member.user_id)  # the log grows
+    config = client(tmp_path / "owner", home.owner)
+    code, output = run(config, "keys", "show")  # this client sees the newer checkpoint
+    assert code == 0, output
+    served_hub.lying.rewrite("GET", r"/v1/homes/[^/]+/member-keys", lambda body: old)
+    code, output = run(config, "keys", "share", str(uuid.uuid4()), str(home.home_id), member.email)
+    assert code == 2, output
+    assert "ALARM: rollback: the log is at size" in output
+    assert len(output.strip().splitlines()) == 1
