@@ -202,3 +202,15 @@ def test_a_key_list_rolled_back_is_refused(served_hub: ServedHub) -> None:
         with pytest.raises(KeyRefused, match="not newer than version 2: a replay or rollback"):
             rotate_home_key(api, home.home_id, home.owner.user_key)
     assert hub_rows(served_hub, home.home_id)[1] == 2
+
+
+def test_a_rotation_with_a_swapped_member_key_rotates_nothing(served_hub: ServedHub) -> None:
+    home, member, before = household(served_hub)
+    swap = rewrite_member(member.user_id, lambda row, owner: {**row, **HUB_FIELDS})
+    served_hub.lying.rewrite("GET", MEMBER_KEYS, swap)
+    with home.owner.api() as api:
+        with pytest.raises(KeyRefused, match="log entry says key_id is"):
+            rotate_home_key(api, home.home_id, home.owner.user_key)
+        current = api.call("GET", f"/v1/homes/{home.home_id}/keys")["keys"]
+    assert len(current) == 1  # still the first home key
+    assert hub_rows(served_hub, home.home_id) == before
