@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from doorstep.errors import NotFound
+from doorstep.audit.checkpoint import parse_checkpoint
+from doorstep.errors import ConfigurationError, NotFound
 from doorstep.hub.audit.checkpoints import signed_checkpoint
 from doorstep.hub.audit.models import AuditCheckpoint, AuditEntry
 from doorstep.hub.audit.node_cache import NodeCache
@@ -53,6 +54,12 @@ def key_proof(session: Session, state: HubState, index: int) -> KeyProof:
     cache: NodeCache | None = state.audit_nodes
     if checkpoint is None or checkpoint.size <= index:
         checkpoint, cache = _issue(session, state), None
+    signed_size = parse_checkpoint(checkpoint.note.rpartition("\n\n")[0] + "\n").size
+    if not index < checkpoint.size == signed_size:
+        raise ConfigurationError(
+            f"no checkpoint proves audit entry {index}: the newest is stored as size "
+            f"{checkpoint.size} and signed for size {signed_size}"
+        )
     _, path = inclusion_proof(session, index=index, size=checkpoint.size, cache=cache)
     return KeyProof(
         index=index,
