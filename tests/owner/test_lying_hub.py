@@ -159,7 +159,9 @@ def test_a_checkpoint_older_than_one_seen_is_an_alarm(served_hub: ServedHub) -> 
         member_public_key(api, home.home_id, member.user_id)
         # The grant logs more; the client sees a newer checkpoint when it fetches the list.
         grant_member(api, home.home_id, home.owner.user_key, member.user_id)
-        old_size = int(old["data"][0]["proof"]["checkpoint"].split("\n")[1])
+        # The member's row is checked; its proof's checkpoint is the one that went back.
+        (row,) = [r for r in old["data"] if r["user_id"] == str(member.user_id)]
+        old_size = int(row["proof"]["checkpoint"].split("\n")[1])
         served_hub.lying.rewrite("GET", MEMBER_KEYS, lambda body: old)
         with pytest.raises(KeyAlarm, match=f"rollback: the log is at size {old_size}"):
             member_public_key(api, home.home_id, member.user_id)
