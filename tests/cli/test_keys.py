@@ -275,10 +275,11 @@ def _newest_list(resident: Resident, home_id: uuid.UUID) -> SignedKeyList:
 def test_removing_a_member_rotates_the_home_key(tmp_path: Path, served_hub: ServedHub) -> None:
     home = make_home(served_hub.url)
     member = add_member(home)
-    with home.owner.api() as api:
-        grant_member(api, home.home_id, home.owner.user_key, member.user_id)
-    before = parse_list(_newest_list(home.owner, home.home_id))
     config = client(tmp_path / "owner", home.owner)
+    code, output = run(config, "keys", "grant", str(home.home_id), member.email)
+    assert code == 0 and f"Wrapped 1 home key(s) for {member.email}" in output, output
+    before = parse_list(_newest_list(home.owner, home.home_id))
+    assert before.member(member.user_id) is not None  # the grant listed them
     code, output = run(config, "keys", "remove-member", str(home.home_id), member.email)
     assert code == 0, output
     after = parse_list(_newest_list(home.owner, home.home_id))
