@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from doorstep.crypto.keylist import SignedKeyList, parse_list
 from doorstep.crypto.keys import fingerprint, key_id, public_raw
-from doorstep.crypto.pairing import device_tag, new_secret, split_code
+from doorstep.crypto.pairing import new_secret
 from doorstep.crypto.safety import format_safety_number, safety_number
 from doorstep.crypto.signing_keys import signing_key_of
 from doorstep.crypto.tampering import flip, forge_signature, split
@@ -46,6 +46,7 @@ from tests.owner.residents import (
     Resident,
     add_member,
     current_home_key,
+    device_pairs,
     make_home,
     pair_device,
     record_clip,
@@ -356,18 +357,9 @@ def _pair(config: Path, home: Home, tag_secret: str | None) -> tuple[int, str, b
     while not (lines and lines[-1].startswith("Pairing code:")):
         lines.append(process.stdout.readline())
         assert lines[-1], "".join(lines)
-    hub_part, secret = split_code(lines[-1].removeprefix("Pairing code:").strip())
+    code = lines[-1].removeprefix("Pairing code:").strip()
     device = public_raw(Ed25519PrivateKey.generate().public_key())
-    tag = device_tag(tag_secret or secret, home.home_id, device)
-    httpx.post(
-        f"{home.owner.url}/v1/devices/pair",
-        json={
-            "code": hub_part,
-            "name": "porch",
-            "public_key": base64.b64encode(device).decode(),
-            "device_tag": base64.b64encode(tag).decode(),
-        },
-    ).raise_for_status()
+    device_pairs(home.owner.url, code, device, tag_secret=tag_secret)
     process.wait(timeout=120)
     with process.stdout:
         return process.returncode, "".join(lines) + process.stdout.read(), device

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -103,27 +104,39 @@ class Device:
     token: str
 
 
+def device_pairs(
+    url: str, code: str, device_public: bytes, *, tag_secret: str | None = None
+) -> Any:
+    """What an edge sends to pair with the 22-character ``code``: its hub part, its key,
+    and its tag made with the code's secret (or ``tag_secret``). The hub's answer."""
+    hub_part, secret = split_code(code)
+    home_id = uuid.UUID(
+        httpx.post(f"{url}/v1/devices/pairing-owner", json={"code": hub_part}).json()["home_id"]
+    )
+    tag = device_tag(tag_secret or secret, home_id, device_public)
+    paired = httpx.post(
+        f"{url}/v1/devices/pair",
+        json={
+            "code": hub_part,
+            "name": "edge",
+            "public_key": base64.b64encode(device_public).decode(),
+            "device_tag": base64.b64encode(tag).decode(),
+        },
+    )
+    paired.raise_for_status()
+    return paired.json()
+
+
 def pair_device(home: Home) -> Device:
     """A device paired with a code from the owner's client, and signed into the home's list."""
     device_key = Ed25519PrivateKey.generate()
-    public = public_raw(device_key.public_key())
     with home.owner.api() as api:
         code = issue_pairing_code(api, home.home_id, home.owner.user_key)
-        hub_part, secret = split_code(code.code)
-        paired = httpx.post(
-            f"{home.owner.url}/v1/devices/pair",
-            json={
-                "code": hub_part,
-                "name": "edge",
-                "public_key": base64.b64encode(public).decode(),
-                "device_tag": base64.b64encode(device_tag(secret, home.home_id, public)).decode(),
-            },
-        )
-        paired.raise_for_status()
+        paired = device_pairs(home.owner.url, code.code, public_raw(device_key.public_key()))
         record = paired_device(api, code)
         assert record is not None
         accept_device(api, home.owner.user_key, code, record)
-    return Device(uuid.UUID(paired.json()["device"]["id"]), device_key, paired.json()["token"])
+    return Device(uuid.UUID(paired["device"]["id"]), device_key, paired["token"])
 
 
 def current_home_key(home: Home) -> HomeKey:
