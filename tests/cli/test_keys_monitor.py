@@ -4,9 +4,11 @@ an alarm (exit 2) naming a key made elsewhere or a key list signed by a stranger
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -37,6 +39,13 @@ def monitor(config: Path, *arguments: str) -> tuple[int, str, str]:
         env={"DOORSTEP_CONFIG_DIR": str(config), "COLUMNS": "200"},
     )
     return result.exit_code, result.stdout, result.output
+
+
+def wait_for_checkpoint(url: str, *, size: int) -> None:
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{url}/v1/audit/checkpoint").json()["size"] < size:
+        assert time.monotonic() < deadline, f"no checkpoint of size {size} within 30 s"
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -93,7 +102,7 @@ def test_a_key_list_signed_by_a_stranger_is_an_alarm(
     stranger = key_id(public_raw(Ed25519PrivateKey.generate().public_key()))
     engine = make_engine(served_hub.database_url)
     with transaction(make_session_factory(engine)) as session:
-        append_entry(
+        index = append_entry(
             session,
             action="home_keys.signed",
             actor=actor_of(session, None),
@@ -105,6 +114,7 @@ def test_a_key_list_signed_by_a_stranger_is_an_alarm(
             },
         )
     engine.dispose()
+    wait_for_checkpoint(served_hub.url, size=index + 1)  # the hub's timer signs one
 
     code, stdout, output = monitor(tmp_path / "laptop", "--json")
     assert code == 2, output
