@@ -3,6 +3,7 @@ agree with it; served to members and devices with their proofs."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import uuid
@@ -243,3 +244,19 @@ async def test_a_device_reads_its_own_homes_lists(
     assert later["data"] == [] and later["count"] == 0
     # A person's token is not a device's.
     assert (await client.get("/v1/device/key-lists", headers=owner.headers)).status_code == 403
+
+
+async def test_two_owners_signing_the_same_version_at_once_store_one(
+    client: AsyncClient, actors: Actors, hub: HubState
+) -> None:
+    owner, _, home_id = await household(client, actors)
+    owner_key = actors.user_keys[owner.user_id]
+    v2 = next_list(hub, home_id)
+    alike = [list_body(v2, owner_key), list_body(with_members(v2, *v2.owners()), owner_key)]
+    path = f"/v1/homes/{home_id}/key-list"
+    answers = await asyncio.gather(
+        *(client.put(path, json=body, headers=owner.headers) for body in alike * 2)
+    )
+    assert sorted(answer.status_code for answer in answers) == [201, 409, 409, 409]
+    page = (await client.get(f"/v1/homes/{home_id}/key-lists", headers=owner.headers)).json()
+    assert [item["version"] for item in page["data"]] == [1, 2]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from doorstep.audit.entries import key_label
@@ -188,5 +189,11 @@ def store_list(
         audit_index=index,
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same version, stored by another request meanwhile
+        raise Conflict(
+            f"key list version {given.version} is stale: another was stored meanwhile; "
+            "fetch the newest list and sign the next one"
+        ) from exc
     return row
