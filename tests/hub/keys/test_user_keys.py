@@ -202,3 +202,17 @@ async def test_readers_at_once_sign_one_checkpoint_between_them(
         await checker.check(answer.json()["proof"], action="user_key.published", objects=objects)
     sizes = (await client.get("/v1/audit/checkpoints")).json()["data"]
     assert len({row["size"] for row in sizes}) == len(sizes)
+
+
+async def test_keys_published_at_once_for_one_account_leave_one(
+    client: AsyncClient, actors: Actors
+) -> None:
+    resident = actors.resident()
+    bodies = [key_body(X25519PrivateKey.generate()) for _ in range(4)]
+    answers = await asyncio.gather(
+        *(client.put("/v1/me/key", json=body, headers=resident.headers) for body in bodies)
+    )
+    assert {answer.status_code for answer in answers} <= {200, 409}, [a.text for a in answers]
+    assert actors.row_counts()["user_keys"] == 1
+    kept = (await client.get("/v1/me/key", headers=resident.headers)).json()
+    assert kept["public_key"] in {body["public_key"] for body in bodies}

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from doorstep.audit.entries import key_label
@@ -125,7 +126,12 @@ def set_user_key(
         audit_index=index,
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another key for this account, stored meanwhile
+        raise Conflict(
+            "another key was published for this account at the same time; try again"
+        ) from exc
     return row
 
 
