@@ -23,7 +23,7 @@ from doorstep.hub.accounts.admin_router import router as admin_accounts_router
 from doorstep.hub.accounts.router import router as accounts_router
 from doorstep.hub.agencies.router import router as agencies_router
 from doorstep.hub.api_docs import install_api_docs
-from doorstep.hub.audit.checkpoints import checkpoint_periodically
+from doorstep.hub.audit.checkpoints import checkpoint_periodically, issue_checkpoint
 from doorstep.hub.audit.router import router as audit_router
 from doorstep.hub.audit.service import session_info
 from doorstep.hub.bus.factory import open_event_bus
@@ -106,9 +106,13 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-def _record_web_manifest(sessions: sessionmaker[Session]) -> None:
+def _record_web_manifest(sessions: sessionmaker[Session], secret_key: bytes, origin: str) -> None:
+    """Log the browser code this start serves, and sign a checkpoint covering it before the
+    first request: a client can check the manifest at once, and the log's state right
+    after start doesn't depend on when the checkpoint timer first runs."""
     with transaction(sessions) as session:
         record_manifest(session, WEB_STATIC)
+    issue_checkpoint(sessions, secret_key=secret_key, origin=origin)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -120,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.resolved_database_url())
         await run_in_threadpool(upgrade_database, engine)
         sessions = make_session_factory(engine, info=session_info(secret_key))
-        await run_in_threadpool(_record_web_manifest, sessions)
+        await run_in_threadpool(_record_web_manifest, sessions, secret_key, settings.audit_origin)
         storage = open_blob_store(settings)
         bus = open_event_bus(settings)
         await bus.connect()
