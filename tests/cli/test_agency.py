@@ -10,51 +10,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
-
 from doorstep.crypto.decrypt import open_part
 from doorstep.crypto.format import PARTS
 from doorstep.crypto.keys import fingerprint, key_id, x25519_private
-from doorstep.hub.agencies.models import AgencyKind
-from doorstep.hub.agencies.service import add_agency_member, create_agency, verify_agency
-from doorstep.hub.db import make_engine, make_session_factory
 from doorstep.owner.api import HubApi
 from doorstep.owner.keys import clip_access
 from doorstep.owner.sharing import answer_request
 from doorstep.settings import Settings
+from tests.agencies import OFFICER, make_agency
 from tests.cli.test_keys import run
 from tests.edge.hub_process import HubProcess, pair_camera
-from tests.hub.actors import JURISDICTION
 from tests.owner.test_household import upload
-
-OFFICER = "officer@agency.doorstep.example"
 
 
 def officer_password(hub: HubProcess) -> str:
-    """A verified agency with one member, made on the hub's database as an admin would."""
-    settings = Settings(data_dir=hub.data_dir, secret_key=SecretStr("not used for accounts " * 2))
-    engine = make_engine(settings.resolved_database_url())
-    with make_session_factory(engine)() as session:
-        agency = create_agency(
-            session,
-            actor=None,
-            name="Test Police",
-            kind=AgencyKind.POLICE,
-            contact_email="records@agency.doorstep.example",
-            jurisdiction=JURISDICTION,
-        )
-        verify_agency(session, actor=None, agency_id=agency.id)
-        _, password = add_agency_member(
-            session,
-            actor=None,
-            settings=settings,
-            agency_id=agency.id,
-            email=OFFICER,
-            display_name="Officer",
-        )
-        session.commit()
-    engine.dispose()
-    return password
+    """A verified agency with one member on the hub's database; the member's password."""
+    database_url = Settings(data_dir=hub.data_dir).resolved_database_url()
+    return make_agency(database_url, hub.data_dir).password
 
 
 def signed_in_officer(config: Path, hub: HubProcess, password: str) -> HubApi:

@@ -17,7 +17,6 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from doorstep.crypto.keylist import SignedKeyList, parse_list
@@ -26,19 +25,11 @@ from doorstep.crypto.pairing import new_secret
 from doorstep.crypto.safety import format_safety_number, safety_number
 from doorstep.crypto.signing_keys import signing_key_of
 from doorstep.crypto.tampering import flip, forge_signature, split
-from doorstep.hub.agencies.models import AgencyKind
-from doorstep.hub.agencies.service import (
-    add_agency_member,
-    create_agency,
-    set_agency_key,
-    verify_agency,
-)
-from doorstep.hub.db import make_engine, make_session_factory
+from doorstep.hub.db import make_engine
 from doorstep.hub.keys.models import HomeKeyGrant
 from doorstep.owner.credentials import Credentials, save_credentials, save_user_key
 from doorstep.owner.keys import clip_access, grant_member
-from doorstep.settings import Settings
-from tests.hub.actors import JURISDICTION
+from tests.agencies import make_agency
 from tests.lying_hub import ServedHub
 from tests.owner.residents import (
     PASSPHRASE,
@@ -390,36 +381,9 @@ def test_a_device_whose_tag_does_not_match_the_code_is_an_alarm(
 
 
 def _agency_with_key(served: ServedHub, tmp_path: Path) -> tuple[uuid.UUID, bytes]:
-    """A verified agency whose officer published an X25519 key (made on the hub's database,
-    as an admin and the agency's client would)."""
+    """A verified agency whose officer published an X25519 key."""
     public = public_raw(X25519PrivateKey.generate().public_key())
-    settings = Settings(
-        data_dir=tmp_path, database_url=served.database_url, secret_key=SecretStr("x" * 40)
-    )
-    engine = make_engine(served.database_url)
-    with make_session_factory(engine)() as session:
-        agency = create_agency(
-            session,
-            actor=None,
-            name="Test Police",
-            kind=AgencyKind.POLICE,
-            contact_email="records@agency.doorstep.example",
-            jurisdiction=JURISDICTION,
-        )
-        verify_agency(session, actor=None, agency_id=agency.id)
-        officer, _ = add_agency_member(
-            session,
-            actor=None,
-            settings=settings,
-            agency_id=agency.id,
-            email="officer@agency.doorstep.example",
-            display_name="Officer",
-        )
-        set_agency_key(session, member=officer, public_key=public)
-        session.commit()
-        agency_id = agency.id
-    engine.dispose()
-    return agency_id, public
+    return make_agency(served.database_url, tmp_path, public_key=public).id, public
 
 
 def test_show_agency_compares_the_fingerprint_computed_here(

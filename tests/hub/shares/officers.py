@@ -6,17 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 
-from doorstep.hub.agencies.models import AgencyKind
-from doorstep.hub.agencies.service import add_agency_member, create_agency, verify_agency
-from doorstep.hub.db import make_engine, make_session_factory
 from doorstep.owner.api import HubApi
-from doorstep.settings import Settings
-from tests.hub.actors import JURISDICTION
+from tests.agencies import OFFICER, make_agency
 from tests.lying_hub import ServedHub
-
-OFFICER = "officer@agency.doorstep.example"
 
 
 def served_officer(served: ServedHub, tmp_path: Path) -> HubApi:
@@ -26,34 +19,7 @@ def served_officer(served: ServedHub, tmp_path: Path) -> HubApi:
 
 
 def _officer(served: ServedHub, tmp_path: Path) -> str:
-    """A verified agency with one member, made on the hub's database as an admin would."""
-    settings = Settings(
-        data_dir=tmp_path / "admin",
-        database_url=served.database_url,
-        secret_key=SecretStr("served-hub-secret-key-long-enough-0123"),
-    )
-    engine = make_engine(served.database_url)
-    with make_session_factory(engine)() as session:
-        agency = create_agency(
-            session,
-            actor=None,
-            name="Test Police",
-            kind=AgencyKind.POLICE,
-            contact_email="records@agency.doorstep.example",
-            jurisdiction=JURISDICTION,
-        )
-        verify_agency(session, actor=None, agency_id=agency.id)
-        _, password = add_agency_member(
-            session,
-            actor=None,
-            settings=settings,
-            agency_id=agency.id,
-            email=OFFICER,
-            display_name="Officer",
-        )
-        session.commit()
-    engine.dispose()
-    return password
+    return make_agency(served.database_url, tmp_path / "admin").password
 
 
 def _token(url: str, email: str, password: str) -> str:
