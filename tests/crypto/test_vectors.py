@@ -87,24 +87,29 @@ def test_passphrase_boxes(case: dict[str, Any]) -> None:
         open_private_key(b64(case["box"]), case["passphrase"] + "x", expected_key_id=case["key_id"])
 
 
+def _open_invalid(case: dict[str, Any]) -> None:
+    """Open an invalid vector as a reader would: unwrap its key, or open its sealed part."""
+    if case["kind"] == "wrapped_key":
+        unwrap_key(
+            b64(case["wrapped_key"]),
+            recipient=x25519_private(b64(case["recipient_private"])),
+            subject=case["subject"],
+        )
+    else:
+        valid = BY_NAME[case["case"]]
+        open_part(
+            b64(case["sealed"]),
+            content_key=b64(valid["content_key"]),
+            clip_id=uuid.UUID(valid["clip_id"]),
+            part=valid["part"],
+            device_public=ed25519_public(b64(valid["device_public"])),
+        )
+
+
 @pytest.mark.parametrize("case", VECTORS["invalid"], ids=lambda c: c["name"])
 def test_invalid_vectors_are_refused(case: dict[str, Any]) -> None:
     with pytest.raises(CryptoError):
-        if case["kind"] == "wrapped_key":
-            unwrap_key(
-                b64(case["wrapped_key"]),
-                recipient=x25519_private(b64(case["recipient_private"])),
-                subject=case["subject"],
-            )
-        else:
-            valid = BY_NAME[case["case"]]
-            open_part(
-                b64(case["sealed"]),
-                content_key=b64(valid["content_key"]),
-                clip_id=uuid.UUID(valid["clip_id"]),
-                part=valid["part"],
-                device_public=ed25519_public(b64(valid["device_public"])),
-            )
+        _open_invalid(case)
 
 
 @pytest.mark.parametrize("case", VECTORS["signing_keys"], ids=lambda c: c["name"])
@@ -184,19 +189,5 @@ def test_invalid_headers_are_refused(case: dict[str, Any]) -> None:
     # Each one opens for a reader lax on one point; the browser refuses it in the same words.
     assert case["error"] == "CryptoError"
     with pytest.raises(CryptoError) as refused:
-        if case["kind"] == "wrapped_key":
-            unwrap_key(
-                b64(case["wrapped_key"]),
-                recipient=x25519_private(b64(case["recipient_private"])),
-                subject=case["subject"],
-            )
-        else:
-            valid = BY_NAME[case["case"]]
-            open_part(
-                b64(case["sealed"]),
-                content_key=b64(valid["content_key"]),
-                clip_id=uuid.UUID(valid["clip_id"]),
-                part=valid["part"],
-                device_public=ed25519_public(b64(valid["device_public"])),
-            )
+        _open_invalid(case)
     assert str(refused.value) == case["message"]
