@@ -11,25 +11,20 @@ file). The figures are the p99 of each; the goal is a ratio of at most 2.
 
 from __future__ import annotations
 
-import base64
 import secrets
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
 from doorstep.bench.api import HUB_FACTORY, hub_config, seed_hub, serve
 from doorstep.crypto.format import MIN_BOX_ITERATIONS, MIN_BOX_MEMORY_KIB, BoxParameters
-from doorstep.crypto.passphrase import seal_private_key
-from doorstep.crypto.signing_keys import binding_signature
 from doorstep.owner.api import HubApi
-from doorstep.owner.trust import KeyChecker, TrustStore, UserKey
+from doorstep.owner.keys import publish_user_key
+from doorstep.owner.trust import KeyChecker, TrustStore
 
 GOAL_KEY_CHECK_RATIO = 2.0  # fetch + check over the plain fetch, p99, at most
 WARM_UP = 20  # rounds of both before measuring
@@ -87,7 +82,10 @@ def run_key_check_bench(
             url = f"http://127.0.0.1:{ports[HUB_FACTORY]}"
             with HubApi(url, token) as api:
                 checker = KeyChecker(api, TrustStore(data_dir / "trust" / "hub.json"))
-                me = _publish(api, checker)
+                private = publish_user_key(
+                    api, secrets.token_urlsafe(24), parameters=CHEAP_BOX, checker=checker
+                )
+                me = checker.me(private)
 
                 def plain() -> None:
                     api.call("GET", "/v1/me/key")
@@ -106,26 +104,3 @@ def run_key_check_bench(
                         step()
                         runs[name].append(time.perf_counter() - start)
     return KeyCheckResult(samples, runs["plain"], runs["checked"])
-
-
-def _publish(api: HubApi, checker: KeyChecker) -> UserKey:
-    """Publish a fresh key for the resident the way the owner's client does."""
-    private = X25519PrivateKey.generate()
-    me = UserKey.of(uuid.UUID(api.call("GET", "/v1/me")["id"]), private)
-    box = seal_private_key(private, secrets.token_urlsafe(24), parameters=CHEAP_BOX)
-    record = api.call(
-        "PUT",
-        "/v1/me/key",
-        json={
-            "public_key": _b64(me.public_key),
-            "private_key_box": _b64(box),
-            "signing_key": _b64(me.signing_key),
-            "binding_signature": _b64(binding_signature(private)),
-        },
-    )
-    checker.own_key(me, record)
-    return me
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")

@@ -56,6 +56,7 @@ def publish_user_key(
     *,
     private: X25519PrivateKey | None = None,
     parameters: BoxParameters = DEFAULT_PARAMETERS,
+    checker: KeyChecker | None = None,
 ) -> X25519PrivateKey:
     """Make a key pair here, seal the private key under ``passphrase`` and publish both.
 
@@ -65,7 +66,7 @@ def publish_user_key(
     """
     private = private or X25519PrivateKey.generate()
     box = seal_private_key(private, passphrase, parameters=parameters)
-    checker = KeyChecker(api)
+    checker = checker or KeyChecker(api)
     me = checker.me(private)
     checker.store.add_known_keys(me.key_id, me.signing_key_id)
     record = api.call(
