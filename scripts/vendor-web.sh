@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Rebuild every vendored browser file in src/doorstep/hub/web/static/vendor/ from the npm
+# registry: the one place that says how each one was made (package, version, command).
+# Nothing here runs when the hub runs; the outputs are committed, and the hub logs their
+# SHA-256 in its web manifest. Needs node + npm. Deterministic: a rerun with the same
+# versions gives byte-identical files (check with `git diff --stat`).
+#   scripts/vendor-web.sh            rebuild everything
+#   scripts/vendor-web.sh leaflet    one section (leaflet, natural-earth, ...)
+# Add a section for each new vendored package (name it, pin the version, copy its licence).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENDOR="$PWD/src/doorstep/hub/web/static/vendor"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+only="${1:-}"
+
+log() { printf '\033[1m[vendor]\033[0m %s\n' "$*" >&2; }
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+# npm_install PACKAGE@VERSION...: into $WORK/node_modules (build-time tools and sources).
+npm_install() {
+  [ -f "$WORK/package.json" ] || (cd "$WORK" && npm init -y >/dev/null)
+  (cd "$WORK" && npm install --no-audit --no-fund --silent "$@")
+}
+
+# --- Leaflet 1.9.4 (BSD-2-Clause): the map library map.js drives. -------------------------
+# leaflet.esm.min.js: package/dist/leaflet-src.esm.js minified by esbuild (npm ships only
+# an unminified ES module; its minified leaflet.js is a UMD script, which would need a
+# classic <script> before each map module). 149 KB, 43 KB gzipped.
+# leaflet.css: package/dist/leaflet.css without the rules that point at images/ (map.js
+# draws no default markers and no layer switcher, so no image is shipped) nor IE's VML
+# behaviour, minified by esbuild.
+LEAFLET=1.9.4
+ESBUILD=0.28.2
+if want leaflet; then
+  log "leaflet $LEAFLET (esbuild $ESBUILD)"
+  npm_install "leaflet@$LEAFLET" "esbuild@$ESBUILD"
+  dist="$WORK/node_modules/leaflet/dist"
+  "$WORK/node_modules/.bin/esbuild" "$dist/leaflet-src.esm.js" --minify --format=esm \
+    --legal-comments=inline --log-level=warning --outfile="$VENDOR/leaflet.esm.min.js"
+  grep -v -e 'url(images/' -e 'url(#default#VML)' "$dist/leaflet.css" > "$WORK/leaflet.css"
+  "$WORK/node_modules/.bin/esbuild" "$WORK/leaflet.css" --minify --log-level=warning \
+    --outfile="$VENDOR/leaflet.css"
+  cp "$WORK/node_modules/leaflet/LICENSE" "$VENDOR/leaflet.LICENSE"
+fi
+
+# --- Natural Earth 4.1.0 (public domain), from world-atlas 2.0.2 (ISC). ------------------
+# natural-earth-110m.json: one GeoJSON FeatureCollection of two features, the land
+# (MultiPolygon, properties.kind "land") and the borders between countries
+# (MultiLineString, "borders", each shared border once), converted from world-atlas's
+# countries-110m.json TopoJSON with topojson-client 3.1.0 and rounded to 3 decimals
+# (about 110 m; the 1:110m source's own grid is about 0.0036°). 132 KB, 52 KB gzipped.
+# The 1:50m countries would be 1.3 MB (450 KB gzipped) for little more detail at the
+# zooms a request is drawn at, so they are not shipped; an operator who wants detail
+# configures a PMTiles basemap (DOORSTEP_MAP_PMTILES, docs/web.md).
+WORLD_ATLAS=2.0.2
+TOPOJSON_CLIENT=3.1.0
+if want natural-earth; then
+  log "natural earth via world-atlas $WORLD_ATLAS (topojson-client $TOPOJSON_CLIENT)"
+  npm_install "world-atlas@$WORLD_ATLAS" "topojson-client@$TOPOJSON_CLIENT"
+  cat > "$WORK/natural-earth.mjs" <<'EOF'
+import { readFileSync, writeFileSync } from "node:fs";
+import { feature, mesh } from "topojson-client";
+
+const [source, target] = process.argv.slice(2);
+const topology = JSON.parse(readFileSync(source, "utf8"));
+const round = (value) =>
+  Array.isArray(value) ? value.map(round) : Math.round(value * 1000) / 1000;
+const land = feature(topology, topology.objects.land).features[0].geometry;
+const borders = mesh(topology, topology.objects.countries, (a, b) => a !== b);
+const collection = {
+  type: "FeatureCollection",
+  features: [
+    { type: "Feature", properties: { kind: "land" }, geometry: { type: land.type, coordinates: round(land.coordinates) } },
+    { type: "Feature", properties: { kind: "borders" }, geometry: { type: borders.type, coordinates: round(borders.coordinates) } },
+  ],
+};
+writeFileSync(target, JSON.stringify(collection));
+EOF
+  (cd "$WORK" && node natural-earth.mjs node_modules/world-atlas/countries-110m.json \
+    "$VENDOR/natural-earth-110m.json")
+  cp "$WORK/node_modules/world-atlas/LICENSE" "$VENDOR/world-atlas.LICENSE"
+fi
+
+log "done: $(cd "$VENDOR" && ls | tr '\n' ' ')"
