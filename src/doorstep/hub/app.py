@@ -50,7 +50,10 @@ from doorstep.hub.state import HubState
 from doorstep.hub.storage.factory import open_blob_store
 from doorstep.hub.transparency.router import router as transparency_router
 from doorstep.hub.web import WEB_STATIC
+from doorstep.hub.web.errors import install_page_error_handlers
 from doorstep.hub.web.manifest import record_manifest
+from doorstep.hub.web.origin import SameOriginCheck
+from doorstep.hub.web.pages import PAGE_ROUTERS
 from doorstep.hub.web.router import router as web_router
 from doorstep.settings import Settings, get_settings
 
@@ -185,8 +188,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_api_docs(app)
     install_error_handlers(app)
+    install_page_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    # The web app's pages (hub/web/pages): HTML, not in the OpenAPI document.
+    for page_router in PAGE_ROUTERS:
+        app.include_router(page_router)
     # The browser's clip decryption (WebCrypto): public files, no secrets, no CDN.
     app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")
     app.add_middleware(
@@ -194,5 +201,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         streaming_paths=re.compile(UPLOAD_PATH),
     )
+    app.add_middleware(SameOriginCheck)
     app.add_middleware(SecurityHeaders)
     return app

@@ -7,6 +7,8 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from doorstep.hub.web.csp import HSTS, page_csp
+
 
 class BodySizeLimit:
     """Refuse bodies over ``max_bytes`` with 413 before any route sees them.
@@ -76,7 +78,11 @@ class BodySizeLimit:
 
 
 class SecurityHeaders:
-    """Headers every response carries; pages get a strict Content-Security-Policy."""
+    """Headers every response carries; pages get a strict Content-Security-Policy.
+
+    A ``text/html`` response without a policy of its own gets ``page_csp()`` (web/csp.py);
+    a response served over HTTPS also gets Strict-Transport-Security.
+    """
 
     HEADERS = [
         (b"x-content-type-options", b"nosniff"),
@@ -91,10 +97,21 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        https = scope.get("scheme") == "https"
 
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + self.HEADERS
+                headers = list(message.get("headers", [])) + self.HEADERS
+                names = {name.lower() for name, _ in headers}
+                content_type = dict(headers).get(b"content-type", b"")
+                if (
+                    content_type.startswith(b"text/html")
+                    and b"content-security-policy" not in names
+                ):
+                    headers.append((b"content-security-policy", page_csp(https=https).encode()))
+                if https:
+                    headers.append((b"strict-transport-security", HSTS.encode()))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, add_headers)

@@ -1,0 +1,35 @@
+"""Every page router, in the order app.py includes them (before the /static mount).
+
+Each module is ``router = APIRouter(include_in_schema=False)``; add a module here to
+serve its pages.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from doorstep.hub.web.pages import (
+    admin,
+    agency,
+    auth,
+    clips,
+    owner_keys,
+    public,
+    public_log,
+    resident,
+    resident_inbox,
+    timeline,
+)
+
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    public.router,
+    auth.router,
+    resident.router,
+    resident_inbox.router,
+    timeline.router,
+    clips.router,
+    owner_keys.router,
+    agency.router,
+    admin.router,
+    public_log.router,
+)
