@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -43,6 +45,29 @@ def unlock_user(session: Session, *, actor: User | None, user_id: uuid.UUID) -> 
         objects={"account": pseudonymous(session, "email", user.email)},
         private={"user_id": user.id},
     )
+
+
+def locked_out(
+    session: Session, *, settings: Settings, users: Sequence[User], now: datetime
+) -> dict[uuid.UUID, datetime]:
+    """The users locked out of signing in now, each with when the lockout ends.
+
+    The same count as ``enforce_attempt_limits``: at least ``login_max_failures`` failed
+    sign-ins in the last ``login_lockout_minutes``, which ``unlock_user`` forgets.
+    """
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    failures = session.execute(
+        select(AuthAttempt.subject, func.count(), func.min(AuthAttempt.at))
+        .where(AuthAttempt.kind == AttemptKind.SIGN_IN, AuthAttempt.at >= now - window)
+        .group_by(AuthAttempt.subject)
+    ).all()
+    counted = {subject: (int(n), oldest) for subject, n, oldest in failures}
+    locked = {}
+    for user in users:
+        n, oldest = counted.get(user.email, (0, None))
+        if n >= settings.login_max_failures and oldest is not None:
+            locked[user.id] = oldest + window
+    return locked
 
 
 def count_admins(session: Session) -> int:

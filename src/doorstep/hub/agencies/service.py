@@ -83,6 +83,17 @@ def list_agencies(session: Session) -> list[Agency]:
     return list(session.scalars(select(Agency).order_by(Agency.name)))
 
 
+def list_members(session: Session, *, agency_id: uuid.UUID) -> list[User]:
+    """The agency's member accounts, by name: agencies and their members are public."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.agency_id == agency_id, User.role == Role.AGENCY_MEMBER)
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
 def verify_agency(session: Session, *, actor: User | None, agency_id: uuid.UUID) -> Agency:
     """Mark the agency verified; verifying it again changes nothing and logs nothing."""
     agency = get_agency(session, agency_id=agency_id)

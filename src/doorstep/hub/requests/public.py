@@ -196,6 +196,18 @@ def open_flags(session: Session) -> list[RequestFlag]:
     )
 
 
+def reviewed_flags(session: Session, *, limit: int = 50) -> list[RequestFlag]:
+    """The newest reviewed flags, with the notes the reviews published in the log."""
+    return list(
+        session.scalars(
+            select(RequestFlag)
+            .where(RequestFlag.status != FlagStatus.OPEN)
+            .order_by(RequestFlag.reviewed_at.desc(), RequestFlag.id)
+            .limit(limit)
+        )
+    )
+
+
 def review_flag(
     session: Session, *, admin: User, flag_id: uuid.UUID, withdraw: bool, note: str
 ) -> RequestFlag:

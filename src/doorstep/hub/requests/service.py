@@ -118,18 +118,9 @@ def standing_of(agency: Agency) -> AgencyStanding:
     )
 
 
-def create_request(
-    session: Session,
-    *,
-    member: User,
-    draft: RequestDraft,
-    limits: RequestLimits,
-    now: datetime | None = None,
-) -> FootageRequest:
-    """File a request if it keeps every limit, log it, and deliver it to matching homes."""
-    assert member.agency_id is not None  # the users table guarantees it for members
-    now = now or utcnow()
-    agency = _lock_agency(session, member.agency_id)
+def _check_draft(
+    session: Session, *, agency: Agency, draft: RequestDraft, limits: RequestLimits, now: datetime
+) -> None:
     check_request(
         ProposedRequest(
             investigation_code=draft.investigation_code,
@@ -155,6 +146,41 @@ def create_request(
         ),
         limits=limits,
     )
+
+
+def check_draft(
+    session: Session,
+    *,
+    member: User,
+    draft: RequestDraft,
+    limits: RequestLimits,
+    now: datetime | None = None,
+) -> None:
+    """Refuse the draft as ``create_request`` would, keeping nothing: the composer's live check.
+
+    Nothing is locked, so a request filed at the same moment may still use up the budget
+    this found free; ``create_request`` checks again under the agency's lock.
+    """
+    assert member.agency_id is not None  # the users table guarantees it for members
+    agency = session.get(Agency, member.agency_id)
+    if agency is None:
+        raise NotFound(f"agency {member.agency_id} not found")
+    _check_draft(session, agency=agency, draft=draft, limits=limits, now=now or utcnow())
+
+
+def create_request(
+    session: Session,
+    *,
+    member: User,
+    draft: RequestDraft,
+    limits: RequestLimits,
+    now: datetime | None = None,
+) -> FootageRequest:
+    """File a request if it keeps every limit, log it, and deliver it to matching homes."""
+    assert member.agency_id is not None  # the users table guarantees it for members
+    now = now or utcnow()
+    agency = _lock_agency(session, member.agency_id)
+    _check_draft(session, agency=agency, draft=draft, limits=limits, now=now)
     row = FootageRequest(
         agency_id=agency.id,
         created_by=member.id,

@@ -226,14 +226,14 @@ def agency_share(session: Session, *, member: User, share_id: uuid.UUID) -> Shar
     return share
 
 
-def agency_shares(session: Session, *, member: User, request_id: uuid.UUID) -> list[Share]:
-    return list(
-        session.scalars(
-            select(Share)
-            .where(Share.agency_id == member.agency_id, Share.request_id == request_id)
-            .order_by(Share.created_at, Share.id)
-        )
-    )
+def agency_shares(
+    session: Session, *, member: User, request_id: uuid.UUID | None = None
+) -> list[Share]:
+    """The shares the member's agency received: for one request, or (None) for all of them."""
+    query = select(Share).where(Share.agency_id == member.agency_id)
+    if request_id is not None:
+        query = query.where(Share.request_id == request_id)
+    return list(session.scalars(query.order_by(Share.created_at, Share.id)))
 
 
 def shared_clips(session: Session, share_id: uuid.UUID) -> list[SharedClip]:
