@@ -16,7 +16,15 @@ STATIC_DIR = Path(str(files("doorstep.hub.web") / "static"))
 # Test-only files served from the site's root: the harnesses and a page for doorstep-keys.js.
 TEST_FILES = {
     f"/{name}": Path(__file__).with_name(name)
-    for name in ("harness.js", "keys-harness.js", "trust-harness.js", "keys.html")
+    for name in (
+        "harness.js",
+        "keys-harness.js",
+        "trust-harness.js",
+        "owner-harness.js",
+        "keys.html",
+        "player.html",
+        "player-harness.js",
+    )
 }
 TYPES = {".html": "text/html", ".js": "text/javascript", ".json": "application/json"}
 

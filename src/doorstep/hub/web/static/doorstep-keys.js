@@ -101,6 +101,19 @@ const boxAad = (keyIdHex) => encoder.encode(BOX_INFO + keyIdHex);
  * bounds, with a DoorstepCryptoError in the words of doorstep.crypto.passphrase.
  */
 export async function openPrivateKeyBox(box, passphrase, expectedKeyId) {
+  const raw = await openPrivateKeyBoxRaw(box, passphrase, expectedKeyId);
+  try {
+    return await importX25519Private(raw);
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * The 32 raw bytes of the private key sealed in `box`, checked to be `expectedKeyId`'s:
+ * for a caller that derives the signing key from them too, then zeroes them (`fill(0)`).
+ */
+export async function openPrivateKeyBoxRaw(box, passphrase, expectedKeyId) {
   if (typeof expectedKeyId !== 'string') throw new TypeError('the key id must be a string');
   const { salt, nonce, sealed, ...parameters } = parsePrivateKeyBox(box);
   const key = await passphraseKey(passphrase, salt, parameters, 'decrypt');
@@ -112,16 +125,15 @@ export async function openPrivateKeyBox(box, passphrase, expectedKeyId) {
     if (error?.name !== 'OperationError') throw error;
     fail(`the passphrase does not open the private key of ${expectedKeyId}`, error);
   }
-  let privateKey;
   try {
-    privateKey = await importX25519Private(raw);
-  } finally {
+    if ((await keyId(await x25519PublicOf(await importX25519Private(raw)))) !== expectedKeyId) {
+      fail(`the box holds a key other than ${expectedKeyId}`);
+    }
+  } catch (error) {
     raw.fill(0);
+    throw error;
   }
-  if ((await keyId(await x25519PublicOf(privateKey))) !== expectedKeyId) {
-    fail(`the box holds a key other than ${expectedKeyId}`);
-  }
-  return privateKey;
+  return raw;
 }
 
 /**

@@ -179,6 +179,9 @@ function bodyOf(list) {
   }));
 }
 
+/** The canonical body bytes of a list in the parsed form (for signing: owner-keylist.js). */
+export const keyListBody = (list) => bodyOf(list);
+
 /** A signed list as a route serves it, read with parseJson (SignedKeyList.from_json). */
 export function parseSignedKeyList(record) {
   if (!isObject(record)) fail('a signed key list must be a JSON object');
