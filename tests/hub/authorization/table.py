@@ -152,6 +152,7 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/v1/cameras/{camera_id}/clips", RESIDENT, OWN_HOME, member=200),
     _r("GET", "/v1/clips/{clip_id}/parts/{part}", RESIDENT, OWN_HOME, member=200),
     _r("DELETE", "/v1/clips/{clip_id}", RESIDENT, OWN_HOME, 204, member=403),
+    _r("GET", "/v1/cameras/{camera_id}/timeline", RESIDENT, OWN_HOME, member=200),
     _r("PUT", "/v1/me/key", RESIDENT, OWN_USER),
     _r("GET", "/v1/me/key", RESIDENT, OWN_USER),
     _r("GET", "/v1/homes/{home_id}/member-keys", RESIDENT, OWN_HOME, member=200),

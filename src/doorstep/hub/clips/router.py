@@ -11,13 +11,14 @@ from typing import Annotated
 from anyio import from_thread, to_thread
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from doorstep.crypto.keys import key_id
 from doorstep.errors import BlobTooLarge
-from doorstep.hub.clips import service
+from doorstep.hub.clips import service, timeline
 from doorstep.hub.clips.models import Clip, ClipPart, PartName
-from doorstep.hub.clips.schemas import ClipCommit, ClipPublic, PartPublic
+from doorstep.hub.clips.schemas import ClipCommit, ClipPublic, PartPublic, TimelinePublic
 from doorstep.hub.clips.sealed import require_sealed
 from doorstep.hub.deps import CurrentDevice, CurrentResident, SessionDep, StateDep
 from doorstep.hub.params import PageLimit
@@ -124,6 +125,38 @@ def list_clips(
     """The camera's clips, newest first; page with ``before``."""
     rows = service.list_clips(session, user=user, camera_id=camera_id, before=before, limit=limit)
     return Page(data=[_public(clip, parts) for clip, parts in rows], count=len(rows))
+
+
+@router.get("/cameras/{camera_id}/timeline")
+def camera_timeline(
+    camera_id: uuid.UUID,
+    user: CurrentResident,
+    session: SessionDep,
+    start: Annotated[AwareDatetime | None, Query(description="Default: a day before end.")] = None,
+    end: Annotated[
+        AwareDatetime | None, Query(description="Default: now, or a day after start.")
+    ] = None,
+    bucket: Annotated[
+        int | None, Query(description="Seconds: 60, 300, 900, 3600, 10800 or 86400.")
+    ] = None,
+    after: Annotated[
+        uuid.UUID | None, Query(description="The last clip of the previous page.")
+    ] = None,
+    limit: PageLimit = 100,
+) -> TimelinePublic:
+    """Clips that started in ``[start, end)`` (at most 8 days) counted per bucket; for a
+    window of a day or less, the clips too, oldest first."""
+    found = timeline.camera_timeline(
+        session,
+        user=user,
+        camera_id=camera_id,
+        start=start,
+        end=end,
+        bucket=bucket,
+        after=after,
+        limit=limit,
+    )
+    return TimelinePublic.model_validate(found)
 
 
 @router.get("/clips/{clip_id}/parts/{part}", response_class=StreamingResponse)

@@ -49,3 +49,35 @@ class ClipPublic(PublicModel):
     started_at: datetime
     ended_at: datetime
     parts: list[PartPublic]
+
+
+class TimelineBucket(PublicModel):
+    start: datetime = Field(description="Where the bucket begins; it lasts `bucket` seconds.")
+    count: int = Field(description="Clips that started in the bucket.")
+
+
+class TimelineClipPublic(PublicModel):
+    id: uuid.UUID
+    started_at: datetime
+    ended_at: datetime
+    sizes: dict[str, int] = Field(description="Bytes of each sealed part stored, by part name.")
+    has_snapshot: bool
+
+
+class TimelinePublic(PublicModel):
+    """A camera's clips counted per bucket; labels are sealed, so counts are all there is."""
+
+    camera_id: uuid.UUID
+    home_id: uuid.UUID
+    start: datetime
+    end: datetime
+    bucket: int = Field(description="Bucket length in seconds, counted from `start`.")
+    bucket_count: int = Field(description="Buckets in the window, empty ones included.")
+    total: int = Field(description="Clips that started in the window.")
+    buckets: list[TimelineBucket] = Field(description="The buckets holding clips, in order.")
+    clips: list[TimelineClipPublic] | None = Field(
+        description="For windows of a day or less: the clips, oldest first, a page at a time."
+    )
+    next_after: uuid.UUID | None = Field(
+        description="More clips follow: pass this as `after` for the next page."
+    )
