@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from doorstep.hub.accounts import service
+from doorstep.hub.accounts.cookies import clear_session_cookies, set_session_cookies
 from doorstep.hub.accounts.models import Role
 from doorstep.hub.accounts.schemas import (
     PasswordChange,
@@ -19,8 +20,6 @@ from doorstep.hub.accounts.schemas import (
     UserRegister,
 )
 from doorstep.hub.deps import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
     CurrentUser,
     PrincipalDep,
     SessionDep,
@@ -60,15 +59,7 @@ def login(
     issued = service.open_browser_session(
         session, settings=state.settings, secret_key=state.secret_key, user=user
     )
-    secure = request.url.scheme == "https"
-    max_age = state.settings.session_hours * 3600
-    response.set_cookie(
-        SESSION_COOKIE, issued.token, max_age=max_age, httponly=True, samesite="lax", secure=secure
-    )
-    # Readable by the page's script, which echoes it in X-CSRF-Token.
-    response.set_cookie(
-        CSRF_COOKIE, issued.row.csrf_token, max_age=max_age, samesite="lax", secure=secure
-    )
+    set_session_cookies(response, request, settings=state.settings, issued=issued)
     return SignedIn(
         user=UserPublic.model_validate(user),
         csrf_token=issued.row.csrf_token,
@@ -81,8 +72,7 @@ def logout(principal: PrincipalDep, session: SessionDep, response: Response) -> 
     """End this browser session; a bearer token stays valid (revoke it instead)."""
     if principal.session is not None:
         service.close_browser_session(session, browser_session=principal.session)
-    response.delete_cookie(SESSION_COOKIE)
-    response.delete_cookie(CSRF_COOKIE)
+    clear_session_cookies(response)
 
 
 @router.get("/me")

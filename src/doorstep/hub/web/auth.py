@@ -73,6 +73,13 @@ def page_principal(request: Request, session: Session | None = None) -> Principa
     return principal
 
 
+def forget_principal(request: Request) -> None:
+    """Drop the cached principal: after an error its database session has rolled back, so
+    the next ``render()`` looks the user up again in a session of its own."""
+    if hasattr(request.state, _PRINCIPAL):
+        delattr(request.state, _PRINCIPAL)
+
+
 def get_page_user(request: Request, session: SessionDep, state: StateDep) -> User | None:
     principal = page_principal(request, session)
     return principal.user if principal else None

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from doorstep import errors
-from doorstep.hub.web.auth import PageForbidden, PageRedirect
+from doorstep.hub.web.auth import PageForbidden, PageRedirect, forget_principal
 from doorstep.hub.web.render import render
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -52,6 +52,7 @@ def wants_html(request: Request) -> bool:
 def error_page(
     request: Request, status: int, detail: str, headers: dict[str, str] | None = None
 ) -> Response:
+    forget_principal(request)
     return render(
         request,
         "error.html",

@@ -109,7 +109,7 @@ def render(
     ``nav`` (the role's links), ``current_path``, ``request`` and ``static()``."""
     principal = page_principal(request)
     user = principal.user if principal else None
-    role = user.role.value if user is not None else "public"
+    role = Role(user.role).value if user is not None else "public"
     values: dict[str, Any] = {
         "request": request,
         "user": user,
