@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import uuid
@@ -11,8 +12,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from doorstep.cli.output import console
+from doorstep.cli.hub import plain_http_refusal
+from doorstep.cli.lan import all_addresses, print_lan
+from doorstep.cli.output import console, fail
 from doorstep.settings import Settings
+from doorstep.tls import ensure_local_tls, is_loopback
 
 if TYPE_CHECKING:
     from doorstep.demo.neighbourhood import DemoAccount
@@ -23,7 +27,10 @@ def up(
     data: Annotated[Path, typer.Option(help="Where the database, blobs and keys live.")] = Path(
         "doorstep-data"
     ),
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str | None,
+        typer.Option(help="Address to listen on [default: 127.0.0.1; with --lan, all]."),
+    ] = None,
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     edge: Annotated[
         bool, typer.Option(help="Also run the demo edge, with generated camera scenes.")
@@ -31,6 +38,14 @@ def up(
     live_port: Annotated[
         int, typer.Option(help="The demo edge's live-view port.", min=1, max=65535)
     ] = 8090,
+    lan: Annotated[
+        bool,
+        typer.Option(
+            "--lan",
+            help="Serve HTTPS to the home network, with a local CA made once in the data "
+            "directory (prints how to trust it on each device).",
+        ),
+    ] = False,
 ) -> None:
     """Start the hub on SQLite and local files, creating a demo neighbourhood on first start."""
     # Loaded here, not at import, so every other command starts without the hub and edge.
@@ -45,7 +60,18 @@ def up(
     from doorstep.hub.app import create_app
 
     settings = Settings(data_dir=data)
-    url = f"http://{host}:{port}"
+    tls = None
+    if lan:
+        tls = ensure_local_tls(data / "tls")
+        host = host or all_addresses()
+        # The demo edge in this process reaches the hub over HTTPS too, trusting the CA.
+        os.environ["SSL_CERT_FILE"] = str(tls.ca)
+        url = f"https://127.0.0.1:{port}"
+    else:
+        host = host or "127.0.0.1"
+        if not is_loopback(host):
+            fail(plain_http_refusal(host))
+        url = f"http://{host}:{port}"
     accounts = prepare_demo(settings, hub_url=url, live_port=live_port)
     if accounts:
         _print_accounts(accounts)
@@ -53,11 +79,13 @@ def up(
         console.print(
             f"Using the existing data in [bold]{data}[/] (demo passwords were shown once)."
         )
+    if tls is not None:
+        print_lan(tls, port)
     console.print(f"Doorstep hub on [bold]{url}[/]  API docs: {url}/docs  Stop with Ctrl-C.")
     stop = threading.Event()
     edge_thread = None
     if edge:
-        started = start_demo_edge(settings, stop)
+        started = start_demo_edge(settings, stop, hub_url=url)
         if started is None:
             console.print("No demo edge in this data directory (it is made on first start).")
         else:
@@ -65,7 +93,14 @@ def up(
             _print_edge(config, edge_config_path(settings).parent)
             start_demo_request_watcher(settings, stop, on_filed=_print_request_filed)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="warning",
+            ssl_certfile=tls.certificate if tls else None,
+            ssl_keyfile=tls.key if tls else None,
+        )
     )
     # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the signal again
     # for the previous handler: make both end up here, so the edge stops cleanly too.

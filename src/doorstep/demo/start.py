@@ -65,9 +65,12 @@ def prepare_demo(settings: Settings, *, hub_url: str, live_port: int) -> list[De
 
 
 def start_demo_edge(
-    settings: Settings, stop: threading.Event
+    settings: Settings, stop: threading.Event, *, hub_url: str | None = None
 ) -> tuple[threading.Thread, EdgeConfig] | None:
-    """Run the demo edge in a thread until ``stop``; None if this data has no demo edge."""
+    """Run the demo edge in a thread until ``stop``; None if this data has no demo edge.
+
+    ``hub_url``: where the hub is this time (``up --lan`` serves HTTPS), if not where the
+    edge's configuration says."""
     # Loaded only here: `doorstep up --no-edge` runs without the video pipeline's modules.
     from doorstep.edge.daemon import EdgeDaemon
 
@@ -75,6 +78,8 @@ def start_demo_edge(
     if not config_path.exists():
         return None
     config = load_edge_config(config_path)
+    if hub_url is not None:
+        config = config.model_copy(update={"hub": config.hub.model_copy(update={"url": hub_url})})
     daemon = EdgeDaemon(config, base_dir=config_path.parent)
     thread = threading.Thread(target=daemon.run, args=(stop,), name="demo edge")
     thread.start()
