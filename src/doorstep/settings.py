@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     audit_checkpoint_interval_s: float = Field(
         10.0, gt=0, description="Seconds between signed checkpoints of the audit log."
     )
+    map_pmtiles: Path | None = Field(
+        None,
+        description="A raster PMTiles v3 file the web app's maps show under their shapes, "
+        "served by the hub at /map/basemap.pmtiles; unset: Natural Earth outlines only.",
+    )
     # Request limits a deployment may tighten, never loosen: DOORSTEP_REQUEST_<key>, keyed
     # and counted as on the public limits page (m², seconds, days, counts); unset: default.
     request_max_area_m2: int | None = Field(None, description=_TIGHTEN + "largest area, m².")
@@ -103,6 +108,12 @@ class Settings(BaseSettings):
     def _request_limits_only_tighten(self) -> Settings:
         # A ConfigurationError passes through pydantic as it is: the CLI prints its one line.
         self.request_limits()
+        return self
+
+    @model_validator(mode="after")
+    def _map_pmtiles_is_a_pmtiles_file(self) -> Settings:
+        if self.map_pmtiles is not None:
+            check_pmtiles(self.map_pmtiles)
         return self
 
     def request_limits(self) -> RequestLimits:
@@ -159,6 +170,19 @@ def read_secret_file(path: Path) -> str:
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigurationError(f"secret file {path} must have mode 0600 (it is {mode & 0o777:o})")
     return path.read_text().strip()
+
+
+def check_pmtiles(path: Path) -> None:
+    """A basemap must be a readable PMTiles version 3 file (its first 8 bytes say so)."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(8)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"DOORSTEP_MAP_PMTILES={path}: can't read it ({exc.strerror})"
+        ) from exc
+    if start != b"PMTiles\x03":
+        raise ConfigurationError(f"DOORSTEP_MAP_PMTILES={path}: not a PMTiles version 3 file")
 
 
 def _development_secret(path: Path) -> str:

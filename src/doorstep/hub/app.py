@@ -52,6 +52,7 @@ from doorstep.hub.transparency.router import router as transparency_router
 from doorstep.hub.web import WEB_STATIC
 from doorstep.hub.web.errors import install_page_error_handlers
 from doorstep.hub.web.manifest import record_manifest
+from doorstep.hub.web.map_router import router as map_router
 from doorstep.hub.web.origin import SameOriginCheck
 from doorstep.hub.web.pages import PAGE_ROUTERS
 from doorstep.hub.web.router import router as web_router
@@ -82,6 +83,8 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/v1/requests/{request_id}"),
         ("GET", "/v1/agencies"),
         ("GET", "/v1/web/manifest"),
+        ("GET", "/v1/map"),
+        ("GET", "/map/basemap.pmtiles"),
     }
 )
 
@@ -106,6 +109,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     notifications_router,
     demands_router,
     web_router,
+    map_router,
 )
 
 

@@ -87,6 +87,8 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/docs/assets", ANYONE, PUBLIC, note="mount: the viewer's script"),
     _r("GET", "/static", ANYONE, PUBLIC, note="mount: WebCrypto clip decryption"),
     _r("GET", "/v1/web/manifest", ANYONE, PUBLIC, note="what /static serves, as logged"),
+    _r("GET", "/v1/map", ANYONE, PUBLIC, note="whether maps have a basemap"),
+    _r("GET", "/map/basemap.pmtiles", ANYONE, PUBLIC, 404, "the walker's hub has no basemap"),
     # Health.
     _r("GET", "/healthz", ANYONE, PUBLIC),
     _r("GET", "/readyz", ANYONE, PUBLIC),
@@ -150,9 +152,9 @@ ROUTES: tuple[Route, ...] = (
     _r("POST", "/v1/admin/agencies/{agency_id}/reinstate", ADMIN, ALL),
     # Clips and keys: residents of the clip's home (changes: owner).
     _r("GET", "/v1/cameras/{camera_id}/clips", RESIDENT, OWN_HOME, member=200),
+    _r("GET", "/v1/cameras/{camera_id}/timeline", RESIDENT, OWN_HOME, member=200),
     _r("GET", "/v1/clips/{clip_id}/parts/{part}", RESIDENT, OWN_HOME, member=200),
     _r("DELETE", "/v1/clips/{clip_id}", RESIDENT, OWN_HOME, 204, member=403),
-    _r("GET", "/v1/cameras/{camera_id}/timeline", RESIDENT, OWN_HOME, member=200),
     _r("PUT", "/v1/me/key", RESIDENT, OWN_USER),
     _r("GET", "/v1/me/key", RESIDENT, OWN_USER),
     _r("GET", "/v1/homes/{home_id}/member-keys", RESIDENT, OWN_HOME, member=200),
