@@ -18,6 +18,8 @@ from doorstep.hub.web.pages import (
     public_log,
     resident,
     resident_inbox,
+    resident_settings,
+    resident_shares,
     timeline,
 )
 
@@ -26,6 +28,8 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     resident.router,
     resident_inbox.router,
+    resident_settings.router,
+    resident_shares.router,
     timeline.router,
     clips.router,
     owner_keys.router,
