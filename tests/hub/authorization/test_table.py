@@ -10,6 +10,7 @@ from httpx import AsyncClient
 
 from doorstep.hub.app import PUBLIC_ROUTES
 from tests.hub.authorization.calls import example
+from tests.hub.authorization.pages import PAGES
 from tests.hub.authorization.table import (
     ANONYMOUS,
     BAD_CREDENTIALS,
@@ -41,7 +42,7 @@ BAD_HEADERS = (
 async def test_every_route_served_has_a_row_and_every_row_a_route(app: FastAPI) -> None:
     routes = list(served(app))
     assert len(routes) == len(set(routes)), "a route is served twice"
-    table = {(row.method, row.path) for row in ROUTES}
+    table = {(row.method, row.path) for row in ROUTES} | {(p.method, p.path) for p in PAGES}
     missing = [f"{method} {path}" for method, path in routes if (method, path) not in table]
     assert not missing, f"served but not in the authorization table: {missing}"
     stale = sorted(f"{m} {p}" for m, p in table - set(routes))
