@@ -34,7 +34,12 @@ from doorstep.errors import InvalidInput, StorageError
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # what pins may hold, however long: 8 min at 4 Mbit/s
-MP4_OPTIONS = {"movflags": "+faststart"}  # moov first: playback starts before the download ends
+# Fragmented MP4: ftyp, moov (with mvex, no samples), then a moof + mdat per GOP. A browser
+# appends each fragment to a MediaSource as it is decrypted, so playback starts before the
+# whole clip is fetched; FFmpeg, PyAV and every player read it like any MP4. delay_moov,
+# not empty_moov: the moov waits for the first fragment, so its edit list can take off the
+# B-frame delay and the first frame is still shown at 0.
+MP4_OPTIONS = {"movflags": "frag_keyframe+delay_moov+default_base_moof"}
 PinHandle = NewType("PinHandle", int)  # from SegmentBuffer.pin, for SegmentBuffer.unpin
 VideoMuxer = Callable[[OutputContainer, Callable[[float], None]], None]
 
@@ -261,7 +266,7 @@ def cut_clip(
 
 
 def write_clip(path: Path, span: ClipSpan, mux_video: VideoMuxer) -> ClipInfo:
-    """Write ``span`` as a faststart MP4 beside ``path``, fsync it and rename it into place.
+    """Write ``span`` as a fragmented MP4 beside ``path``, fsync it and rename it into place.
 
     ``mux_video`` adds the video track, then muxes it, first calling its second argument
     with each packet's time so that the span's audio, copied, is muxed in step. A reader (outbox,

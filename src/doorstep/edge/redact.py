@@ -80,7 +80,7 @@ def reencode_clip(
     """Like :func:`~doorstep.edge.record.cut_clip`, with ``polygons`` black in every frame.
 
     Decodes the span from its keyframe, masks each frame and encodes H.264 (yuv420p, so
-    every browser plays it) into a faststart MP4, written atomically. Audio, when
+    every browser plays it) into a fragmented MP4, written atomically. Audio, when
     ``audio`` is on and the buffer holds some, is copied as it is. The buffer is only read.
     """
     span = buffer.span(start_s, end_s, audio=audio)

@@ -209,17 +209,30 @@ def random_walkers(people: int, period_s: float, seed: int) -> list[Walker]:
     return walkers
 
 
-def write_h264(path: Path, frames: Iterable[Image], *, fps: int, gop_s: float = 1.0) -> None:
-    """Encode BGR frames as H.264 (libx264, yuv420p) into an MP4 with faststart."""
+def write_h264(
+    path: Path,
+    frames: Iterable[Image],
+    *,
+    fps: int,
+    gop_s: float = 1.0,
+    movflags: str = "+faststart",
+    crf: int | None = None,
+) -> None:
+    """Encode BGR frames as H.264 (libx264, yuv420p) into an MP4 with faststart.
+
+    ``movflags`` as FFmpeg's MP4 muxer takes them (an edge's fragmented clip:
+    :data:`doorstep.edge.record.MP4_OPTIONS`); ``crf`` sets the quality, hence the size.
+    """
     frames = iter(frames)
     first = next(frames)
     height, width = first.shape[:2]
-    with av.open(str(path), mode="w", options={"movflags": "+faststart"}) as container:
+    with av.open(str(path), mode="w", options={"movflags": movflags}) as container:
         stream = container.add_stream("libx264", rate=Fraction(fps))
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         stream.codec_context.gop_size = max(1, int(fps * gop_s))
-        stream.codec_context.options = {"preset": "veryfast", "tune": "zerolatency"}
+        options = {"preset": "veryfast", "tune": "zerolatency"}
+        stream.codec_context.options = options if crf is None else {**options, "crf": str(crf)}
         for image in itertools.chain([first], frames):
             frame = av.VideoFrame.from_ndarray(image, format="bgr24")
             container.mux(stream.encode(frame))
