@@ -10,7 +10,9 @@ from fastapi import APIRouter
 
 from doorstep.hub.web.pages import (
     admin,
+    admin_review,
     agency,
+    agency_compose,
     auth,
     clips,
     owner_keys,
@@ -33,7 +35,9 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     timeline.router,
     clips.router,
     owner_keys.router,
+    agency_compose.router,  # before agency: /agency/requests/new is not a request id
     agency.router,
     admin.router,
+    admin_review.router,
     public_log.router,
 )
