@@ -37,8 +37,11 @@ class Clip(CreatedMixin, Base):
 
     __tablename__ = "clips"
     # Request matching probes each camera's clips by start time and checks the end
-    # from this index alone, without the table (docs/benchmarks.md, bench match).
-    __table_args__ = (Index("ix_clips_camera_started", "camera_id", "started_at", "ended_at"),)
+    # from this index alone, without the table (docs/benchmarks.md, bench match); the
+    # timeline reads a page of a camera's clips in (started_at, id) order from it.
+    __table_args__ = (
+        Index("ix_clips_camera_started", "camera_id", "started_at", "id", "ended_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     home_id: Mapped[uuid.UUID] = mapped_column(

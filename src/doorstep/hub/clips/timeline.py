@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -27,7 +27,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from doorstep.errors import InvalidInput
 from doorstep.hub.accounts.models import User
 from doorstep.hub.clips.models import Clip, ClipPart, PartName
-from doorstep.hub.db import utcnow
+from doorstep.hub.db import UTCDateTime, utcnow
 from doorstep.hub.homes.service import get_camera
 
 # Bucket lengths in seconds: a minute, 5 and 15 minutes, an hour, 3 hours, a day.
@@ -74,23 +74,29 @@ class Timeline:
         return sum(bucket.count for bucket in self.buckets)
 
 
-class epoch_seconds(FunctionElement[int]):  # noqa: N801 (a SQL function's name)
-    """Whole seconds since 1970 of a stored UTC time, rounded down, on either backend."""
+class bucket_start(FunctionElement[datetime]):  # noqa: N801 (a SQL function's name)
+    """``bucket_start(time, origin, seconds)``: where the bucket holding ``time`` begins,
+    buckets being ``seconds`` long from ``origin``, in whole seconds, on either backend."""
 
-    type = BigInteger()
+    type = UTCDateTime()
     inherit_cache = True
 
 
-@compiles(epoch_seconds, "postgresql")
-def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    inner = compiler.process(element.clauses, **kw)
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {inner})) AS BIGINT)"
+@compiles(bucket_start, "postgresql")
+def _bucket_postgresql(element: bucket_start, compiler: Any, **kw: Any) -> str:
+    # date_bin works on the timestamps' integers: several times cheaper per row than
+    # the numeric EXTRACT(EPOCH ...) arithmetic.
+    moment, origin, seconds = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date_bin(CAST({seconds} AS INTEGER) * INTERVAL '1 second', {moment}, {origin})"
 
 
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    # SQLite holds the UTC time as text; strftime('%s') drops the fraction.
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+@compiles(bucket_start, "sqlite")
+def _bucket_sqlite(element: bucket_start, compiler: Any, **kw: Any) -> str:
+    # SQLite holds UTC times as text; strftime('%s') gives whole seconds since 1970.
+    moment, origin, seconds = (compiler.process(c, **kw) for c in element.clauses)
+    start = f"CAST(strftime('%s', {origin}) AS INTEGER)"
+    offset = f"(CAST(strftime('%s', {moment}) AS INTEGER) - {start})"
+    return f"datetime({start} + {offset} / {seconds} * {seconds}, 'unixepoch')"
 
 
 def window(
@@ -151,12 +157,14 @@ def camera_timeline(
     start, end = window(start, end)
     size, count = choose_bucket(start, end, bucket)
     in_window = and_(Clip.camera_id == camera.id, Clip.started_at >= start, Clip.started_at < end)
-    offset = int(start.timestamp())
-    index = ((epoch_seconds(Clip.started_at) - literal(offset, BigInteger)) // size).label("i")
+    # One bind parameter object each, so SELECT and GROUP BY read as the same expression.
+    begins = bucket_start(
+        Clip.started_at, literal(start, UTCDateTime()), literal(size, Integer())
+    ).label("begins")
     rows = session.execute(
-        select(index, func.count()).where(in_window).group_by(index).order_by(index)
+        select(begins, func.count()).where(in_window).group_by(begins).order_by(begins)
     ).all()
-    buckets = [Bucket(start + timedelta(seconds=int(i) * size), int(n)) for i, n in rows]
+    buckets = [Bucket(moment, int(n)) for moment, n in rows]
     clips: list[TimelineClip] | None = None
     next_after = None
     if end - start <= CLIPS_WINDOW:
