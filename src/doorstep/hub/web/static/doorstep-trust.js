@@ -449,6 +449,19 @@ function parseCheckpoint(text) {
   return { origin, size: BigInt(size), root };
 }
 
+/**
+ * A signed checkpoint note, checked against the verifier key `logKeyText`, from its
+ * origin: `{origin, size (BigInt), root, note}` (for the browser's key monitor).
+ */
+export async function openCheckpoint(note, logKeyText) {
+  const key = await parseLogKey(logKeyText);
+  const body = parseCheckpoint(await openNote(note, key));
+  if (body.origin !== key.name) {
+    fail(`checkpoint origin '${body.origin}' is not the expected '${key.name}'`);
+  }
+  return { ...body, note };
+}
+
 // --- Merkle proofs (RFC 9162 §2.1.3.2 and §2.1.4.2) ----------------------------------------
 
 const node = (left, right) => sha256(concat([Uint8Array.of(1), left, right]));
