@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (world, imported as a fixture, is a test argument)
 """Sharing from the resident's browser (static/owner-share.js) against a real hub.
 
 The world of tests/hub/shares/test_sealed_sharing.py (an owner made by the Python
