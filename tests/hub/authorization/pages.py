@@ -56,6 +56,54 @@ PAGES: tuple[Page, ...] = (
     _p("GET", "/sign-up", ANYONE, signed_in=303, note="already signed in: to the role's home"),
     _p("POST", "/sign-up", ANYONE, 422, "the walker sends an empty form", signed_in=422),
     _p("POST", "/sign-out", ANYONE, 303, "to /; signed in it needs the CSRF token", signed_in=403),
+    # The key pages (OWNERCRYPTO): everything with keys happens in the browser; the
+    # pages only render (no unsafe route).
+    _p("GET", "/keys/setup", RESIDENT),
+    _p("GET", "/keys", RESIDENT),
+    _p("GET", "/pair", RESIDENT),
+    # A resident's pages (RESIDENT): homes, a home's settings (its owner), the inbox,
+    # receipts and who holds their footage. Another home's ids are 404 (tests/hub/web).
+    _p("GET", "/home", RESIDENT),
+    _p("GET", "/homes/{home_id}/settings", RESIDENT),
+    _p("POST", "/homes/{home_id}/settings/retention", RESIDENT),
+    _p("POST", "/homes/{home_id}/settings/audio", RESIDENT),
+    _p("POST", "/homes/{home_id}/settings/requests", RESIDENT),
+    _p("GET", "/inbox", RESIDENT),
+    _p("GET", "/inbox/{entry_id}", RESIDENT),
+    _p("POST", "/inbox/{entry_id}/decline", RESIDENT),
+    _p("GET", "/receipts", RESIDENT),
+    _p("GET", "/receipts/{share_id}/receipt.json", RESIDENT),
+    _p("GET", "/holdings", RESIDENT),
+    _p("GET", "/holdings/{share_id}/withdraw", RESIDENT),
+    _p("POST", "/holdings/{share_id}/withdraw", RESIDENT),
+    # The clip page (PLAYER): a member of the clip's home, as GET /v1/clips/{id}/keys.
+    _p("GET", "/clips/{clip_id}", RESIDENT),
+    # An agency's pages (AGENCYADMIN): its requests, the composer, shares, members.
+    _p("GET", "/agency", AGENCY),
+    _p("GET", "/agency/requests/new", AGENCY),
+    _p("POST", "/agency/requests/new", AGENCY),
+    _p("POST", "/agency/requests/check", AGENCY),
+    _p("GET", "/agency/requests/{request_id}", AGENCY),
+    _p("POST", "/agency/requests/{request_id}/withdraw", AGENCY),
+    _p("GET", "/agency/shares", AGENCY),
+    _p("GET", "/agency/members", AGENCY),
+    # An admin's pages (AGENCYADMIN).
+    _p("GET", "/admin", ADMIN),
+    _p("GET", "/admin/agencies", ADMIN),
+    _p("POST", "/admin/agencies", ADMIN),
+    _p("POST", "/admin/agencies/{agency_id}/verify", ADMIN),
+    _p("POST", "/admin/agencies/{agency_id}/suspend", ADMIN),
+    _p("POST", "/admin/agencies/{agency_id}/reinstate", ADMIN),
+    _p("POST", "/admin/agencies/{agency_id}/members", ADMIN),
+    _p("GET", "/admin/flags", ADMIN),
+    _p("POST", "/admin/flags/{flag_id}/review", ADMIN),
+    _p("GET", "/admin/demands", ADMIN),
+    _p("GET", "/admin/users", ADMIN),
+    _p("POST", "/admin/users/{user_id}/unlock", ADMIN),
+    # Public records, no sign-in (AGENCYADMIN).
+    _p("GET", "/requests", ANYONE),
+    _p("GET", "/agencies", ANYONE),
+    _p("GET", "/audit", ANYONE),
 )
 
 ROLES_WITH_PAGES = (RESIDENT, AGENCY, ADMIN)
