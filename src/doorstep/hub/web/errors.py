@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from doorstep import errors
+from doorstep.hub.errors import error_response
 from doorstep.hub.web.auth import PageForbidden, PageRedirect, forget_principal
 from doorstep.hub.web.render import render
 
@@ -85,6 +86,8 @@ async def _redirect(request: Request, exc: Exception) -> Response:
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageForbidden)
+    if not wants_html(request):  # htmx and scripts get the hub's JSON error
+        return error_response(403, "permission_denied", exc.detail)
     return error_page(request, 403, exc.detail)
 
 
