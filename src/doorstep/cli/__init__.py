@@ -11,6 +11,7 @@ from doorstep.cli.admin import app as admin_app
 from doorstep.cli.agency import app as agency_app
 from doorstep.cli.audit import app as audit_app
 from doorstep.cli.bench import app as bench_app
+from doorstep.cli.bench_web import web as bench_web
 from doorstep.cli.edge import app as edge_app
 from doorstep.cli.evidence import app as evidence_app
 from doorstep.cli.hub import app as hub_app
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.command("up")(up)
 app.add_typer(hub_app, name="hub")
 app.add_typer(admin_app, name="admin")
+bench_app.command("web")(bench_web)
 app.add_typer(bench_app, name="bench")
 app.add_typer(edge_app, name="edge")
 keys_app.command("monitor")(monitor_command)

@@ -218,18 +218,17 @@ def _clips(
         .group_by(page.c.id, page.c.started_at, page.c.ended_at)
         .order_by(page.c.started_at, page.c.id)
     )
+    names = [name.value for name in PartName]
     return [
         TimelineClip(
-            id=row.id,
-            started_at=row.started_at,
-            ended_at=row.ended_at,
+            id=clip_id,
+            started_at=started_at,
+            ended_at=ended_at,
             sizes={
-                name.value: int(row._mapping[name.value])
-                for name in PartName
-                if row._mapping[name.value] is not None
+                name: int(size) for name, size in zip(names, sizes, strict=True) if size is not None
             },
         )
-        for row in session.execute(joined)
+        for clip_id, started_at, ended_at, *sizes in session.execute(joined)
     ]
 
 

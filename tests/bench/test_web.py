@@ -1,0 +1,36 @@
+"""``doorstep bench web`` runs end to end on SQLite and reports its figures."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from doorstep.cli import app
+
+
+def test_bench_web_json_reports_the_timeline_and_its_baseline() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "web",
+            "--json",
+            "--clips",
+            "2000",
+            "--samples",
+            "20",
+            "--database-url",
+            "sqlite",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert {"timeline_p50_ms", "timeline_p99_ms", "baseline_p99_ms"} <= set(report)
+    assert (report["backend"], report["clips"], report["samples"]) == ("sqlite", 2000, 20)
+    assert 0 < report["timeline_p50_ms"] <= report["timeline_p99_ms"]
+    assert 0 < report["baseline_p50_ms"] <= report["baseline_p99_ms"]
+    # 2,000 clips over 30 days: about 67 a day, and every one of them was counted.
+    assert 40 < report["clips_per_day_mean"] < 100
+    assert report["timeline_goal_met"] is None  # not PostgreSQL at 100,000 clips
