@@ -123,7 +123,7 @@ def moved(start: tuple[float, float], right_px: float, down_px: float) -> tuple[
 
 def near(got: tuple[float, float], want: tuple[float, float]) -> bool:
     """Within 1.5 screen pixels at ZOOM (Leaflet rounds its pixel origin)."""
-    pixel_lon = 360 / (256 * 2**ZOOM)
+    pixel_lon: float = 360 / (256 * 2**ZOOM)
     pixel_lat = pixel_lon * math.cos(math.radians(want[0]))
     return abs(got[0] - want[0]) < 1.5 * pixel_lat and abs(got[1] - want[1]) < 1.5 * pixel_lon
 
@@ -266,7 +266,7 @@ def test_typing_the_centre_moves_the_map(map_page: MapPage) -> None:
     assert map_page.changes()[-1]["location"] == {
         "circle": {"latitude": 48.8566, "longitude": 2.3522, "radius_m": 200}
     }
-    centre = page.evaluate("(() => { const c = window.draw.map.getCenter(); return [c.lat, c.lng]; })()")
+    centre = page.evaluate("(({lat, lng}) => [lat, lng])(window.draw.map.getCenter())")
     assert centre == pytest.approx([48.8566, 2.3522], abs=1e-6)
     # A latitude off the globe: named, marked invalid, and nothing to send.
     page.keyboard.press("Shift+Tab")
