@@ -92,7 +92,6 @@ def entry_page(
         "answerable": status == RequestStatus.OPEN,
         "can_decline": entry.delivery.answer == "pending",
         "area_json": entry.request.area,
-        "cells_json": json.dumps([cell for cell in entry.request.coarse_cells.split(",") if cell]),
         "area_text": area_description(entry),
         "clips": [
             {"clip": clip, "camera": cameras.get(clip.camera_id, "a removed camera")}

@@ -1,0 +1,120 @@
+"""The request inbox pages: the list, one request in full, and declining."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from fastapi import FastAPI
+from httpx import AsyncClient
+
+from doorstep.hub.requests.models import DeliveryAnswer, RequestDelivery
+from doorstep.hub.state import HubState
+from tests.hub.actors import Actors
+from tests.hub.shares.scene import agency, delivery_of, file_request, home_with_clip, share
+from tests.hub.web.browsers import browser
+
+
+async def test_inbox_lists_requests_with_status_and_answer(
+    app: FastAPI, actors: Actors, client: AsyncClient
+) -> None:
+    home = await home_with_clip(actors, client)
+    police = await agency(actors, client, name="Riverside Police")
+    filed = await file_request(client, police)
+    entry = await delivery_of(client, home, filed["id"])
+    async with browser(app, home.owner) as page:
+        response = await page.get("/inbox")
+        assert response.status_code == 200
+        text = response.text
+        assert f'href="/inbox/{entry["id"]}"' in text
+        assert "Riverside Police, burglary" in text
+        assert "Not answered" in text and ">open</span>" in text
+        # The home page counts it as waiting.
+        assert "1 request" in (await page.get("/home")).text
+
+
+async def test_entry_shows_details_area_and_own_clips(
+    app: FastAPI, actors: Actors, client: AsyncClient
+) -> None:
+    home = await home_with_clip(actors, client)
+    police = await agency(actors, client, name="Riverside Police")
+    filed = await file_request(client, police)
+    entry = await delivery_of(client, home, filed["id"])
+    async with browser(app, home.owner) as page:
+        response = await page.get(f"/inbox/{entry['id']}")
+    assert response.status_code == 200
+    text = response.text
+    for shown in (
+        "CASE-2026-0042",
+        "Burglary reported at 10:40",
+        "Riverside Police (police)",
+        "90 days",
+    ):
+        assert shown in text, shown
+    assert "km² centred at latitude 45.5" in text  # the area in words
+    geometry = text.split('data-geometry="', 1)[1].split('"', 1)[0].replace("&#34;", '"')
+    assert json.loads(geometry)["type"] == "Polygon"
+    assert f'data-clip-id="{home.clip_id}"' in text and f'href="/clips/{home.clip_id}"' in text
+    assert 'id="share-form"' in text and 'id="decline-button"' in text
+
+
+async def test_decline_is_a_plain_post_and_is_shown(
+    app: FastAPI, actors: Actors, client: AsyncClient, hub: HubState
+) -> None:
+    home = await home_with_clip(actors, client)
+    police = await agency(actors, client)
+    entry = await delivery_of(client, home, (await file_request(client, police))["id"])
+    async with browser(app, home.owner) as page:
+        response = await page.post_form(f"/inbox/{entry['id']}/decline", {})
+        assert response.status_code == 303
+        assert response.headers["location"] == f"/inbox/{entry['id']}?done=declined"
+        after = (await page.get(response.headers["location"])).text
+    assert "The agency is not told" in after and "You declined" in after
+    assert 'id="decline-button"' not in after
+    with hub.sessions() as session:
+        assert (
+            session.get_one(RequestDelivery, uuid.UUID(entry["id"])).answer
+            == DeliveryAnswer.DECLINED
+        )
+
+
+async def test_a_shared_entry_offers_no_decline(
+    app: FastAPI, actors: Actors, client: AsyncClient
+) -> None:
+    home = await home_with_clip(actors, client)
+    police = await agency(actors, client)
+    filed = await file_request(client, police)
+    await share(client, actors, home, police, filed["id"])
+    entry = await delivery_of(client, home, filed["id"])
+    async with browser(app, home.owner) as page:
+        text = (await page.get(f"/inbox/{entry['id']}")).text
+        assert "You shared clips" in text and 'id="decline-button"' not in text
+        refused = await page.post_form(f"/inbox/{entry['id']}/decline", {})
+    assert refused.status_code == 409
+    assert "withdraw the share instead" in refused.text
+
+
+async def test_another_residents_entry_is_404_and_not_declined(
+    app: FastAPI, actors: Actors, client: AsyncClient, hub: HubState
+) -> None:
+    home = await home_with_clip(actors, client)
+    police = await agency(actors, client)
+    entry = await delivery_of(client, home, (await file_request(client, police))["id"])
+    stranger = actors.resident()
+    async with browser(app, stranger) as page:
+        assert (await page.get(f"/inbox/{entry['id']}")).status_code == 404
+        assert (await page.post_form(f"/inbox/{entry['id']}/decline", {})).status_code == 404
+        assert "No request has reached your homes" in (await page.get("/inbox")).text
+    with hub.sessions() as session:
+        assert (
+            session.get_one(RequestDelivery, uuid.UUID(entry["id"])).answer
+            == DeliveryAnswer.PENDING
+        )
+
+
+async def test_signed_out_is_sent_to_sign_in(app: FastAPI) -> None:
+    async with browser(app) as page:
+        for path in ("/inbox", "/inbox/6d1b2a1e-3f5c-4c1e-9a39-5b6f7b5e4d10"):
+            response = await page.get(path)
+            assert response.status_code == 303, path
+            assert response.headers["location"].startswith("/sign-in?next=/inbox")
