@@ -56,6 +56,8 @@ PAGES: tuple[Page, ...] = (
     _p("GET", "/sign-up", ANYONE, signed_in=303, note="already signed in: to the role's home"),
     _p("POST", "/sign-up", ANYONE, 422, "the walker sends an empty form", signed_in=422),
     _p("POST", "/sign-out", ANYONE, 303, "to /; signed in it needs the CSRF token", signed_in=403),
+    # The clip page (PLAYER): a member of the clip's home, as GET /v1/clips/{id}/keys.
+    _p("GET", "/clips/{clip_id}", RESIDENT),
     # The key pages (OWNERCRYPTO): everything with keys happens in the browser; the
     # pages only render (no unsafe route).
     _p("GET", "/keys/setup", RESIDENT),
