@@ -59,3 +59,17 @@ export const seal = (attestation, contentKey, clipId) => outcome(async () => enc
     parts: Object.fromEntries(Object.entries(attestation.parts).map(([name, p]) => [name,
       { sha256: p.plaintext_sha256, deviceSignature: b64(p.device_signature) }])),
   }, { contentKey: b64(contentKey), clipId })));
+
+export const strength = async (passphrases, options) => {
+  const { checkPassphrase } = await import('/static/owner-strength.js');
+  const out = [];
+  for (const passphrase of passphrases) out.push(await checkPassphrase(passphrase, options));
+  return out;
+};
+
+export const suggestions = async (count) => {
+  const { suggestPassphrase } = await import('/static/owner-strength.js');
+  const out = [];
+  for (let i = 0; i < count; i += 1) out.push(await suggestPassphrase());
+  return out;
+};

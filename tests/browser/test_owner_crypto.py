@@ -18,6 +18,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from playwright.sync_api import Browser, Page
+from zxcvbn import zxcvbn
+from zxcvbn.matching import RANKED_DICTIONARIES
 
 from doorstep.crypto.attestation import Attestation, PartAttestation, open_attestation
 from doorstep.crypto.keylist import (
@@ -35,9 +37,10 @@ from doorstep.crypto.keylist import (
 from doorstep.crypto.keys import key_id, private_raw, public_raw
 from doorstep.crypto.pairing import device_tag, owner_tag
 from doorstep.crypto.signing_keys import signing_key_of
+from doorstep.crypto.strength import MIN_SCORE, check_passphrase
 from doorstep.crypto.unwrap import unwrap_key
 from doorstep.errors import CryptoError
-from tests.browser.pages import Site, call, open_keys_page
+from tests.browser.pages import STATIC_DIR, Site, call, open_keys_page
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +209,33 @@ def test_an_attestation_sealed_in_the_browser_opens_in_python(owner_page: Page) 
     assert open_attestation(sealed, content_key=content_key, clip_id=clip_id) == attestation
     with pytest.raises(CryptoError, match="does not open"):
         open_attestation(sealed, content_key=content_key, clip_id=uuid.uuid4())
+
+
+def _most_guessable_list_words(count: int) -> list[str]:
+    """The words of the browser's list that zxcvbn's dictionaries rank most common."""
+    words = (STATIC_DIR / "vendor" / "eff-wordlist.txt").read_text().split()
+    rank = {w: min(d.get(w, 10**9) for d in RANKED_DICTIONARIES.values()) for w in words}
+    return sorted(words, key=lambda w: rank[w])[:count]
+
+
+def test_every_passphrase_the_browser_accepts_passes_the_python_rule(owner_page: Page) -> None:
+    worst = _most_guessable_list_words(8)
+    email, name = f"{worst[0]}@doorstep.example", f"{worst[1].title()} Resident"
+    candidates = [
+        " ".join(worst[2:7]),  # five of the most common words: accepted, and strong
+        "-".join(worst[3:8]),
+        " ".join(worst[:6]),  # two of them are the person's own: only four count
+        " ".join(worst[2:6]),
+        " ".join([worst[0]] * 6),
+        "Tr0ub4dor&3 is a fine password",
+        *call(owner_page, "suggestions", 25),
+    ]
+    verdicts = call(
+        owner_page, "strength", candidates, {"signInPassword": "", "userInputs": [email, name]}
+    )
+    accepted = [p for p, v in zip(candidates, verdicts, strict=True) if v["ok"]]
+    assert [v["ok"] for v in verdicts[:6]] == [True, True, False, False, False, False]
+    assert len(accepted) == 2 + 25
+    for passphrase in accepted:
+        check_passphrase(passphrase, user_inputs=[email, name], sign_in_check=None)
+        assert zxcvbn(passphrase, user_inputs=[email, name])["score"] >= MIN_SCORE
