@@ -58,6 +58,8 @@ PAGES: tuple[Page, ...] = (
     _p("POST", "/sign-out", ANYONE, 303, "to /; signed in it needs the CSRF token", signed_in=403),
     # The clip page (PLAYER): a member of the clip's home, as GET /v1/clips/{id}/keys.
     _p("GET", "/clips/{clip_id}", RESIDENT),
+    # A camera's timeline (TIMELINE): a member of the camera's home, as its /v1 timeline.
+    _p("GET", "/cameras/{camera_id}", RESIDENT),
     # The key pages (OWNERCRYPTO): everything with keys happens in the browser; the
     # pages only render (no unsafe route).
     _p("GET", "/keys/setup", RESIDENT),

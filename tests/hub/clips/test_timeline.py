@@ -109,7 +109,7 @@ BAD_QUERIES = [
     (
         {"start": "2026-11-20T00:00:00Z", "end": "2026-11-22T00:00:00Z", "after": str(uuid.uuid4())},
         "after",
-        "a day or less",
+        "25 hours",
     ),
 ]
 

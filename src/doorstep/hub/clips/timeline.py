@@ -33,7 +33,8 @@ from doorstep.hub.homes.service import get_camera
 # Bucket lengths in seconds: a minute, 5 and 15 minutes, an hour, 3 hours, a day.
 BUCKETS = (60, 300, 900, 3_600, 10_800, 86_400)
 MAX_WINDOW = timedelta(days=8)  # a week, whatever day it starts on, plus a day's slack
-CLIPS_WINDOW = timedelta(days=1)  # windows up to a day list their clips too
+# Windows up to a day list their clips too: 25 hours, the day summer time ends.
+CLIPS_WINDOW = timedelta(hours=25)
 MAX_BUCKETS = 2_880  # e.g. two days by the minute; 8 days by 5 minutes is 2,304
 AUTO_BUCKETS = 200  # without ``bucket``: the shortest that makes at most this many
 DEFAULT_WINDOW = timedelta(days=1)
@@ -174,7 +175,7 @@ def camera_timeline(
             next_after = clips[-1].id
     elif after is not None:
         raise InvalidInput(
-            "after: clips are listed only for windows of a day or less", field="after"
+            "after: clips are listed only for windows of a day (25 hours) or less", field="after"
         )
     return Timeline(
         camera_id=camera.id,
