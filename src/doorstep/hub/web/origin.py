@@ -30,18 +30,24 @@ def _normal_origin(scheme: str, host: str) -> str:
 
 
 def cross_origin_problem(request: Request) -> str | None:
-    """Why this request looks cross-site, or ``None`` when it is same-origin."""
+    """Why this request looks cross-site, or ``None`` when it is same-origin.
+
+    ``Origin: null`` is what browsers send on this hub's own form posts and fetches,
+    because every response says ``Referrer-Policy: no-referrer``; it passes only when
+    ``Sec-Fetch-Site`` (which pages can't forge) vouches for the request.
+    """
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site.lower() not in _ALLOWED_FETCH_SITES:
         return (
             f"refused a cross-site request (Sec-Fetch-Site: {fetch_site}); use Doorstep's own pages"
         )
     origin = request.headers.get("origin")
-    if origin is not None:
-        own = _normal_origin(request.url.scheme, request.headers.get("host", ""))
-        scheme, _, host = origin.partition("://")
-        if not host or _normal_origin(scheme, host) != own:
-            return f"refused a request from another origin (Origin: {origin}); expected {own}"
+    if origin is None or (origin == "null" and fetch_site is not None):
+        return None
+    own = _normal_origin(request.url.scheme, request.headers.get("host", ""))
+    scheme, _, host = origin.partition("://")
+    if not host or _normal_origin(scheme, host) != own:
+        return f"refused a request from another origin (Origin: {origin}); expected {own}"
     return None
 
 
