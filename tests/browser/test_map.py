@@ -26,13 +26,12 @@ from tests.lying_hub import LyingHub
 from tests.pmtiles import solid_png, write_pmtiles
 
 HERE = Path(__file__).parent
-# The basemap: one colour per tile, so a tile drawn at the wrong place shows.
+# The basemap: zooms 0 to 2, one colour per tile, so a tile drawn at the wrong place shows.
 TILE_COLOURS = {
-    (0, 0, 0): (200, 0, 0),
-    (1, 0, 0): (0, 160, 0),
-    (1, 1, 0): (0, 0, 200),
-    (1, 0, 1): (90, 90, 90),
-    (1, 1, 1): (160, 160, 0),
+    (z, x, y): (40 + 60 * z, 30 + 60 * x, 30 + 60 * y)
+    for z in range(3)
+    for x in range(2**z)
+    for y in range(2**z)
 }
 OSLO = (59.9139, 10.7522)
 ZOOM = 15
@@ -294,7 +293,7 @@ def test_the_basemap_comes_from_the_hub_by_range_requests(map_page: MapPage) -> 
         """() => { const img = document.querySelector('#cells .map-basemap img');
                    return img && img.complete && img.naturalWidth === 256; }"""
     )
-    # Oslo lies in the north-east tile of zoom 1 (the file's deepest): its colour is drawn.
+    # Oslo lies in tile x 2, y 1 of zoom 2 (the file's deepest): its colour is drawn.
     colour = page.evaluate(
         """() => {
             const img = document.querySelector('#cells .map-basemap img');
@@ -305,7 +304,7 @@ def test_the_basemap_comes_from_the_hub_by_range_requests(map_page: MapPage) -> 
             return Array.from(context.getImageData(0, 0, 1, 1).data.slice(0, 3));
         }"""
     )
-    assert tuple(colour) == TILE_COLOURS[(1, 1, 0)]
+    assert tuple(colour) == TILE_COLOURS[(2, 2, 1)]
     basemap = [(url, rng) for url, rng in map_page.requests if url.endswith(".pmtiles")]
     assert basemap and all(url == f"{map_page.origin}/map/basemap.pmtiles" for url, _ in basemap)
     assert all(rng is not None and rng.startswith("bytes=") for _, rng in basemap)

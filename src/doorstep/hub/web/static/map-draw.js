@@ -85,7 +85,8 @@ export async function drawArea(element, options = {}) {
         )
       : "";
   element.classList.add("map", "map-draw");
-  element.replaceChildren(modeBox, stage, help, crosshairText, circleBox, polygonBox, buttons.clear, areaText, errorText, hidden ?? "");
+  const clearBox = el("div", { class: "cluster" }, buttons.clear);
+  element.replaceChildren(modeBox, stage, help, crosshairText, circleBox, polygonBox, clearBox, areaText, errorText, hidden ?? "");
 
   const map = await baseMap(canvas, { label: options.label ?? "Map to draw the area on", basemap: options.basemap, keys });
   const drawn = L.layerGroup().addTo(map);
@@ -181,7 +182,7 @@ export async function drawArea(element, options = {}) {
     render();
     if (pan && state.mode === "circle" && state.centre) map.panTo(state.centre, { animate: false });
     const limit = options.maxAreaKm2 ? ` (limit ${options.maxAreaKm2} km²)` : "";
-    areaText.textContent = shape ? `Area: about ${km2Text(areaM2)}${limit}. ${describe(shape)}` : incomplete();
+    areaText.textContent = shape ? `Area: about ${km2Text(areaM2)}${limit}.` : incomplete();
     errorText.textContent = error;
     if (hidden) {
       hidden.value = current ? JSON.stringify(current) : "";
