@@ -65,8 +65,10 @@ async function showHome(home, me) {
   table.append(element('caption', `Members of ${home.name} and their keys`, { class: 'visually-hidden' }));
   const head = element('tr');
   for (const title of ['Member', 'Key', 'Safety number', 'Status']) head.append(element('th', title, { scope: 'col' }));
-  table.append(element('thead')).append(head);
-  const body = table.appendChild(element('tbody'));
+  const thead = element('thead');
+  thead.append(head);
+  const body = element('tbody');
+  table.append(thead, body);
   for (const row of rows) {
     const report = await memberReport(row, list, me);
     if (report.problem && report.problem !== 'no key yet') alarm(`${row.display_name}: ${report.problem}`);

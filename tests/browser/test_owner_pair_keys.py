@@ -1,0 +1,149 @@
+"""/pair and /keys in Chromium against a real hub.
+
+Pairing: for a home with no key yet, the page makes the home key and signs the first
+list, shows a code whose owner tag binds the owner's signing key (checked here as an edge
+checks it), and signs the device into the list once its tag checks; the Python client
+verifies the chain the browser signed. A device whose tag doesn't match the code is
+refused and nothing is signed. Keys: the safety numbers are Python's, and a checkpoint
+older than one the browser saw raises the alarm.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from playwright.sync_api import Browser, Page, expect
+
+from doorstep.crypto.keys import fingerprint, key_id, public_raw
+from doorstep.crypto.pairing import check_tag, owner_tag, split_code
+from doorstep.crypto.safety import format_safety_number, safety_number
+from doorstep.crypto.signing_keys import signing_key_of
+from doorstep.owner.keys import signed_list
+from doorstep.owner.trust import KeyChecker, UserKey
+from tests.browser.owner_web import signed_in
+from tests.lying_hub import ServedHub
+from tests.owner.residents import (
+    PASSPHRASE,
+    Home,
+    Resident,
+    add_member,
+    device_pairs,
+    make_home,
+    sign_up,
+    with_key,
+)
+
+
+def bare_home(served_hub: ServedHub) -> tuple[Resident, uuid.UUID]:
+    """An owner with a key and a home that has no home key nor key list yet."""
+    owner = with_key(sign_up(served_hub.url, f"o-{uuid.uuid4().hex[:8]}@doorstep.example", "Olu"))
+    with owner.api() as api:
+        home = api.call("POST", "/v1/homes", json={"name": "Maple Street"})
+    return owner, uuid.UUID(home["id"])
+
+
+def unlock_in_dialog(page: Page) -> None:
+    dialog = page.get_by_role("dialog", name="Unlock your key")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Passphrase").fill(PASSPHRASE)
+    dialog.get_by_role("button", name="Unlock").click()
+
+
+def shown_code(page: Page) -> str:
+    page.get_by_role("button", name="Make a pairing code").click()
+    unlock_in_dialog(page)
+    code = page.locator("#code")
+    expect(code).to_have_text(
+        re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}(-[0-9A-Z]{4}){3}$"), timeout=30_000
+    )
+    return code.inner_text()
+
+
+def edge_checks_owner(url: str, code: str, owner: Resident) -> None:
+    """What an edge checks before pairing: the code's owner tag binds the served owner key."""
+    hub_part, secret = split_code(code)
+    answer = httpx.post(f"{url}/v1/devices/pairing-owner", json={"code": hub_part}).json()
+    signing = base64.b64decode(answer["owner_signing_key"])
+    assert signing == public_raw(signing_key_of(owner.user_key).public_key())
+    check_tag(
+        owner_tag(secret, uuid.UUID(answer["home_id"]), signing),
+        base64.b64decode(answer["owner_tag"]),
+    )
+
+
+def test_pairing_in_the_browser_makes_the_home_key_and_signs_the_device(
+    browser: Browser, served_hub: ServedHub
+) -> None:
+    owner, home_id = bare_home(served_hub)
+    device_public = public_raw(Ed25519PrivateKey.generate().public_key())
+    with signed_in(browser, owner, "/pair") as page:
+        code = shown_code(page)
+        edge_checks_owner(served_hub.url, code, owner)
+        device_pairs(served_hub.url, code, device_public)
+        expect(page.locator("#pair-status")).to_contain_text("Paired: edge", timeout=30_000)
+        expect(page.locator("#pair-status")).to_contain_text(fingerprint(key_id(device_public)))
+    with owner.api() as api:
+        checker = KeyChecker(api)
+        newest = signed_list(checker, home_id, checker.me(owner.user_key))
+    assert newest.version == 2
+    assert [d.public_key for d in newest.devices] == [device_public]
+    assert [m.user_id for m in newest.owners()] == [owner.user_id]
+
+
+def test_a_device_whose_tag_does_not_match_the_code_is_refused(
+    browser: Browser, served_hub: ServedHub
+) -> None:
+    owner, home_id = bare_home(served_hub)
+    device_public = public_raw(Ed25519PrivateKey.generate().public_key())
+    with signed_in(browser, owner, "/pair") as page:
+        code = shown_code(page)
+        device_pairs(served_hub.url, code, device_public, tag_secret="0" * 12)
+        expect(page.get_by_role("alert")).to_contain_text(
+            "not the device the code was typed on", timeout=30_000
+        )
+    with owner.api() as api:
+        checker = KeyChecker(api)
+        newest = signed_list(checker, home_id, checker.me(owner.user_key))
+    assert newest.version == 1 and newest.devices == ()
+
+
+@pytest.fixture
+def household(served_hub: ServedHub) -> tuple[Home, Resident]:
+    home = make_home(served_hub.url)
+    return home, with_key(add_member(home))
+
+
+def test_the_keys_page_shows_pythons_safety_numbers(
+    browser: Browser, household: tuple[Home, Resident]
+) -> None:
+    home, member = household
+    me = UserKey.of(home.owner.user_id, home.owner.user_key)
+    them = UserKey.of(member.user_id, member.user_key)
+    number = format_safety_number(
+        safety_number(me.signing_key, me.public_key, them.signing_key, them.public_key)
+    )
+    with signed_in(browser, home.owner, "/keys") as page:
+        expect(page.locator("#my-fingerprint")).to_have_text(fingerprint(me.key_id))
+        expect(page.get_by_role("cell", name=number)).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("cell", name=fingerprint(them.key_id))).to_be_visible()
+        expect(page.locator("#alarms")).to_be_hidden()
+
+
+def test_a_rolled_back_checkpoint_raises_the_alarm_on_the_keys_page(
+    browser: Browser, served_hub: ServedHub, household: tuple[Home, Resident]
+) -> None:
+    home, _ = household
+    with signed_in(browser, home.owner, "/keys") as page:
+        page.get_by_role("button", name="Unlock and check the log").click()
+        unlock_in_dialog(page)
+        expect(page.locator("#log-summary")).to_contain_text("no alarm", timeout=30_000)
+        first = httpx.get(f"{served_hub.url}/v1/audit/checkpoints", params={"limit": 1}).json()
+        served_hub.lying.rewrite("GET", "/v1/audit/checkpoint", lambda _: first["data"][0])
+        page.reload()
+        alarms = page.get_by_role("alert")
+        expect(alarms).to_contain_text("rollback: the log is at size", timeout=30_000)
