@@ -56,7 +56,7 @@ async def test_overview_shows_readiness_checkpoint_age_and_counts(
 
 async def test_create_verify_suspend_and_reinstate_an_agency(app: FastAPI, actors: Actors) -> None:
     admin = actors.user(Role.ADMIN)
-    drawn = {"circle": {"latitude": 45.5, "longitude": -122.6, "radius_m": 5000}}
+    drawn = {"polygon": JURISDICTION}  # as map.js's polygon drawing hands it over
     async with browser(app, admin) as page:
         created = await page.post_form(
             "/admin/agencies",

@@ -24,9 +24,6 @@ from doorstep.hub.agencies.schemas import AgencyCreate, AgencyMemberCreate, Agen
 from doorstep.hub.db import utcnow
 from doorstep.hub.deps import SessionDep, StateDep
 from doorstep.hub.health.checks import OK, checkpoint_age, readiness, system_counts
-from doorstep.hub.requests.geometry import to_geojson
-from doorstep.hub.requests.router import area_of
-from doorstep.hub.requests.schemas import RequestLocation
 from doorstep.hub.web.auth import PageAdmin, PageCsrf
 from doorstep.hub.web.render import render
 
@@ -80,7 +77,7 @@ def _agencies_context(
 
 
 def _jurisdiction(values: dict[str, str]) -> dict[str, Any]:
-    """The jurisdiction as GeoJSON: pasted, or drawn on the map (a circle becomes its polygon)."""
+    """The jurisdiction as GeoJSON: pasted, or drawn on the map (``{"polygon": ...}``)."""
     text = values["jurisdiction_geojson"] or values["jurisdiction_drawn"]
     if not text:
         raise InvalidInput(
@@ -90,17 +87,11 @@ def _jurisdiction(values: dict[str, str]) -> dict[str, Any]:
         shape = json.loads(text)
     except ValueError as exc:
         raise InvalidInput("jurisdiction: not JSON", field="jurisdiction") from exc
-    if isinstance(shape, dict) and ("circle" in shape or "polygon" in shape):
-        try:
-            location = RequestLocation.model_validate(shape)
-        except ValidationError as exc:
-            raise InvalidInput(
-                "jurisdiction: draw one circle or polygon", field="jurisdiction"
-            ) from exc
-        return to_geojson(area_of(location).polygon)
     if not isinstance(shape, dict):
         raise InvalidInput("jurisdiction: expected a GeoJSON object", field="jurisdiction")
-    return shape
+    drawn = shape.get("polygon")
+    # create_agency checks it as any jurisdiction (parse_jurisdiction).
+    return drawn if isinstance(drawn, dict) else shape
 
 
 @router.get("/admin/agencies")

@@ -9,6 +9,7 @@ live check refuses is exactly what filing refuses, with the same words naming th
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 from typing import Any
@@ -92,6 +93,12 @@ def _context(
     checked: bool,
 ) -> dict[str, Any]:
     assert member.agency_id is not None
+    agency = get_agency(session, agency_id=member.agency_id)
+    inside = (
+        from_geojson_text(agency.jurisdiction).representative_point()
+        if agency.jurisdiction
+        else None
+    )
     budget, overall = code_budget(
         session, agency_id=member.agency_id, code=composed.code or "", limits=limits, now=now
     )
@@ -109,7 +116,9 @@ def _context(
         "attestation": PURPOSE_ATTESTATION,
         "km2": area_km2_text,
         "period": duration_text(limits.agency_period),
-        "max_radius_m": round(math.sqrt(limits.max_area_m2 / math.pi)),
+        "max_area_km2": f"{limits.max_area_m2 / 1_000_000:g}",
+        # Where the map opens: a point inside the agency's jurisdiction, as [lat, lon].
+        "center": json.dumps([inside.y, inside.x]) if inside is not None else None,
     }
 
 

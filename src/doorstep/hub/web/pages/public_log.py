@@ -7,7 +7,6 @@ checks an entry's inclusion proof in the visitor's own browser (static/audit-pag
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated, Any
 
@@ -22,6 +21,7 @@ from doorstep.hub.deps import RequestLimitsDep, SessionDep, StateDep
 from doorstep.hub.params import Offset
 from doorstep.hub.requests import public
 from doorstep.hub.requests.policy import duration_text
+from doorstep.hub.web.maps import cells_json
 from doorstep.hub.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +51,7 @@ def request_log(
             "page": page,
             "pages": max(1, -(-total // LOG_PAGE)),
             "offset": offset,
-            "cells": json.dumps(cells),
+            "cells": cells_json(cells),
             "csv": f"/v1/requests.csv?offset={offset}&limit={LOG_PAGE}{only}",
             "agency": agency,
         },
