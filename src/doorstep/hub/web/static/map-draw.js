@@ -297,6 +297,14 @@ export async function drawArea(element, options = {}) {
     update();
   });
   for (const input of [lat.input, lon.input, radius.input]) input.setAttribute("aria-describedby", errorText.id);
+  // Enter in a field applies it, and doesn't submit the form the map sits in.
+  for (const box of [circleBox, polygonBox]) {
+    box.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || event.target.tagName !== "INPUT") return;
+      event.preventDefault();
+      event.target.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
 
   // Buttons and the mode.
   buttons.centre.addEventListener("click", () => setCentre(crosshair()));
