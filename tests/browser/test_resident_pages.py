@@ -129,3 +129,25 @@ def test_decline_from_the_inbox_page(owner_page: Page, world: World) -> None:
     expect(page.get_by_role("button", name="Decline this request")).to_have_count(0)
     with world.home.owner.api() as api:
         assert api.call("GET", f"/v1/inbox/{world.entry_id}")["answer"] == "declined"
+
+
+def test_live_view_links_use_the_edge_address_kept_in_this_browser(
+    owner_page: Page, world: World
+) -> None:
+    page = owner_page
+    page.goto("/home")
+    link = page.get_by_role("link", name="Live view of Door (home network)")
+    expect(link).to_have_attribute("href", "#live-view")
+    page.get_by_label("Edge address on your home network").fill("http://edge.lan/some/path")
+    page.get_by_role("button", name="Use this address").click()
+    expect(page.locator("#live-view-status")).to_contain_text("That is not an address")
+    page.get_by_label("Edge address on your home network").fill("192.168.1.20")
+    page.get_by_label("Live-view token (optional)").fill("tok en")
+    page.get_by_role("button", name="Use this address").click()
+    live = f"http://192.168.1.20:8090/cameras/{world.home.camera_id}?token=tok+en"
+    expect(link).to_have_attribute("href", live)
+    page.reload()  # kept in this browser, never sent to the hub
+    expect(link).to_have_attribute("href", live)
+    expect(page.get_by_role("link", name="Timeline of Door")).to_have_attribute(
+        "href", f"/cameras/{world.home.camera_id}"
+    )
