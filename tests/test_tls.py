@@ -61,6 +61,7 @@ def test_ca_and_server_certificate(tmp_path: Path) -> None:
         "doorbell.local",
         "localhost",
         "127.0.0.1",
+        "::1",
         "192.168.1.20",
         "fd12:3456::20",
     }

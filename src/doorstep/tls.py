@@ -142,7 +142,9 @@ def _linux_interface_addresses() -> list[str]:
 def server_names(hostname: str, addresses: Iterable[IPAddress]) -> list[x509.GeneralName]:
     """The subject alternative names of the server certificate, in a fixed order."""
     dns = dict.fromkeys([hostname, f"{hostname}.local", "localhost"])
-    ips = dict.fromkeys([ipaddress.ip_address("127.0.0.1"), *addresses])
+    ips = dict.fromkeys(
+        [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"), *addresses]
+    )
     return [x509.DNSName(name) for name in dns] + [x509.IPAddress(ip) for ip in ips]
 
 

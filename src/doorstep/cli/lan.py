@@ -5,25 +5,35 @@ from __future__ import annotations
 import socket
 
 from doorstep.cli.output import console
+from doorstep.errors import ConfigurationError
 from doorstep.tls import LocalTls
 
 
-def all_addresses() -> str:
-    """'::' (IPv6 and IPv4 on one socket) where the machine has IPv6, else '0.0.0.0'."""
+def lan_socket(port: int) -> socket.socket:
+    """A listening socket on every address: IPv6 and IPv4 on one socket where the machine
+    has IPv6 (asyncio would make an IPv6-only one), else IPv4 only."""
     try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-            probe.bind(("::", 0))
+        listener = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        address: tuple[str, int] = ("::", port)
     except OSError:
-        return "0.0.0.0"
-    return "::"
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        address = ("0.0.0.0", port)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        raise ConfigurationError(f"--port: can't listen on port {port}: {exc.strerror}") from exc
+    listener.listen(2048)
+    return listener
 
 
 def lan_urls(tls: LocalTls, port: int) -> list[str]:
     """The addresses a device on the home network can open, hostname first."""
     urls = []
     for name in tls.names:
-        if name in ("localhost", "127.0.0.1"):
+        if name in ("localhost", "127.0.0.1", "::1"):
             continue
         host = f"[{name}]" if ":" in name else name
         urls.append(f"https://{host}:{port}")
@@ -76,7 +86,12 @@ def print_lan(tls: LocalTls, port: int) -> None:
     console.print(
         f"HTTPS for the home network: {renewed} server certificate for {', '.join(tls.names)}."
     )
-    console.print("Open Doorstep on your devices at: " + "  ".join(lan_urls(tls, port)))
+    console.print(
+        "Open Doorstep on your devices at: " + "  ".join(lan_urls(tls, port)),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     console.print(
         f"Trust the local CA [bold]{tls.ca}[/] once on each device (it signs only this "
         "hub's certificate; its key never leaves this machine):",

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from doorstep.cli.hub import plain_http_refusal
-from doorstep.cli.lan import all_addresses, print_lan
+from doorstep.cli.lan import lan_socket, print_lan
 from doorstep.cli.output import console, fail
 from doorstep.settings import Settings
 from doorstep.tls import ensure_local_tls, is_loopback
@@ -60,10 +60,12 @@ def up(
     from doorstep.hub.app import create_app
 
     settings = Settings(data_dir=data)
-    tls = None
+    tls = listener = None
     if lan:
         tls = ensure_local_tls(data / "tls")
-        host = host or all_addresses()
+        if host is None:
+            listener = lan_socket(port)
+            host = "::"
         # The demo edge in this process reaches the hub over HTTPS too, trusting the CA.
         os.environ["SSL_CERT_FILE"] = str(tls.ca)
         url = f"https://127.0.0.1:{port}"
@@ -106,7 +108,7 @@ def up(
     # for the previous handler: make both end up here, so the edge stops cleanly too.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        server.run()
+        server.run(sockets=[listener] if listener else None)
     except KeyboardInterrupt:
         pass
     finally:
