@@ -49,7 +49,10 @@ async def call(
 ) -> Response:
     path = fill(page.path, values)
     accept = {"Accept": "text/html"}
-    return await world.client.request(page.method, path, headers=accept | headers)
+    try:
+        return await world.client.request(page.method, path, headers=accept | headers)
+    except Exception as crashed:  # a page that crashes is a failure to list, not the end
+        return Response(500, text=f"the page crashed: {crashed!r}")
 
 
 def signs_in_first(response: Response, path: str) -> bool:
