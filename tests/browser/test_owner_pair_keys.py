@@ -17,13 +17,14 @@ import uuid
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from playwright.sync_api import Browser, Page, expect
 
 from doorstep.crypto.keys import fingerprint, key_id, public_raw
 from doorstep.crypto.pairing import check_tag, owner_tag, split_code
 from doorstep.crypto.safety import format_safety_number, safety_number
 from doorstep.crypto.signing_keys import signing_key_of
-from doorstep.owner.keys import signed_list
+from doorstep.owner.keys import home_private_keys, signed_list
 from doorstep.owner.trust import KeyChecker, UserKey
 from tests.browser.owner_web import signed_in
 from tests.lying_hub import ServedHub
@@ -147,3 +148,47 @@ def test_a_rolled_back_checkpoint_raises_the_alarm_on_the_keys_page(
         page.reload()
         alarms = page.get_by_role("alert")
         expect(alarms).to_contain_text("rollback: the log is at size", timeout=30_000)
+
+
+def test_the_owner_gives_a_member_access_from_the_keys_page(
+    browser: Browser, household: tuple[Home, Resident]
+) -> None:
+    home, member = household
+    with signed_in(browser, home.owner, "/keys") as page:
+        page.get_by_role("button", name="Give Member access").click()
+        unlock_in_dialog(page)
+        expect(page.get_by_role("cell", name="in the signed list", exact=True)).to_be_visible(
+            timeout=30_000
+        )
+    with member.api() as api:
+        opened = home_private_keys(api, home.home_id, member.user_key)
+    with home.owner.api() as api:
+        checker = KeyChecker(api)
+        newest = signed_list(checker, home.home_id, checker.me(home.owner.user_key))
+    assert list(opened) == [newest.current_home_key().id]
+    listed = newest.member(member.user_id)
+    assert listed is not None and not listed.owner
+    assert listed.public_key == public_raw(member.user_key.public_key())
+
+
+def test_a_member_key_the_hub_swapped_gets_no_access_button_and_an_alarm(
+    browser: Browser, served_hub: ServedHub, household: tuple[Home, Resident]
+) -> None:
+    home, member = household
+    swapped = base64.b64encode(public_raw(X25519PrivateKey.generate().public_key())).decode()
+    served_hub.lying.rewrite(
+        "GET",
+        r"/v1/homes/[^/]+/member-keys",
+        lambda page: {
+            **page,
+            "data": [
+                {**row, "public_key": swapped} if row["user_id"] == str(member.user_id) else row
+                for row in page["data"]
+            ],
+        },
+    )
+    with signed_in(browser, home.owner, "/keys") as page:
+        expect(page.get_by_role("alert")).to_contain_text("does not match its id", timeout=30_000)
+        expect(page.get_by_role("button", name="Give Member access")).to_have_count(0)
+    with member.api() as api:
+        assert home_private_keys(api, home.home_id, member.user_key) == {}

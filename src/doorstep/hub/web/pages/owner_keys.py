@@ -38,7 +38,10 @@ def key_setup_page(request: Request, user: PageResident, session: SessionDep) ->
 @router.get("/keys")
 def keys_page(request: Request, user: PageResident, session: SessionDep) -> HTMLResponse:
     """Your key, your household's keys with safety numbers, and key alarms (all checked here)."""
-    homes = [{"id": str(home.id), "name": home.name} for home, _ in list_homes(session, user=user)]
+    homes = [
+        {"id": str(home.id), "name": home.name, "owner": member.role == HouseholdRole.OWNER}
+        for home, member in list_homes(session, user=user)
+    ]
     return render(
         request, "resident/keys.html", {"has_key": _has_key(session, user), "homes": homes}
     )

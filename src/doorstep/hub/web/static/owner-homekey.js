@@ -4,7 +4,6 @@
 // names it current and names exactly the members it is wrapped to.
 
 import { fromBase64, homeSubject, toBase64, unwrapKey } from './doorstep-crypto.js';
-import { generateUserKey } from './doorstep-keys.js';
 import { KeyRefused } from './doorstep-trust.js';
 import { call, get } from './owner-api.js';
 import { checkMemberRow, verifiedKeyList } from './owner-checks.js';
@@ -56,6 +55,7 @@ export async function rotateHomeKey(homeId, key) {
   const me = meOf(key);
   const previous = await verifiedKeyList(homeId, me);
   const members = await currentMembers(homeId, me);
+  const { generateUserKey } = await import('./doorstep-keys.js');
   const fresh = await generateUserKey();
   try {
     const people = members.map((m) => listed(previous, m, me));

@@ -5,6 +5,7 @@ import { fingerprint } from './doorstep-crypto.js';
 import { formatSafetyNumber, safetyNumber } from './doorstep-trust.js';
 import { get } from './owner-api.js';
 import { checkMemberRow, checkUserKey, verifiedKeyList } from './owner-checks.js';
+import { grantMember, rotateHomeKey } from './owner-homekey.js';
 import { monitorKeys } from './owner-monitor.js';
 import { getUnlockedKey } from './owner-session.js';
 import { knownKeys } from './owner-store.js';
@@ -78,11 +79,20 @@ async function showHome(home, me) {
       element('td', report.number ?? (report.you ? 'you' : '—'), { class: 'safety-number' }),
       element('td', report.problem ?? (report.listed ? `in the signed list${report.owner ? ', owner' : ''}`
         : 'not in the signed list yet')));
+    if (home.owner && report.fingerprint && !report.you && (!report.listed || report.problem)) {
+      tr.lastChild.append(' ', ownerAction(`Give ${row.display_name} access`,
+        (key) => grantMember(home.id, key, row.user_id)));
+    }
     body.append(tr);
   }
   const wrap = element('div', null, { class: 'table-wrap' });
   wrap.append(table);
   section.append(wrap);
+  if (home.owner && list) {
+    section.append(element('p', 'A new home key locks clips from now on; everyone in the signed '
+      + 'list gets it, and anyone removed since does not.'));
+    section.append(ownerAction('Make a new home key', (key) => rotateHomeKey(home.id, key)));
+  }
   if (list?.devices.length) {
     section.append(element('h3', 'Devices'));
     const devices = element('ul');
@@ -91,6 +101,23 @@ async function showHome(home, me) {
     }
     section.append(devices);
   }
+}
+
+/** A button for an owner's key operation: unlock, run, then show the page again. */
+function ownerAction(label, run) {
+  const button = element('button', label, { type: 'button', class: 'button' });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await run(await getUnlockedKey());
+      $('keys-status').textContent = `Done: ${label}.`;
+      globalThis.location.reload();
+    } catch (error) {
+      alarm(`${label}: ${error.message}`);
+      button.disabled = false;
+    }
+  });
+  return button;
 }
 
 async function showLog(me, trustedSigning) {

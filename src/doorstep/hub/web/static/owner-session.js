@@ -13,7 +13,6 @@
 import {
   fingerprint, fromBase64, importX25519Private, keyId, x25519PublicOf,
 } from './doorstep-crypto.js';
-import { deriveSigningKey, openPrivateKeyBoxRaw } from './doorstep-keys.js';
 import { HubError, get } from './owner-api.js';
 import { checkOwnKey } from './owner-checks.js';
 import { addKnownKeys } from './owner-store.js';
@@ -71,6 +70,8 @@ export async function unlock(passphrase) {
     }
     throw error;
   }
+  // Loaded when needed: it brings Argon2id (hash-wasm, 80 KB), which only unlocking uses.
+  const { deriveSigningKey, openPrivateKeyBoxRaw } = await import('./doorstep-keys.js');
   const raw = await openPrivateKeyBoxRaw(
     fromBase64(record.private_key_box, 'your passphrase box'), passphrase, record.id);
   let x25519Private;
