@@ -22,6 +22,10 @@ def test_bench_web_json_reports_the_timeline_and_its_baseline() -> None:
             "20",
             "--database-url",
             "sqlite",
+            "--playback-mb",
+            "2",
+            "--playback-runs",
+            "1",
         ],
     )
 
@@ -34,3 +38,10 @@ def test_bench_web_json_reports_the_timeline_and_its_baseline() -> None:
     # 2,000 clips over 30 days: about 67 a day, and every one of them was counted.
     assert 40 < report["clips_per_day_mean"] < 100
     assert report["timeline_goal_met"] is None  # not PostgreSQL at 100,000 clips
+    # Part (b), PLAYER's: a 2 MB clip played in Chromium, sealed, plain, plain through MSE.
+    assert 1.5e6 < report["playback_clip_bytes"] < report["playback_sealed_bytes"] < 3e6
+    for kind in ("sealed", "plain", "plain_mse"):
+        assert len(report[f"playback_{kind}_all_ms"]) == 1
+        assert 0 < report[f"playback_{kind}_ms"] < 30_000
+    ratio = report["playback_sealed_ms"] / report["playback_plain_ms"]
+    assert report["playback_ratio"] == ratio

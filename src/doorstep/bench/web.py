@@ -14,6 +14,10 @@ To add one, write the function and append it there (and give its options a field
   connection: GET ``/readyz``, whose work is a ``SELECT 1`` on the same pool (and a
   look at the storage and the bus): ``baseline_p50_ms``, ``baseline_p99_ms``. The goal is
   a timeline p99 under 50 ms on PostgreSQL at 100,000 clips per camera.
+- **playback** (``measure_playback`` in bench/web_playback.py): click to first decoded
+  frame in Chromium, a 16 MB sealed clip through static/player.js against the same clip
+  unsealed from a plain URL: ``playback_sealed_ms``, ``playback_plain_ms``,
+  ``playback_ratio`` (goal at most 1.5).
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class WebBenchOptions:
     samples: int = 300
     database_url: str = DEFAULT_POSTGRES_URL  # a PostgreSQL server, or "sqlite"
     seed: int = 22
+    playback_mb: float = 16.0  # part (b): the clip's size (bench/web_playback.py)
+    playback_runs: int = 5  # part (b): runs of each, sealed and plain
 
 
 @dataclass(frozen=True)
@@ -266,4 +272,6 @@ def fill_clips(
             connection.execute(text(f"{statement} {table}"))
 
 
-MEASUREMENTS: tuple[Measurement, ...] = (measure_timeline,)
+from doorstep.bench.web_playback import measure_playback  # noqa: E402 (it types with this module)
+
+MEASUREMENTS: tuple[Measurement, ...] = (measure_timeline, measure_playback)

@@ -24,6 +24,12 @@ ROWS = (
     ("timeline_to_baseline_p99", "timeline / baseline, p99", "{:.1f}"),
     ("clips_per_day_mean", "clips per camera-day", "{:,.0f}"),
     ("fill_s", "fill s", "{:.1f}"),
+    ("playback_sealed_ms", "click to first frame, sealed clip, ms", "{:.0f}"),
+    ("playback_plain_ms", "  same clip unsealed, plain URL, ms", "{:.0f}"),
+    ("playback_plain_mse_ms", "  same clip unsealed through MediaSource, ms", "{:.0f}"),
+    ("playback_ratio", "sealed / plain", "{:.2f}"),
+    ("playback_ratio_mse", "sealed / plain through MediaSource", "{:.2f}"),
+    ("playback_clip_bytes", "clip bytes", "{:,}"),
 )
 
 
@@ -39,6 +45,12 @@ def web(
             "or 'sqlite' for a throwaway SQLite file (the goal is for PostgreSQL)."
         ),
     ] = DEFAULT_DATABASE,
+    playback_mb: Annotated[
+        float, typer.Option(help="Size of the clip played, sealed and plain (MB).", min=1)
+    ] = 16.0,
+    playback_runs: Annotated[
+        int, typer.Option(help="Timed plays of each, sealed and plain (medians).", min=1)
+    ] = 5,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the figures as JSON only.")
     ] = False,
@@ -50,10 +62,20 @@ def web(
     --samples GET /v1/cameras/{id}/timeline for random days (p50, p99)
     against GET /readyz, a SELECT 1 through the same HTTP stack.
     Goal: timeline p99 < 50 ms on PostgreSQL at 100,000 clips.
+
+    Then in Chromium: click to first decoded frame of a --playback-mb MB clip,
+    sealed and played by the web player as it decrypts, against the same clip
+    unsealed from a plain URL (medians of --playback-runs). Goal: ratio <= 1.5.
     """
     from doorstep.bench.web import WebBenchOptions, run_web_bench
 
-    options = WebBenchOptions(clips=clips, samples=samples, database_url=database_url)
+    options = WebBenchOptions(
+        clips=clips,
+        samples=samples,
+        database_url=database_url,
+        playback_mb=playback_mb,
+        playback_runs=playback_runs,
+    )
     result = _measure(run_web_bench, json_output=json_output, options=options)
     if result is None:
         return
@@ -63,6 +85,9 @@ def web(
         console.print("goal (PostgreSQL, 100,000 clips, p99 < 50 ms): not measured in this run")
     else:
         console.print(f"goal, timeline p99 < 50 ms on PostgreSQL: {_verdict(met)}")
+    ratio = result.figures.get("playback_ratio")
+    if ratio is not None:
+        console.print(f"goal, playback sealed / plain <= 1.5: {_verdict(ratio <= 1.5)}")
 
 
 def _web_table(result: WebBenchResult) -> Table:

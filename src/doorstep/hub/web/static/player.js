@@ -136,22 +136,56 @@ function once(target, done, failures, what) {
   });
 }
 
-/** Appends decrypted bytes to a SourceBuffer in order, one append at a time. */
+// Decrypting runs ahead of appending by at most this much; past it, reading waits.
+const AHEAD_BYTES = 8 << 20;
+
+/**
+ * Appends decrypted bytes to a SourceBuffer in order. Appends run beside the decrypting:
+ * what arrives during one append goes in the next, as one; `push` waits only when more
+ * than AHEAD_BYTES are waiting.
+ */
 class Feeder {
-  constructor(video, type) {
+  constructor(video, onAppended) {
     this.video = video;
-    this.type = type;
+    this.onAppended = onAppended;
+    [this.pending, this.waiting, this.running, this.failure] = [[], 0, null, null];
   }
 
-  async open() {
+  /** Attach a MediaSource to the video now: it opens while the first bytes arrive. */
+  attach() {
     const Source = MediaSourceClass();
     this.source = new Source();
     this.url = URL.createObjectURL(this.source);
     this.video.disableRemotePlayback = true; // ManagedMediaSource asks for it
-    const opened = once(this.source, 'sourceopen', [], 'the media source did not open');
+    this.opened = once(this.source, 'sourceopen', [], 'the media source did not open');
     this.video.src = this.url;
-    await opened;
-    this.buffer = this.source.addSourceBuffer(this.type);
+  }
+
+  async start(type) {
+    await this.opened;
+    this.buffer = this.source.addSourceBuffer(type);
+  }
+
+  push(data) {
+    if (this.failure) throw this.failure;
+    this.pending.push(data);
+    this.waiting += data.length;
+    this.running ??= this.drain().catch((error) => {
+      this.failure = error;
+    });
+    return this.waiting > AHEAD_BYTES ? this.running : undefined;
+  }
+
+  async drain() {
+    while (this.pending.length) {
+      const data = this.pending.length === 1 ? this.pending[0]
+        : new Uint8Array(await new Blob(this.pending).arrayBuffer());
+      this.pending = [];
+      await this.append(data);
+      this.waiting -= data.length;
+      this.onAppended();
+    }
+    this.running = null;
   }
 
   async append(data) {
@@ -180,8 +214,15 @@ class Feeder {
     }
   }
 
-  end() {
+  async end() {
+    while (this.running) await this.running;
+    if (this.failure) throw this.failure;
     if (this.source.readyState === 'open') this.source.endOfStream();
+  }
+
+  detach() {
+    URL.revokeObjectURL(this.url);
+    clear(this.video);
   }
 }
 
@@ -220,23 +261,37 @@ function counted(body, onBytes) {
 export async function play(video, {
   url, contentKey, clipId, devicePublicKey, onProgress = () => {}, signal,
 }) {
-  const response = await fetch(url, { cache: 'no-store', credentials: 'same-origin', signal });
-  if (!response.ok || !response.body) {
-    throw new Error(`fetching the clip failed: HTTP ${response.status}`);
-  }
-  const total = Number(response.headers.get('Content-Length')) || null;
-  const state = { received: 0, total, chunks: 0, mode: 'pending', playing: false };
+  const state = { received: 0, total: null, chunks: 0, mode: 'pending', playing: false };
   const report = () => onProgress({ ...state });
-  let [head, feeder, started] = [[], null, false];
+  let [head, started] = [[], false];
+  const onAppended = () => {
+    if (!started && feeder.buffer.buffered.length) {
+      started = true; // the first fragment is in: start now, however much is still coming
+      video.play().catch(() => {}); // refused autoplay: the controls still play it
+    }
+    if (video.readyState >= HAVE_CURRENT_DATA && !state.playing) {
+      state.playing = true;
+      report();
+    }
+  };
+  // Opened while the clip is fetched; handed back if the clip can't stream.
+  let feeder = MediaSourceClass() ? new Feeder(video, onAppended) : null;
+  feeder?.attach();
+  video.addEventListener('loadeddata', () => {
+    state.playing = state.mode === 'stream';
+    report();
+  }, { once: true });
 
-  const begin = async (init) => {
-    const { codecs, fragmented } = describeMovie(init.data, init.moov);
+  const begin = async (data, moov) => {
+    const { codecs, fragmented } = describeMovie(data, moov);
     const type = codecs && `video/mp4; codecs="${codecs.join(', ')}"`;
-    const Source = MediaSourceClass();
-    if (!fragmented || !type || !Source?.isTypeSupported(type)) return 'blob';
-    feeder = new Feeder(video, type);
-    await feeder.open();
-    return 'stream';
+    if (feeder && fragmented && type && MediaSourceClass().isTypeSupported(type)) {
+      await feeder.start(type);
+      return 'stream';
+    }
+    feeder?.detach();
+    feeder = null;
+    return 'blob';
   };
   const onChunk = async (plaintext) => {
     state.chunks += 1;
@@ -246,22 +301,22 @@ export async function play(video, {
         await new Blob(head).arrayBuffer());
       const init = initSegment(data);
       if (init) {
-        state.mode = init.end < 0 ? 'blob' : await begin({ data, moov: init.moov });
-        if (state.mode === 'stream') await feeder.append(data);
+        state.mode = await begin(data, init.end < 0 ? null : init.moov);
         head = [];
+        if (state.mode === 'stream') await feeder.push(data);
       }
     } else if (state.mode === 'stream') {
-      await feeder.append(plaintext);
+      await feeder.push(plaintext);
     }
-    if (feeder && !started && feeder.buffer.buffered.length) {
-      started = true; // the first fragment is in: start now, however much is still coming
-      video.play().catch(() => {}); // refused autoplay: the controls still play it
-    }
-    state.playing = started && video.readyState >= HAVE_CURRENT_DATA;
     report();
   };
 
   try {
+    const response = await fetch(url, { cache: 'no-store', credentials: 'same-origin', signal });
+    if (!response.ok || !response.body) {
+      throw new Error(`fetching the clip failed: HTTP ${response.status}`);
+    }
+    state.total = Number(response.headers.get('Content-Length')) || null;
     const body = counted(response.body, (received) => {
       state.received = received;
       report();
@@ -269,8 +324,9 @@ export async function play(video, {
     const opened = await openPart(body, {
       contentKey, clipId, part: 'clip', devicePublicKey, onChunk,
     });
-    if (state.mode === 'stream') feeder.end();
+    if (state.mode === 'stream') await feeder.end();
     else {
+      if (state.mode === 'pending') await begin(opened.plaintext, null); // hands the source back
       state.mode = 'blob';
       show(video, opened.plaintext); // verified whole: now, and only now, shown
     }
@@ -279,8 +335,7 @@ export async function play(video, {
       mode: state.mode, chunks: state.chunks, bytes: opened.plaintext.length, sha256: opened.sha256,
     };
   } catch (error) {
-    if (feeder) clear(video); // what was shown is thrown away with the refused clip
-    if (feeder?.url) URL.revokeObjectURL(feeder.url);
+    feeder?.detach(); // what was shown is thrown away with the refused clip
     throw error;
   }
 }
