@@ -148,3 +148,19 @@ def test_a_published_fingerprint_other_than_the_key_is_refused(
     assert "is not the key it publishes" in refused["message"]
     assert not [r for r in sent if r.url.removeprefix(world.served.url).startswith("/v1/clips/")]
     assert _share_rows(world) == 0
+
+
+def test_declining_in_the_browser_shares_nothing(
+    owner_page: tuple[Page, list[Request]], world: World
+) -> None:
+    page, sent = owner_page
+    answered = page.evaluate(
+        """async (entryId) => {
+          const { declineRequest } = await import('/static/owner-share.js');
+          return declineRequest(entryId);
+        }""",
+        str(world.entry_id),
+    )
+    assert answered["answer"] == "declined"
+    assert [r.method for r in sent if r.method != "GET"] == ["POST"]
+    assert _share_rows(world) == 0
