@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from httpx import AsyncClient
@@ -20,13 +21,13 @@ async def _shared(actors: Actors, client: AsyncClient):  # type: ignore[no-untyp
     police = await agency(actors, client, name="Riverside Police")
     filed = await file_request(client, police)
     shared = await share(client, actors, home, police, filed["id"])
-    return home, shared
+    return home, shared, police
 
 
 async def test_receipts_list_what_was_shared_and_download_the_signed_json(
     app: FastAPI, actors: Actors, client: AsyncClient
 ) -> None:
-    home, shared = await _shared(actors, client)
+    home, shared, _ = await _shared(actors, client)
     async with browser(app, home.owner) as page:
         text = (await page.get("/receipts")).text
         assert "Riverside Police" in text
@@ -45,7 +46,7 @@ async def test_receipts_list_what_was_shared_and_download_the_signed_json(
 async def test_holdings_show_live_share_and_withdraw_after_confirmation(
     app: FastAPI, actors: Actors, client: AsyncClient, hub: HubState
 ) -> None:
-    home, shared = await _shared(actors, client)
+    home, shared, _ = await _shared(actors, client)
     async with browser(app, home.owner) as page:
         text = (await page.get("/holdings")).text
         assert "Riverside Police: 1 clip" in text and "Not downloaded yet" in text
@@ -73,7 +74,7 @@ async def test_holdings_show_live_share_and_withdraw_after_confirmation(
 async def test_another_resident_sees_nothing_and_can_withdraw_nothing(
     app: FastAPI, actors: Actors, client: AsyncClient, hub: HubState
 ) -> None:
-    home, shared = await _shared(actors, client)
+    home, shared, _ = await _shared(actors, client)
     stranger = actors.resident()
     async with browser(app, stranger) as page:
         assert "You have shared nothing" in (await page.get("/receipts")).text
@@ -92,7 +93,7 @@ async def test_another_resident_sees_nothing_and_can_withdraw_nothing(
 async def test_withdraw_without_csrf_is_refused(
     app: FastAPI, actors: Actors, client: AsyncClient, hub: HubState
 ) -> None:
-    home, shared = await _shared(actors, client)
+    home, shared, _ = await _shared(actors, client)
     async with browser(app, home.owner) as page:
         response = await page.http.post(
             f"/holdings/{shared['id']}/withdraw", headers={"Accept": "text/html"}
@@ -100,3 +101,37 @@ async def test_withdraw_without_csrf_is_refused(
     assert response.status_code == 403
     with hub.sessions() as session:
         assert session.get_one(Share, uuid.UUID(shared["id"])).ended_at is None
+
+
+async def test_an_extension_asked_by_the_agency_is_granted_or_refused_on_the_page(
+    app: FastAPI, actors: Actors, client: AsyncClient, hub: HubState
+) -> None:
+    home, shared, police = await _shared(actors, client)
+    share_id = uuid.UUID(shared["id"])
+    expires = datetime.fromisoformat(shared["expires_at"])
+    until = expires + timedelta(days=30)
+    asked = await client.post(
+        f"/v1/agency/shares/{share_id}/extension",
+        json={"until": until.isoformat(), "reason": "The trial is set for March."},
+        headers=police.member.headers,
+    )
+    assert asked.status_code == 200, asked.text
+    async with browser(app, home.owner) as page:
+        text = (await page.get("/holdings")).text
+        assert "The trial is set for March." in text
+        assert f'action="/holdings/{share_id}/extension"' in text
+        wrong = await page.post_form(f"/holdings/{share_id}/extension", {"grant": "maybe"})
+        assert wrong.status_code == 422 and "grant" in wrong.text
+        with hub.sessions() as session:
+            assert session.get_one(Share, share_id).extension_until is not None
+        granted = await page.post_form(f"/holdings/{share_id}/extension", {"grant": "yes"})
+        assert granted.headers["location"] == "/holdings?done=extended"
+        with hub.sessions() as session:
+            assert session.get_one(Share, share_id).expires_at == until
+        # Nothing is waiting any more: a second answer conflicts.
+        again = await page.post_form(f"/holdings/{share_id}/extension", {"grant": "no"})
+        assert again.status_code == 409
+        stranger = actors.resident()
+    async with browser(app, stranger) as other:
+        refused = await other.post_form(f"/holdings/{share_id}/extension", {"grant": "yes"})
+        assert refused.status_code == 404

@@ -9,8 +9,9 @@ downloads and expiry, and withdraws one after a confirmation page.
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from doorstep.hub.db import utcnow
@@ -23,7 +24,11 @@ from doorstep.hub.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
-DONE = {"withdrawn": "Withdrawn: the agency's keys to those clips are deleted."}
+DONE = {
+    "withdrawn": "Withdrawn: the agency's keys to those clips are deleted.",
+    "extended": "Extended: the agency may download the clips until the new date.",
+    "refused": "Refused: the agency's access ends on the date it had.",
+}
 
 
 def live(share: SharePublic) -> bool:
@@ -85,3 +90,17 @@ def withdraw(
 ) -> RedirectResponse:
     service.withdraw_share(session, user=user, share_id=share_id)
     return RedirectResponse("/holdings?done=withdrawn", status_code=303)
+
+
+@router.post("/holdings/{share_id}/extension")
+def answer_extension(
+    share_id: uuid.UUID,
+    grant: Annotated[Literal["yes", "no"], Form()],
+    user: PageResident,
+    session: SessionDep,
+    _: PageCsrf,
+) -> RedirectResponse:
+    """Grant or refuse the longer access the agency asked for."""
+    service.answer_extension(session, user=user, share_id=share_id, grant=grant == "yes")
+    done = "extended" if grant == "yes" else "refused"
+    return RedirectResponse(f"/holdings?done={done}", status_code=303)
