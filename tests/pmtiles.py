@@ -88,9 +88,16 @@ def solid_png(red: int, green: int, blue: int, size: int = 256) -> bytes:
 
 
 def write_pmtiles(
-    path: Path, tiles: dict[tuple[int, int, int], bytes], attribution: str = "Test tiles"
+    path: Path,
+    tiles: dict[tuple[int, int, int], bytes],
+    attribution: str = "Test tiles",
+    leaf_size: int | None = None,
 ) -> bytes:
-    """Write ``tiles`` ((z, x, y) -> PNG) as a PMTiles v3 file; returns the file's bytes."""
+    """Write ``tiles`` ((z, x, y) -> PNG) as a PMTiles v3 file; returns the file's bytes.
+
+    With ``leaf_size``, the tiles' entries go in leaf directories of that many entries and
+    the root directory points at them (run length 0), as large archives do.
+    """
     ordered = sorted((tile_id(*zxy), data) for zxy, data in tiles.items())
     entries: list[tuple[int, int, int, int]] = []
     offset = 0
@@ -98,13 +105,22 @@ def write_pmtiles(
         entries.append((tid, offset, len(data), 1))
         offset += len(data)
     tile_data = b"".join(data for _, data in ordered)
-    root = gzip.compress(_directory(entries), mtime=0)
+    leaves = b""
+    if leaf_size is None:
+        root = gzip.compress(_directory(entries), mtime=0)
+    else:
+        pointers = []
+        for start in range(0, len(entries), leaf_size):
+            leaf = gzip.compress(_directory(entries[start : start + leaf_size]), mtime=0)
+            pointers.append((entries[start][0], len(leaves), len(leaf), 0))
+            leaves += leaf
+        root = gzip.compress(_directory(pointers), mtime=0)
     metadata = gzip.compress(json.dumps({"attribution": attribution}).encode(), mtime=0)
     zooms = [z for z, _, _ in tiles]
     root_offset = HEADER_BYTES
     metadata_offset = root_offset + len(root)
     leaf_offset = metadata_offset + len(metadata)
-    data_offset = leaf_offset
+    data_offset = leaf_offset + len(leaves)
     header = b"PMTiles\x03" + struct.pack(
         "<QQQQQQQQQQQBBBBBBiiiiBii",
         root_offset,
@@ -112,7 +128,7 @@ def write_pmtiles(
         metadata_offset,
         len(metadata),
         leaf_offset,
-        0,  # no leaf directories
+        len(leaves),
         data_offset,
         len(tile_data),
         len(entries),  # addressed tiles
@@ -133,6 +149,6 @@ def write_pmtiles(
         0,
     )
     assert len(header) == HEADER_BYTES, len(header)
-    body = header + root + metadata + tile_data
+    body = header + root + metadata + leaves + tile_data
     path.write_bytes(body)
     return body

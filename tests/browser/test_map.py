@@ -42,7 +42,9 @@ PAN_PX = 80  # what one arrow key moves the crosshair
 def map_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("map-hub")
     basemap = directory / "basemap.pmtiles"
-    write_pmtiles(basemap, {zxy: solid_png(*colour) for zxy, colour in TILE_COLOURS.items()})
+    # In leaf directories of 4 entries, as a large archive keeps its tiles.
+    tiles = {zxy: solid_png(*colour) for zxy, colour in TILE_COLOURS.items()}
+    write_pmtiles(basemap, tiles, leaf_size=4)
     settings = Settings(
         data_dir=directory,
         storage_url=(directory / "blobs").as_uri(),
