@@ -45,3 +45,17 @@ def test_bench_web_json_reports_the_timeline_and_its_baseline() -> None:
         assert 0 < report[f"playback_{kind}_ms"] < 30_000
     ratio = report["playback_sealed_ms"] / report["playback_plain_ms"]
     assert report["playback_ratio"] == ratio
+
+
+def test_bench_web_only_runs_the_measurements_named() -> None:
+    args = ["bench", "web", "--json", "--clips", "500", "--samples", "10"]
+    result = CliRunner().invoke(app, [*args, "--database-url", "sqlite", "--only", "timeline"])
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["clips"] == 500
+    assert not [key for key in report if key.startswith("playback")]
+
+    refused = CliRunner().invoke(app, [*args, "--only", "timeline,speed"])
+    assert refused.exit_code == 1
+    assert "--only takes timeline, playback" in refused.output

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from doorstep.cli.bench import _measure, _verdict
-from doorstep.cli.output import console
+from doorstep.cli.output import console, fail
 
 if TYPE_CHECKING:
     from doorstep.bench.web import WebBenchResult
@@ -51,6 +51,10 @@ def web(
     playback_runs: Annotated[
         int, typer.Option(help="Timed plays of each, sealed and plain (medians).", min=1)
     ] = 5,
+    only: Annotated[
+        str | None,
+        typer.Option(help="Only these measurements, comma-separated: timeline, playback."),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the figures as JSON only.")
     ] = False,
@@ -67,7 +71,13 @@ def web(
     sealed and played by the web player as it decrypts, against the same clip
     unsealed from a plain URL (medians of --playback-runs). Goal: ratio <= 1.5.
     """
-    from doorstep.bench.web import WebBenchOptions, run_web_bench
+    from doorstep.bench.web import MEASUREMENTS, WebBenchOptions, run_web_bench
+
+    named = {measure.__name__.removeprefix("measure_"): measure for measure in MEASUREMENTS}
+    chosen = [name.strip() for name in only.split(",") if name.strip()] if only else list(named)
+    unknown = [name for name in chosen if name not in named]
+    if unknown or not chosen:
+        fail(f"--only takes {', '.join(named)} (comma-separated), not {only!r}")
 
     options = WebBenchOptions(
         clips=clips,
@@ -76,7 +86,10 @@ def web(
         playback_mb=playback_mb,
         playback_runs=playback_runs,
     )
-    result = _measure(run_web_bench, json_output=json_output, options=options)
+    measurements = tuple(named[name] for name in chosen)
+    result = _measure(
+        run_web_bench, json_output=json_output, options=options, measurements=measurements
+    )
     if result is None:
         return
     console.print(_web_table(result))
