@@ -81,4 +81,15 @@ EOF
   cp "$WORK/node_modules/world-atlas/LICENSE" "$VENDOR/world-atlas.LICENSE"
 fi
 
+# --- axe-core 4.14.1 (MPL-2.0), for TESTS ONLY: tests/web/vendor/, never served. --------
+# axe.min.js as npm ships it; tests/web/test_accessibility.py runs it in Chromium.
+AXE_CORE=4.14.1
+if want axe-core; then
+  log "axe-core $AXE_CORE (tests only)"
+  npm_install "axe-core@$AXE_CORE"
+  mkdir -p tests/web/vendor
+  cp "$WORK/node_modules/axe-core/axe.min.js" tests/web/vendor/axe.min.js
+  cp "$WORK/node_modules/axe-core/LICENSE" tests/web/vendor/axe-core.LICENSE
+fi
+
 log "done: $(cd "$VENDOR" && ls | tr '\n' ' ')"
