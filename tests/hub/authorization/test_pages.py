@@ -124,7 +124,9 @@ async def test_every_page_refuses_what_the_table_says(
 
 async def test_pages_are_served_and_well_formed(app: FastAPI) -> None:
     routes = set(served(app))
-    assert len({(page.method, page.path) for page in PAGES}) == len(PAGES)
+    rows = [(page.method, page.path) for page in PAGES]
+    twice = sorted({f"{method} {path}" for method, path in rows if rows.count((method, path)) > 1})
+    assert not twice, f"pages with two rows in the page table: {twice}"
     for page in PAGES:
         where = f"{page.method} {page.path}"
         assert (page.method, page.path) in routes, f"{where} is in the page table, not served"
