@@ -81,6 +81,17 @@ EOF
   cp "$WORK/node_modules/world-atlas/LICENSE" "$VENDOR/world-atlas.LICENSE"
 fi
 
+# --- htmx 2.0.11 (0BSD): base.html loads it (classic script, defer) on every page. -------
+# htmx.min.js as npm ships it (package/dist/htmx.min.js, 52 KB, 17 KB gzipped); its
+# settings are base.html's <meta name="htmx-config"> (static/vendor/README.md).
+HTMX=2.0.11
+if want htmx; then
+  log "htmx $HTMX"
+  npm_install "htmx.org@$HTMX"
+  cp "$WORK/node_modules/htmx.org/dist/htmx.min.js" "$VENDOR/htmx.min.js"
+  cp "$WORK/node_modules/htmx.org/LICENSE" "$VENDOR/htmx.LICENSE.txt"
+fi
+
 # --- axe-core 4.14.1 (MPL-2.0), for TESTS ONLY: tests/web/vendor/, never served. --------
 # axe.min.js as npm ships it; tests/web/test_accessibility.py runs it in Chromium.
 AXE_CORE=4.14.1
