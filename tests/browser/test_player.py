@@ -4,6 +4,7 @@ tampered chunk stops playback with the reason shown."""
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from tests.edge.test_record import filled, write_street_with_audio
 WIDTH, HEIGHT, FPS, SECONDS = 320, 180, 15, 6
 CHUNK = 4096
 RUN = 32  # any plaintext run this long in the traffic fails (so does any 64-byte one)
+MP4_BOX = re.compile(rb"\x00[\x00-\xff]{3}(ftyp|moov|moof|mdat)")
 
 
 def edge_clip(source: Path, out: Path, end_s: float) -> bytes:
@@ -154,11 +156,12 @@ def plaintext_runs(plaintext: bytes) -> set[bytes]:
 
 
 def leaks(body: bytes, runs: set[bytes]) -> list[str]:
-    """Plaintext in ``body``: MP4 box names, or any aligned RUN-byte run of the clip.
+    """Plaintext in ``body``: MP4 box headers, or any aligned RUN-byte run of the clip.
 
-    A 64-byte run of the plaintext always holds one of the aligned 32-byte runs.
+    A 64-byte run of the plaintext always holds one of the aligned 32-byte runs. A box
+    header is a 32-bit size (under 16 MB here: a zero first byte) and the box's name.
     """
-    found = [box.decode() for box in (b"ftyp", b"moov", b"moof", b"mdat") if box in body]
+    found = [match.decode() for match in MP4_BOX.findall(body)]
     hits = sum(1 for at in range(len(body) - RUN + 1) if body[at : at + RUN] in runs)
     return found + ([f"{hits} plaintext runs"] if hits else [])
 
@@ -177,6 +180,7 @@ def test_the_network_log_of_playback_holds_only_ciphertext(
 
     runs = plaintext_runs(clip)
     assert leaks(clip[1000:3000], runs), "the check finds plaintext when there is some"
+    assert leaks(clip[:24], set()) == ["ftyp"], "and the clip's first box header"
     network = [r for r in requests if r.url.startswith(("http:", "https:"))]
     checked = {r.url: leaks(r.post_data_buffer or b"", runs) for r in network}
     for response in responses:

@@ -178,9 +178,10 @@ class Feeder {
 
   async drain() {
     while (this.pending.length) {
-      const data = this.pending.length === 1 ? this.pending[0]
-        : new Uint8Array(await new Blob(this.pending).arrayBuffer());
+      const batch = this.pending; // taken at once: pushes during the await start the next
       this.pending = [];
+      const data = batch.length === 1 ? batch[0]
+        : new Uint8Array(await new Blob(batch).arrayBuffer());
       await this.append(data);
       this.waiting -= data.length;
       this.onAppended();
