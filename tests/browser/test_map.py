@@ -231,6 +231,12 @@ def test_a_circle_drawn_with_the_keyboard_alone(map_page: MapPage) -> None:
 def test_a_polygon_of_four_corners_drawn_with_the_keyboard_alone(map_page: MapPage) -> None:
     page = map_page.page
     open_drawing(map_page, name="location")
+    page.evaluate(
+        """() => document.forms.composer.addEventListener('change', (event) => {
+            const { name, value } = event.target;
+            if (name === 'location') (window.formChanges ??= []).push(value);
+        })"""
+    )
     tab_to(page, "#draw input[type=radio]:checked")
     press(page, "ArrowDown")  # Circle -> Polygon
     tab_to(page, "#draw .map-canvas")
@@ -257,6 +263,9 @@ def test_a_polygon_of_four_corners_drawn_with_the_keyboard_alone(map_page: MapPa
     assert page.locator("#draw .map-vertex").count() == 4
     posted = page.evaluate("JSON.parse(new FormData(document.forms.composer).get('location'))")
     assert posted == map_page.changes()[-1]["location"]
+    # A form checking on "change" (the composer's htmx) hears the finished shape last.
+    page.wait_for_function("(window.formChanges || []).at(-1)?.startsWith('{\"polygon')")
+    assert page.evaluate("JSON.parse(window.formChanges.at(-1))") == posted
     map_page.stayed_home()
 
 

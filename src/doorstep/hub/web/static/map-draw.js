@@ -99,6 +99,7 @@ export async function drawArea(element, options = {}) {
   const centreHandle = handle("map-handle-centre");
   const radiusHandle = handle("map-handle-radius");
   let fieldError = "";
+  let settle = 0;
 
   function location() {
     if (fieldError) return null; // a field says something else than the shape: nothing to send
@@ -185,8 +186,14 @@ export async function drawArea(element, options = {}) {
     areaText.textContent = shape ? `Area: about ${km2Text(areaM2)}${limit}.` : incomplete();
     errorText.textContent = error;
     if (hidden) {
-      hidden.value = current ? JSON.stringify(current) : "";
-      hidden.dispatchEvent(new Event("change", { bubbles: true }));
+      const value = current ? JSON.stringify(current) : "";
+      if (hidden.value !== value) {
+        hidden.value = value;
+        // Once the shape rests (a drag changes it many times a second): a form that checks
+        // on "change" (htmx) asks the hub once.
+        clearTimeout(settle);
+        settle = setTimeout(() => hidden.dispatchEvent(new Event("change", { bubbles: true })), 250);
+      }
     }
     const info = { areaM2, error: error || null, description: shape ? describe(shape) : null };
     element.dispatchEvent(new CustomEvent("map-change", { bubbles: true, detail: { location: current, ...info } }));

@@ -198,6 +198,7 @@ export function setUpMaps(root = document) {
         name: data.name,
         maxAreaKm2: number(data.maxAreaKm2),
         maxRadiusM: number(data.maxRadiusM),
+        maxVertices: number(data.maxVertices),
         modes: data.modes ? data.modes.split(" ") : undefined,
         center: json(data.center),
         zoom: number(data.zoom),
