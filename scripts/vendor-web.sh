@@ -103,4 +103,29 @@ if want axe-core; then
   cp "$WORK/node_modules/axe-core/LICENSE" tests/web/vendor/axe-core.LICENSE
 fi
 
+# --- hash-wasm 4.13.0 (MIT): Argon2id for doorstep-keys.js (WebCrypto has none). ---------
+# hash-wasm.esm.min.js as npm ships it (package/dist/index.esm.min.js, 216 KB); the
+# SHA-256 sums are in static/vendor/README.md.
+HASH_WASM=4.13.0
+if want hash-wasm; then
+  log "hash-wasm $HASH_WASM"
+  npm_install "hash-wasm@$HASH_WASM"
+  cp "$WORK/node_modules/hash-wasm/dist/index.esm.min.js" "$VENDOR/hash-wasm.esm.min.js"
+  cp "$WORK/node_modules/hash-wasm/LICENSE" "$VENDOR/hash-wasm-LICENSE"
+fi
+
+# --- The EFF long word list, from @zxcvbn-ts/language-common 4.1.3 (MIT package). -------
+# eff-wordlist.txt: package/src/diceware.json written one word a line (owner-strength.js
+# suggests passphrases from it). The list's own licence (CC BY 3.0 US) is in
+# eff-wordlist.LICENSE.txt, written by hand (static/vendor/README.md), not copied here.
+ZXCVBN_COMMON=4.1.3
+if want eff-wordlist; then
+  log "eff word list from @zxcvbn-ts/language-common $ZXCVBN_COMMON"
+  npm_install "@zxcvbn-ts/language-common@$ZXCVBN_COMMON"
+  node -e 'const fs = require("fs");
+    const words = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    fs.writeFileSync(process.argv[2], words.join("\n") + "\n");' \
+    "$WORK/node_modules/@zxcvbn-ts/language-common/src/diceware.json" "$VENDOR/eff-wordlist.txt"
+fi
+
 log "done: $(cd "$VENDOR" && ls | tr '\n' ' ')"
