@@ -125,7 +125,9 @@ def test_the_page_decrypts_and_plays_and_only_ciphertext_travels(
 ) -> None:
     page = clip_page
     responses: list[Response] = []
+    sent: list[bytes] = []
     page.on("response", lambda response: responses.append(response))
+    page.on("request", lambda request: sent.append(request.post_data_buffer or b""))
     page.goto(f"/clips/{recorded.clip_id}")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Door: event at")
     unlock(page)
@@ -165,6 +167,7 @@ def test_the_page_decrypts_and_plays_and_only_ciphertext_travels(
         if where:
             found[response.url] = where
     assert found == {}
+    assert [body for body in sent if leaks(body, runs) or b'"label"' in body] == []
 
 
 def test_a_resident_of_another_home_gets_no_page(
