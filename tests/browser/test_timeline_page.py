@@ -19,7 +19,14 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from doorstep.hub.db import make_engine, make_session_factory, transaction
 from tests.database import BACKENDS
-from tests.hub.clips.timeline_spec import CLIPS, DAY_LIST, OTHER_CAMERA, expected_clips, seed
+from tests.hub.clips.timeline_spec import (
+    CLIPS,
+    DAY_LIST,
+    OTHER_CAMERA,
+    SpecClip,
+    expected_clips,
+    seed,
+)
 from tests.lying_hub import ServedHub
 from tests.owner.residents import PASSPHRASE, Home, make_home, pair_device, record_clip
 
@@ -168,6 +175,7 @@ def test_zoom_from_week_to_minute_jump_and_move_with_the_keyboard(
     press(page, "+", selected=utc("2026-11-20T00:00:00"))
     expect(page.locator("#tl-range")).to_have_text("Fri 20 Nov 2026, by hour: 8 events.")
     check_view(page, seeded, "2026-11-20T00:00:00", 24, HOUR_S, DAY_LIST)
+    expect(page.get_by_role("button", name="Show more events")).to_be_hidden()
     press(page, "End", selected=utc("2026-11-20T23:00:00"))
     press(page, "Home", selected=utc("2026-11-20T00:00:00"))
     press(page, "ArrowRight", times=9, selected=utc("2026-11-20T09:00:00"))
@@ -259,4 +267,31 @@ def test_snapshots_decrypt_in_the_browser_once_the_key_is_unlocked(
     expect(item).to_have_attribute("data-snapshot", "shown", timeout=30_000)
     source = item.locator("img").get_attribute("src")
     assert source is not None and source.startswith("blob:")
+    context.close()
+
+
+@SQLITE_ONLY
+def test_show_more_lists_the_rest_of_a_busy_day(browser: Browser, served_hub: ServedHub) -> None:
+    home = make_home(served_hub.url)
+    day = [
+        SpecClip(f"busy-{n:03}", f"2026-11-10T{n // 60:02}:{n % 60:02}:00", 20, "cd")
+        for n in range(130)
+    ]
+    engine = make_engine(served_hub.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            ids = seed(session, home_id=home.home_id, camera_id=home.camera_id, clips=day)
+    finally:
+        engine.dispose()
+    context = _context(browser, home)
+    page = context.new_page()
+    page.goto(f"/cameras/{home.camera_id}?zoom=day&at=2026-11-10T00:00")
+    expect(page.locator("#tl-clips li")).to_have_count(100)
+    # No snapshot among them: nothing to unlock for.
+    expect(page.get_by_role("button", name="Show snapshots")).to_be_hidden()
+    more = page.get_by_role("button", name="Show more events")
+    more.press("Enter")
+    expect(page.locator("#tl-clips li")).to_have_count(130)
+    expect(more).to_be_hidden()
+    assert listed(page) == [ids[clip.name] for clip in day]
     context.close()

@@ -32,6 +32,7 @@ export class ClipList {
         ? `Events of ${windowWords}, oldest first.` : `No events in ${windowWords}.`;
     }
     this.setMore(nextAfter);
+    this.button.hidden = this.unlocked || !this.list.querySelector('[data-snapshot]');
   }
 
   setMore(nextAfter) {
@@ -63,6 +64,7 @@ export class ClipList {
       if (clip.has_snapshot) {
         item.dataset.snapshot = 'sealed';
         this.observer?.observe(item);
+        this.button.hidden = this.unlocked;
       }
     }
   }
