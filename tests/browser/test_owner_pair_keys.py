@@ -24,9 +24,10 @@ from doorstep.crypto.keys import fingerprint, key_id, public_raw
 from doorstep.crypto.pairing import check_tag, owner_tag, split_code
 from doorstep.crypto.safety import format_safety_number, safety_number
 from doorstep.crypto.signing_keys import signing_key_of
-from doorstep.owner.keys import home_private_keys, signed_list
+from doorstep.owner.keys import home_private_keys, publish_user_key, signed_list
 from doorstep.owner.trust import KeyChecker, UserKey
 from tests.browser.owner_web import signed_in
+from tests.hub.actors import TEST_BOX
 from tests.lying_hub import ServedHub
 from tests.owner.residents import (
     PASSPHRASE,
@@ -38,6 +39,10 @@ from tests.owner.residents import (
     sign_up,
     with_key,
 )
+
+# What these tests check happens in the browser: one database backend is enough (the
+# hub side of each flow runs on both in tests/hub and tests/owner).
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def bare_home(served_hub: ServedHub) -> tuple[Resident, uuid.UUID]:
@@ -192,3 +197,21 @@ def test_a_member_key_the_hub_swapped_gets_no_access_button_and_an_alarm(
         expect(page.get_by_role("button", name="Give Member access")).to_have_count(0)
     with member.api() as api:
         assert home_private_keys(api, home.home_id, member.user_key) == {}
+
+
+def test_a_key_published_for_the_account_elsewhere_raises_the_alarm(
+    browser: Browser, household: tuple[Home, Resident]
+) -> None:
+    home, _ = household
+    with signed_in(browser, home.owner, "/keys") as page:
+        page.get_by_role("button", name="Unlock and check the log").click()
+        unlock_in_dialog(page)
+        expect(page.locator("#log-summary")).to_contain_text("no alarm", timeout=30_000)
+        with home.owner.api() as api:  # another client publishes a new key for the account
+            other = publish_user_key(api, "another client's long passphrase", parameters=TEST_BOX)
+        page.reload()
+        expect(page.get_by_role("alert")).to_contain_text(
+            "a key for your account that this browser did not make: "
+            + fingerprint(key_id(other.public_key())),
+            timeout=30_000,
+        )

@@ -16,6 +16,10 @@ from tests.browser.owner_web import signed_in
 from tests.lying_hub import ServedHub
 from tests.owner.residents import Resident, sign_up
 
+# What these tests check happens in the browser: one database backend is enough (the
+# hub side of each flow runs on both in tests/hub and tests/owner).
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def newcomer(served_hub: ServedHub) -> Resident:

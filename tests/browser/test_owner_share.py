@@ -32,6 +32,10 @@ from tests.hub.shares.test_sealed_sharing import (  # noqa: F401 (world is a fix
 )
 from tests.owner.residents import PASSPHRASE
 
+# What these tests check happens in the browser: one database backend is enough (the
+# hub side of each flow runs on both in tests/hub and tests/owner).
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def owner_page(browser: Browser, world: World) -> Iterator[tuple[Page, list[Request]]]:

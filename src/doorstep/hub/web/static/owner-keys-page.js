@@ -145,7 +145,14 @@ async function main() {
   const me = await checkUserKey(userId, record, 'your key', { binding: false });
   $('my-fingerprint').textContent = fingerprint(me.keyId);
   for (const home of homes) await showHome(home, me);
-  if (!knownKeys(userId).has(me.keyId)) {
+  const known = knownKeys(userId);
+  if (!known.has(me.keyId) && known.size) {
+    // This browser opened another key of yours: the one served now was made elsewhere.
+    await showLog(me, null);
+    $('keys-status').textContent = 'Checked: your key is not one this browser made or opened.';
+    return;
+  }
+  if (!known.has(me.keyId)) {
     // A browser that never opened your key can't tell your keys from others' in the log.
     $('keys-status').textContent = 'This browser has not opened your key yet, so it can\'t tell '
       + 'your keys from others\' in the audit log. Unlock your key to check the log.';

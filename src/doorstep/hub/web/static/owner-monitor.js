@@ -11,7 +11,8 @@ import {
   canonicalJson, concat, equal, fingerprint, fromBase64, keyId, sha256,
 } from './doorstep-crypto.js';
 import {
-  KeyAlarm, keyLabel, openCheckpoint, parseSignedKeyList, verifyConsistency, verifyKeyList,
+  KeyAlarm, keyLabel, openCheckpoint, parseKeyList, parseSignedKeyList, verifyConsistency,
+  verifyKeyList,
 } from './doorstep-trust.js';
 import { get } from './owner-api.js';
 import { logKey } from './owner-checks.js';
@@ -130,8 +131,14 @@ export async function monitorKeys({ userId, homes, signingKey = null }) {
     }
   }
   for (const home of homes) {
+    // The roots, as the CLI's: your signing key, the owner trusted on first use, and the
+    // owners of the list this browser pinned.
     const pinned = pinnedEntry(home.id);
     const roots = [signingKey, pinned?.firstUseOwner && fromBase64(pinned.firstUseOwner)].filter(Boolean);
+    if (pinned) {
+      const list = await parseKeyList(parseSignedKeyList(pinned.list));
+      roots.push(...list.members.filter((m) => m.owner).map((m) => m.signingKey));
+    }
     const chain = await servedChain(home.id, roots, alarms);
     const label = await keyLabel('home', home.id);
     const logged = new Set();
