@@ -85,7 +85,9 @@ async function showHome(home, me) {
     }
     body.append(tr);
   }
-  const wrap = element('div', null, { class: 'table-wrap' });
+  const wrap = element('div', null, {
+    class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': `Members of ${home.name}`,
+  });
   wrap.append(table);
   section.append(wrap);
   if (home.owner && list) {
