@@ -8,6 +8,9 @@ The browser runs in UTC, so the page's local days are the spec's days.
 
 from __future__ import annotations
 
+import json
+import re
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +20,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from doorstep.edge.outbox import Outbox
+from doorstep.edge.seal import seal_event
+from doorstep.edge.upload import HubClient, Uploader
 from doorstep.hub.db import make_engine, make_session_factory, transaction
 from tests.database import BACKENDS
 from tests.hub.clips.timeline_spec import (
@@ -28,7 +34,15 @@ from tests.hub.clips.timeline_spec import (
     seed,
 )
 from tests.lying_hub import ServedHub
-from tests.owner.residents import PASSPHRASE, Home, make_home, pair_device, record_clip
+from tests.owner.residents import (
+    PASSPHRASE,
+    Device,
+    Home,
+    current_home_key,
+    make_home,
+    pair_device,
+    seal_clip,
+)
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", BACKENDS[:1], indirect=True)
 DAY_S, HOUR_S, MINUTE_S = 86_400, 3_600, 60
@@ -250,23 +264,61 @@ def test_the_page_fits_a_phone_and_its_targets_are_large_enough(
     context.close()
 
 
+def record_event(tmp_path: Path, home: Home, device: Device, label: str) -> uuid.UUID:
+    """One event sealed and uploaded as an edge does, its details naming ``label``."""
+    clip = seal_clip(home, device.key, current_home_key(home))
+    details = json.dumps({"label": label, "score": 0.9}).encode().ljust(2048, b" ")
+    sealed = seal_event(
+        {"clip": b"\x00" * 5000, "snapshot": b"\x01" * 500, "details": details},
+        clip_id=clip.clip_id,
+        camera_id=home.camera_id,
+        started_at=clip.started_at,
+        ended_at=clip.ended_at,
+        device_key=device.key,
+        home_key=current_home_key(home),
+    )
+    outbox = Outbox(tmp_path / f"outbox-{uuid.uuid4().hex[:6]}", quota_bytes=10**9)
+    outbox.add(
+        item_id=clip.clip_id,
+        camera_id=home.camera_id,
+        started_at=clip.started_at,
+        ended_at=clip.ended_at,
+        parts=sealed.parts,
+        keys=sealed.keys,
+    )
+    client = HubClient(home.owner.url, device.token)
+    Uploader(outbox, client).run(threading.Event(), exit_on_empty=True)
+    client.close()
+    outbox.close()
+    return clip.clip_id
+
+
 @SQLITE_ONLY
-def test_snapshots_decrypt_in_the_browser_once_the_key_is_unlocked(
+def test_snapshots_and_labels_decrypt_in_the_browser_once_the_key_is_unlocked(
     browser: Browser, served_hub: ServedHub, tmp_path: Path
 ) -> None:
     home = make_home(served_hub.url)
-    clip_id = record_clip(tmp_path, home, pair_device(home))
+    device = pair_device(home)
+    labels = ["person", "car", "person"]
+    clip_ids = [record_event(tmp_path, home, device, label) for label in labels]
     context = _context(browser, home)
     page = context.new_page()
     page.goto(f"/cameras/{home.camera_id}")
-    item = page.locator(f'#tl-clips li[data-clip-id="{clip_id}"]')
-    expect(item).to_have_attribute("data-snapshot", "seen")  # in view, still sealed
+    items = [page.locator(f'#tl-clips li[data-clip-id="{clip_id}"]') for clip_id in clip_ids]
+    for item in items:
+        expect(item).to_have_attribute("data-state", "seen")  # in view, still sealed
+        expect(item).not_to_have_attribute("data-label", re.compile("."))
     page.get_by_role("button", name="Show snapshots").press("Enter")
     page.get_by_label("Passphrase").fill(PASSPHRASE)
     page.get_by_label("Passphrase").press("Enter")
-    expect(item).to_have_attribute("data-snapshot", "shown", timeout=30_000)
-    source = item.locator("img").get_attribute("src")
-    assert source is not None and source.startswith("blob:")
+    for item, label in zip(items, labels, strict=True):
+        expect(item).to_have_attribute("data-state", "opened", timeout=30_000)
+        expect(item).to_have_attribute("data-snapshot", "shown")
+        expect(item).to_have_attribute("data-label", label)
+        expect(item.locator(".tl-clip-text")).to_contain_text(f"· {label}")
+        source = item.locator("img").get_attribute("src")
+        assert source is not None and source.startswith("blob:")
+    expect(page.locator("#tl-labels")).to_have_text("Opened so far: person 2, car 1.")
     context.close()
 
 
@@ -274,7 +326,7 @@ def test_snapshots_decrypt_in_the_browser_once_the_key_is_unlocked(
 def test_show_more_lists_the_rest_of_a_busy_day(browser: Browser, served_hub: ServedHub) -> None:
     home = make_home(served_hub.url)
     day = [
-        SpecClip(f"busy-{n:03}", f"2026-11-10T{n // 60:02}:{n % 60:02}:00", 20, "cd")
+        SpecClip(f"busy-{n:03}", f"2026-11-10T{n // 60:02}:{n % 60:02}:00", 20, "c")
         for n in range(130)
     ]
     engine = make_engine(served_hub.database_url)
@@ -287,7 +339,7 @@ def test_show_more_lists_the_rest_of_a_busy_day(browser: Browser, served_hub: Se
     page = context.new_page()
     page.goto(f"/cameras/{home.camera_id}?zoom=day&at=2026-11-10T00:00")
     expect(page.locator("#tl-clips li")).to_have_count(100)
-    # No snapshot among them: nothing to unlock for.
+    # Nothing sealed to open among them but the video: nothing to unlock for.
     expect(page.get_by_role("button", name="Show snapshots")).to_be_hidden()
     more = page.get_by_role("button", name="Show more events")
     more.press("Enter")

@@ -1,15 +1,15 @@
 // The timeline page's list of events in view, each linking to its clip page, with its
-// snapshot decrypted in this browser once the resident unlocks their key — lazily, as
-// the events scroll into view, one at a time.
+// snapshot and label decrypted in this browser once the resident unlocks their key —
+// lazily, as the events scroll into view, one at a time. The hub can't count events by
+// label (labels are sealed); the list counts those it has opened.
 
-import { DoorstepCryptoError, showSnapshot } from './doorstep-crypto.js';
 import { clockSeconds, dayText } from './timeline-time.js';
 
 const megabytes = (n) => `${(n / 1e6).toFixed(1)} MB`;
 
 export class ClipList {
-  constructor({ list, status, more, button, snapshotStatus }) {
-    Object.assign(this, { list, status, more, button, snapshotStatus });
+  constructor({ list, status, more, button, snapshotStatus, labels }) {
+    Object.assign(this, { list, status, more, button, snapshotStatus, labels });
     this.unlocked = false;
     this.queue = [];
     this.busy = false;
@@ -24,6 +24,7 @@ export class ClipList {
     this.observer?.disconnect();
     this.queue = [];
     this.list.replaceChildren();
+    this.labels.textContent = '';
     if (longWindow) {
       this.status.textContent = 'Zoom in to a day to list its events.';
     } else {
@@ -32,7 +33,7 @@ export class ClipList {
         ? `Events of ${windowWords}, oldest first.` : `No events in ${windowWords}.`;
     }
     this.setMore(nextAfter);
-    this.button.hidden = this.unlocked || !this.list.querySelector('[data-snapshot]');
+    this.button.hidden = this.unlocked || !this.list.querySelector('[data-state]');
   }
 
   setMore(nextAfter) {
@@ -61,8 +62,10 @@ export class ClipList {
       link.append(thumb, text, detail);
       item.append(link);
       this.list.append(item);
-      if (clip.has_snapshot) {
-        item.dataset.snapshot = 'sealed';
+      if (clip.has_snapshot) item.dataset.snapshot = 'sealed';
+      if (clip.sizes.details) item.dataset.details = 'sealed';
+      if (clip.has_snapshot || clip.sizes.details) {
+        item.dataset.state = 'sealed';
         this.observer?.observe(item);
         this.button.hidden = this.unlocked;
       }
@@ -77,8 +80,8 @@ export class ClipList {
       await getUnlockedKey({ reason: 'to decrypt the snapshots of these events' });
       this.unlocked = true;
       this.button.hidden = true;
-      this.snapshotStatus.textContent = 'Snapshots are decrypted as they come into view.';
-      for (const item of this.list.querySelectorAll('[data-snapshot="seen"]')) this.enqueue(item);
+      this.snapshotStatus.textContent = 'Snapshots and labels are decrypted as they come into view.';
+      for (const item of this.list.querySelectorAll('[data-state="seen"]')) this.enqueue(item);
     } catch (error) {
       this.button.disabled = false;
       this.snapshotStatus.textContent = `Snapshots stay sealed: ${error.message}`;
@@ -89,13 +92,13 @@ export class ClipList {
     for (const entry of entries) {
       if (!entry.isIntersecting) continue;
       this.observer.unobserve(entry.target);
-      entry.target.dataset.snapshot = 'seen';
+      entry.target.dataset.state = 'seen';
       if (this.unlocked) this.enqueue(entry.target);
     }
   }
 
   enqueue(item) {
-    item.dataset.snapshot = 'queued';
+    item.dataset.state = 'queued';
     this.queue.push(item);
     if (!this.busy) this.drain();
   }
@@ -111,24 +114,81 @@ export class ClipList {
 
   async decrypt(item) {
     const clipId = item.dataset.clipId;
-    const thumb = item.querySelector('.tl-thumb');
+    const crypto = await import('./doorstep-crypto.js');
+    let access;
     try {
       const { clipAccess } = await import('./owner-clips.js');
-      const { contentKey, devicePublicKey } = await clipAccess(clipId);
-      const response = await fetch(`/v1/clips/${clipId}/parts/snapshot`,
-        { cache: 'no-store', credentials: 'same-origin' });
-      if (!response.ok) throw new Error(`fetching it failed: HTTP ${response.status}`);
+      access = await clipAccess(clipId);
+    } catch (error) {
+      this.refuse(item, crypto, error);
+      return;
+    }
+    const options = { contentKey: access.contentKey, clipId,
+      devicePublicKey: access.devicePublicKey };
+    if (item.dataset.snapshot) await this.snapshot(item, crypto, options);
+    if (item.dataset.details) await this.label(item, crypto, options);
+    item.dataset.state = 'opened';
+  }
+
+  async snapshot(item, crypto, options) {
+    const thumb = item.querySelector('.tl-thumb');
+    try {
       const img = document.createElement('img');
-      const when = item.querySelector('.tl-clip-text').textContent;
-      img.alt = `Snapshot at ${when}, decrypted in your browser`;
-      await showSnapshot(img, response.body, { contentKey, clipId, devicePublicKey });
+      img.alt = `Snapshot at ${item.querySelector('.tl-clip-text').textContent}, `
+        + 'decrypted in your browser';
+      await crypto.showSnapshot(img, await part(options.clipId, 'snapshot'), options);
       thumb.replaceWith(img);
       item.dataset.snapshot = 'shown';
     } catch (error) {
-      const why = error instanceof DoorstepCryptoError ? 'failed verification' : 'not opened';
-      thumb.textContent = `Snapshot ${why}`;
+      thumb.textContent = `Snapshot ${reason(crypto, error)}`;
       thumb.title = error.message;
       item.dataset.snapshot = 'refused';
     }
   }
+
+  async label(item, crypto, options) {
+    const text = item.querySelector('.tl-clip-text');
+    try {
+      const opened = await crypto.openPart(await part(options.clipId, 'details'),
+        { ...options, part: 'details' });
+      // Padded with spaces to one size, which JSON allows.
+      const details = JSON.parse(new TextDecoder().decode(opened.plaintext));
+      const label = typeof details.label === 'string' ? details.label : 'no label';
+      text.textContent += ` · ${label}`;
+      item.dataset.label = label;
+      item.dataset.details = 'shown';
+      this.countLabels();
+    } catch (error) {
+      item.dataset.details = 'refused';
+      text.title = `Details ${reason(crypto, error)}: ${error.message}`;
+    }
+  }
+
+  refuse(item, crypto, error) {
+    const thumb = item.querySelector('.tl-thumb');
+    thumb.textContent = `Snapshot ${reason(crypto, error)}`;
+    thumb.title = error.message;
+    item.dataset.state = 'refused';
+  }
+
+  /** Events per label among those opened so far: what the hub can't count. */
+  countLabels() {
+    const counts = new Map();
+    for (const item of this.list.querySelectorAll('[data-label]')) {
+      counts.set(item.dataset.label, (counts.get(item.dataset.label) ?? 0) + 1);
+    }
+    const words = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([label, n]) => `${label} ${n}`);
+    this.labels.textContent = `Opened so far: ${words.join(', ')}.`;
+  }
+}
+
+const reason = (crypto, error) => (error instanceof crypto.DoorstepCryptoError
+  ? 'failed verification' : 'not opened');
+
+async function part(clipId, name) {
+  const response = await fetch(`/v1/clips/${clipId}/parts/${name}`,
+    { cache: 'no-store', credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`fetching the ${name} failed: HTTP ${response.status}`);
+  return response.body;
 }

@@ -23,6 +23,7 @@ const clips = new ClipList({
   more: $('tl-more'),
   button: $('tl-snapshots'),
   snapshotStatus: $('tl-snapshots-status'),
+  labels: $('tl-labels'),
 });
 
 const state = {
