@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, Request
 from pydantic import SecretStr
 
 from doorstep.hub.app import create_app
-from doorstep.hub.requests.geometry import circle_area, coarse_cells
+from doorstep.hub.requests.geometry import area_km2_text, circle_area, coarse_cells, polygon_area
 from doorstep.hub.web.maps import cells_geojson
 from doorstep.settings import Settings
 from tests.lying_hub import LyingHub
@@ -108,7 +108,8 @@ def map_page(browser: Browser, map_hub: str) -> Iterator[MapPage]:
     # The hub's own page policy: scripts, styles and connections from the hub only.
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "connect-src 'self'" in policy, policy
-    page.wait_for_function("window.maps !== undefined")
+    # Predicates as functions: a string would be eval'd in the page, which its CSP forbids.
+    page.wait_for_function("() => window.maps !== undefined")
     yield opened
     page.close()
 
@@ -264,7 +265,7 @@ def test_a_polygon_of_four_corners_drawn_with_the_keyboard_alone(map_page: MapPa
     posted = page.evaluate("JSON.parse(new FormData(document.forms.composer).get('location'))")
     assert posted == map_page.changes()[-1]["location"]
     # A form checking on "change" (the composer's htmx) hears the finished shape last.
-    page.wait_for_function("(window.formChanges || []).at(-1)?.startsWith('{\"polygon')")
+    page.wait_for_function("() => (window.formChanges || []).at(-1)?.startsWith('{\"polygon')")
     assert page.evaluate("JSON.parse(window.formChanges.at(-1))") == posted
     map_page.stayed_home()
 
@@ -325,3 +326,31 @@ def test_the_basemap_comes_from_the_hub_by_range_requests(map_page: MapPage) -> 
     assert all(rng is not None and rng.startswith("bytes=") for _, rng in basemap)
     assert f"{map_page.origin}/v1/map" in [url for url, _ in map_page.requests]
     map_page.stayed_home()
+
+
+# (latitude, longitude, radius m) for circles, as requests draw them.
+CIRCLES = [(0.0, 0.0, 399), (59.9139, 10.7522, 250), (-33.87, 151.21, 5000), (78.22, 15.65, 40)]
+AREAS_M2 = [500_000, 123_456, 1_000_000, 1, 999.5, 2_500_000_000, 987_654_321]
+
+
+def test_the_live_area_agrees_with_the_hubs(map_page: MapPage) -> None:
+    """What the drawer shows as the area is the hub's own figure, to within 0.01 %."""
+    page = map_page.page
+    got = page.evaluate(
+        """async ([circles, areas]) => {
+            const geo = await import('/static/map-geo.js');
+            return {
+                circles: circles.map(([lat, lon, r]) => geo.ringArea(geo.circleRing(lat, lon, r))),
+                square: geo.ringArea([[10, 59.9], [10.01, 59.9], [10.01, 59.905], [10, 59.905],
+                                      [10, 59.9]]),
+                texts: areas.map(geo.km2Text),
+            };
+        }""",
+        [CIRCLES, AREAS_M2],
+    )
+    for (lat, lon, radius), area in zip(CIRCLES, got["circles"], strict=True):
+        assert area == pytest.approx(circle_area(lat, lon, radius).area_m2, rel=1e-4)
+    ring = [[10, 59.9], [10.01, 59.9], [10.01, 59.905], [10, 59.905], [10, 59.9]]
+    square = polygon_area({"type": "Polygon", "coordinates": [ring]})
+    assert got["square"] == pytest.approx(square.area_m2, rel=1e-4)
+    assert got["texts"] == [area_km2_text(area) for area in AREAS_M2]

@@ -1,28 +1,34 @@
-// Geometry for the maps, on a sphere: circles as the hub draws them (64 vertices), areas,
-// crossings, and the words a screen reader hears. The hub measures on the WGS84
-// ellipsoid, so the areas here are "about": within a fraction of a per cent of its own.
+// Geometry for the maps: circles as the hub draws them (64 vertices), areas, crossings,
+// and the words a screen reader hears. Request areas are small (a radius of at most
+// 5 km), so distances and areas use the WGS84 ellipsoid's radii of curvature where the
+// shape lies: within a small fraction of a per cent of the hub's geodesic figures.
 
-const EARTH_RADIUS_M = 6371008.8;
+const A = 6378137; // WGS84 semi-major axis, m
+const E2 = 0.00669437999014; // WGS84 first eccentricity squared
 export const CIRCLE_VERTICES = 64;
 const rad = (degrees) => (degrees * Math.PI) / 180;
 const deg = (radians) => (radians * 180) / Math.PI;
 
-/** The point `distanceM` from (lat, lon) on `bearing` degrees: [lat, lon]. */
-export function destination(lat, lon, bearing, distanceM) {
-  const d = distanceM / EARTH_RADIUS_M;
-  const [φ1, λ1, θ] = [rad(lat), rad(lon), rad(bearing)];
-  const φ2 = Math.asin(Math.sin(φ1) * Math.cos(d) + Math.cos(φ1) * Math.sin(d) * Math.cos(θ));
-  const λ2 =
-    λ1 + Math.atan2(Math.sin(θ) * Math.sin(d) * Math.cos(φ1), Math.cos(d) - Math.sin(φ1) * Math.sin(φ2));
-  return [deg(φ2), ((deg(λ2) + 540) % 360) - 180];
+/** The ellipsoid's meridional and prime-vertical radii of curvature at `lat`: [M, N]. */
+function radii(lat) {
+  const w = 1 - E2 * Math.sin(rad(lat)) ** 2;
+  return [(A * (1 - E2)) / (w * Math.sqrt(w)), A / Math.sqrt(w)];
 }
 
-/** Great-circle distance in metres between two [lat, lon] points. */
+/** The point `distanceM` from (lat, lon) on `bearing` degrees: [lat, lon]. */
+export function destination(lat, lon, bearing, distanceM) {
+  const [m, n] = radii(lat);
+  const north = distanceM * Math.cos(rad(bearing));
+  const east = distanceM * Math.sin(rad(bearing));
+  return [lat + deg(north / m), lon + deg(east / (n * Math.cos(rad(lat))))];
+}
+
+/** The distance in metres between two nearby [lat, lon] points. */
 export function distance([lat1, lon1], [lat2, lon2]) {
-  const a =
-    Math.sin(rad(lat2 - lat1) / 2) ** 2 +
-    Math.cos(rad(lat1)) * Math.cos(rad(lat2)) * Math.sin(rad(lon2 - lon1) / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
+  const [m, n] = radii((lat1 + lat2) / 2);
+  const north = rad(lat2 - lat1) * m;
+  const east = rad(lon2 - lon1) * n * Math.cos(rad((lat1 + lat2) / 2));
+  return Math.hypot(north, east);
 }
 
 /** A closed GeoJSON ring ([lon, lat] pairs) of a circle, as the hub makes it. */
@@ -36,15 +42,17 @@ export function circleRing(lat, lon, radiusM) {
   return ring;
 }
 
-/** The area of a closed [lon, lat] ring in m² (spherical excess; orientation ignored). */
+/** The area of a closed [lon, lat] ring in m² (orientation ignored): its area on the
+ * sphere, scaled by the ellipsoid's curvature at the ring's middle latitude. */
 export function ringArea(ring) {
+  const [meridional, vertical] = radii(ring.reduce((sum, [, lat]) => sum + lat, 0) / ring.length);
   let total = 0;
   const n = ring.length - 1; // the last position repeats the first
   for (let i = 0; i < n; i += 1) {
     const [before, here, after] = [ring[i], ring[(i + 1) % n], ring[(i + 2) % n]];
     total += (rad(after[0]) - rad(before[0])) * Math.sin(rad(here[1]));
   }
-  return Math.abs((total * EARTH_RADIUS_M * EARTH_RADIUS_M) / 2);
+  return Math.abs((total * meridional * vertical) / 2);
 }
 
 /** The area of a GeoJSON Polygon or MultiPolygon in m² (holes taken out). */
