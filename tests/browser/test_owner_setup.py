@@ -57,6 +57,8 @@ def test_keys_made_in_the_browser_are_recovered_by_the_python_client(
         expect(page.get_by_role("heading", name="Your keys are ready")).to_be_visible(
             timeout=60_000
         )
+        expect(page.locator("#setup-form")).to_be_hidden()
+        expect(page.get_by_label("Passphrase", exact=True)).to_have_value("")
         shown = page.locator("#fingerprint").inner_text()
     with newcomer.api() as api:
         private = recover_user_key(api, passphrase)
