@@ -441,20 +441,20 @@ export async function openPart(source, { contentKey, clipId, part, devicePublicK
   };
   let [buffer, head, index] = [new Uint8Array(0), null, 0];
   const plain = []; // WebCrypto's SHA-256 is one-shot: the plaintext is hashed at the end
-  const openChunk = async (sealed, last) => {
-    if (index >= SIGNATURE_COUNTER) fail('too many chunks');
-    const at = (flag) => nonce(head.header.nonce_prefix, index, flag);
-    const opened = await aeadOpen(head.key, at(last ? FLAG_LAST : FLAG_CHUNK), head.aad, sealed);
-    if (!opened) {
-      // Opening with the other flag tells truncation and trailing data apart from edits.
-      const other = await aeadOpen(head.key, at(last ? FLAG_CHUNK : FLAG_LAST), head.aad, sealed);
-      if (other && last) {
-        fail(`truncated: the file ends after chunk ${index}, which is not the last`);
-      }
-      if (other) fail(`trailing data: bytes follow the last chunk (${index})`);
-      fail(`chunk ${index} does not authenticate: it was edited, reordered, dropped `
-        + 'or spliced from another part');
-    }
+  // Chunk `at` decrypted, or a refusal naming it. WebCrypto opens several at once.
+  const decrypt = async (sealed, at, last) => {
+    if (at >= SIGNATURE_COUNTER) fail('too many chunks');
+    const iv = (flag) => nonce(head.header.nonce_prefix, at, flag);
+    const opened = await aeadOpen(head.key, iv(last ? FLAG_LAST : FLAG_CHUNK), head.aad, sealed);
+    if (opened) return opened;
+    // Opening with the other flag tells truncation and trailing data apart from edits.
+    const other = await aeadOpen(head.key, iv(last ? FLAG_CHUNK : FLAG_LAST), head.aad, sealed);
+    if (other && last) fail(`truncated: the file ends after chunk ${at}, which is not the last`);
+    if (other) fail(`trailing data: bytes follow the last chunk (${at})`);
+    return fail(`chunk ${at} does not authenticate: it was edited, reordered, dropped `
+      + 'or spliced from another part');
+  };
+  const deliver = async (opened) => {
     plain.push(opened);
     index += 1;
     if (onChunk) await onChunk(opened, index - 1);
@@ -466,16 +466,21 @@ export async function openPart(source, { contentKey, clipId, part, devicePublicK
       if (!head) continue;
       buffer = buffer.subarray(head.bodyOffset);
     }
-    // A chunk is surely not the last one while more bytes follow it.
+    // A chunk is surely not the last one while more bytes follow it. The chunks that
+    // arrived together are decrypted side by side, then handed on in order: none after
+    // one that fails.
     const step = head.header.chunk_size + TAG_BYTES;
     const count = Math.max(0, Math.floor((buffer.length - 1) / step));
-    for (let i = 0; i < count; i += 1) await openChunk(buffer.subarray(i * step, (i + 1) * step));
+    const opening = Array.from({ length: count },
+      (_, i) => decrypt(buffer.subarray(i * step, (i + 1) * step), index + i, false));
+    opening.forEach((promise) => promise.catch(() => {})); // only the first refusal counts
+    for (const chunk of opening) await deliver(await chunk);
     buffer = buffer.subarray(count * step);
   }
   if (!head) fail(`truncated: the file ends within the header or signature block`);
   if (buffer.length === 0) fail('truncated: the file ends before the first chunk');
   if (buffer.length < TAG_BYTES) fail(`truncated: chunk ${index} is shorter than its tag`);
-  await openChunk(buffer, true);
+  await deliver(await decrypt(buffer, index, true));
   const plaintext = concat(plain);
   const digest = new Uint8Array(await subtle().digest('SHA-256', plaintext));
   if (!equal(digest, head.digest)) {
