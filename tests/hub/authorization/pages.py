@@ -81,8 +81,6 @@ PAGES: tuple[Page, ...] = (
     _p("GET", "/holdings/{share_id}/withdraw", RESIDENT),
     _p("POST", "/holdings/{share_id}/withdraw", RESIDENT),
     _p("POST", "/holdings/{share_id}/extension", RESIDENT),
-    # The clip page (PLAYER): a member of the clip's home, as GET /v1/clips/{id}/keys.
-    _p("GET", "/clips/{clip_id}", RESIDENT),
     # An agency's pages (AGENCYADMIN): its requests, the composer, shares, members.
     _p("GET", "/agency", AGENCY),
     _p("GET", "/agency/requests/new", AGENCY),
