@@ -33,6 +33,8 @@ TILE_COLOURS = {
     for x in range(2**z)
     for y in range(2**z)
 }
+# Markup in the file's metadata is the file's, not the page's: it is shown as text.
+ATTRIBUTION = '<a href="https://tiles.test/">© Test tiles</a><img src="/x" alt="">'
 OSLO = (59.9139, 10.7522)
 ZOOM = 15
 PAN_PX = 80  # what one arrow key moves the crosshair
@@ -44,7 +46,7 @@ def map_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     basemap = directory / "basemap.pmtiles"
     # In leaf directories of 4 entries, as a large archive keeps its tiles.
     tiles = {zxy: solid_png(*colour) for zxy, colour in TILE_COLOURS.items()}
-    write_pmtiles(basemap, tiles, leaf_size=4)
+    write_pmtiles(basemap, tiles, attribution=ATTRIBUTION, leaf_size=4)
     settings = Settings(
         data_dir=directory,
         storage_url=(directory / "blobs").as_uri(),
@@ -321,6 +323,9 @@ def test_the_basemap_comes_from_the_hub_by_range_requests(map_page: MapPage) -> 
         }"""
     )
     assert tuple(colour) == TILE_COLOURS[(2, 2, 1)]
+    credits = page.locator("#cells .leaflet-control-attribution")
+    assert (credits.text_content() or "").endswith("Natural Earth, © Test tiles")
+    assert credits.locator("a, img").count() == 0
     basemap = [(url, rng) for url, rng in map_page.requests if url.endswith(".pmtiles")]
     assert basemap and all(url == f"{map_page.origin}/map/basemap.pmtiles" for url, _ in basemap)
     assert all(rng is not None and rng.startswith("bytes=") for _, rng in basemap)
