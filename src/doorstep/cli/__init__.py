@@ -20,6 +20,7 @@ from doorstep.cli.keys import app as keys_app
 from doorstep.cli.monitor import monitor_command
 from doorstep.cli.output import fail
 from doorstep.cli.pairing import pair
+from doorstep.cli.screenshots import screenshots
 from doorstep.cli.up import up
 from doorstep.errors import DoorstepError
 
@@ -43,6 +44,7 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(inbox_app, name="inbox")
 app.add_typer(agency_app, name="agency")
 app.command("login")(login)
+app.command("screenshots")(screenshots)
 
 
 def main() -> None:
