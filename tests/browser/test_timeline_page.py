@@ -193,6 +193,11 @@ def test_zoom_from_week_to_minute_jump_and_move_with_the_keyboard(
     press(page, "End", selected=utc("2026-11-20T23:00:00"))
     press(page, "Home", selected=utc("2026-11-20T00:00:00"))
     press(page, "ArrowRight", times=9, selected=utc("2026-11-20T09:00:00"))
+    # A bucket's name starts with what it shows ("09", "3"): its time, then its count.
+    selected = page.locator(".tl-bucket[aria-current=true]")
+    expect(selected).to_have_accessible_name("09:00 to 10:00: 3 events")
+    expect(selected.locator(".tl-bucket-label")).to_have_text("09")
+    expect(selected.locator(".tl-bucket-count")).to_have_text("3")
 
     # In to the hour by Page Up, by minute; then to the minute with Enter.
     press(page, "PageUp", selected=utc("2026-11-20T09:00:00"))
@@ -202,6 +207,7 @@ def test_zoom_from_week_to_minute_jump_and_move_with_the_keyboard(
     check_view(page, seeded, "2026-11-20T09:00:00", 60, MINUTE_S, ["pair-a|pair-b", "morning"])
     press(page, "ArrowRight", times=30, selected=utc("2026-11-20T09:30:00"))
     press(page, "Enter", selected=utc("2026-11-20T09:30:00"))
+    expect(selected).to_have_accessible_name("09:30 to 09:31: 2 events")
     expect(page.locator("#tl-range")).to_have_text("Fri 20 Nov 2026, 09:30 to 09:31: 2 events.")
     check_view(page, seeded, "2026-11-20T09:30:00", 1, MINUTE_S, ["pair-a|pair-b"])
     press(page, "+", selected=utc("2026-11-20T09:30:00"))

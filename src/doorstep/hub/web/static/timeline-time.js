@@ -72,15 +72,19 @@ export const clock = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 export const clockSeconds = (d) => `${clock(d)}:${pad(d.getSeconds())}`;
 export const events = (n) => `${n} event${n === 1 ? '' : 's'}`;
 
-/** A bucket's short visible label, and its full accessible name. */
-export function bucketText(zoom, start, count) {
+/**
+ * A bucket's short visible label and the words that follow it in its accessible name:
+ * the name is `${label}${after}: ${events(count)}` ("09" + ":00 to 10:00"), so that it
+ * begins with what the button shows.
+ */
+export function bucketText(zoom, start) {
   if (zoom === 'week') {
-    return { label: `${WEEKDAYS[start.getDay()]} ${start.getDate()}`,
-      name: `${dayText(start)}: ${events(count)}` };
+    const label = `${WEEKDAYS[start.getDay()]} ${start.getDate()}`;
+    return { label, after: ` ${MONTHS[start.getMonth()]} ${start.getFullYear()}` };
   }
-  const end = add(BUCKET_UNIT[zoom], start, 1);
-  const label = zoom === 'day' ? pad(start.getHours()) : clock(start);
-  return { label, name: `${clock(start)} to ${clock(end)}: ${events(count)}` };
+  const end = clock(add(BUCKET_UNIT[zoom], start, 1));
+  if (zoom === 'day') return { label: pad(start.getHours()), after: `:00 to ${end}` };
+  return { label: clock(start), after: ` to ${end}` };
 }
 
 /** What the window shows, in words: "Fri 20 Nov 2026, by hour". */

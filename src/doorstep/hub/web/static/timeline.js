@@ -87,25 +87,25 @@ function draw(window, focus) {
   const most = Math.max(1, ...counts);
   const selected = starts.findIndex((s) => s.getTime() === state.cursor.getTime());
   const buttons = starts.map((start, i) => {
-    const { label, name } = bucketText(state.zoom, start, counts[i]);
+    const { label, after } = bucketText(state.zoom, start);
     const button = document.createElement('button');
     button.type = 'button';
     button.className = `tl-bucket level-${counts[i] ? Math.ceil((4 * counts[i]) / most) : 0}`;
     button.dataset.start = start.toISOString();
     button.dataset.count = String(counts[i]);
-    button.setAttribute('aria-label', name);
     button.tabIndex = i === selected ? 0 : -1;
     if (i === selected) button.setAttribute('aria-current', 'true');
     const bar = document.createElement('span');
     bar.className = 'tl-bar';
     bar.setAttribute('aria-hidden', 'true');
-    const text = document.createElement('span');
-    text.className = 'tl-bucket-label';
-    text.textContent = label;
-    const count = document.createElement('span');
-    count.className = 'tl-bucket-count';
-    count.textContent = String(counts[i]);
-    button.append(bar, text, count);
+    // The name comes from the content and begins with what the button shows: "09" and
+    // "3" are read as "09:00 to 10:00: 3 events".
+    const time = span('tl-bucket-label', label);
+    const count = span('tl-bucket-count', String(counts[i]));
+    time.setAttribute('aria-hidden', 'true');
+    count.setAttribute('aria-hidden', 'true');
+    const name = span('visually-hidden', `${label}${after}: ${events(counts[i])}`);
+    button.append(bar, time, count, name);
     return button;
   });
   $('tl-group-label').textContent = `Events ${windowText(state.zoom, window)}`;
@@ -114,6 +114,13 @@ function draw(window, focus) {
   $('tl-zoom-in').disabled = state.zoom === ZOOMS.at(-1);
   $('tl-zoom-out').disabled = state.zoom === ZOOMS[0];
   if (focus && selected >= 0) buttons[selected].focus();
+}
+
+function span(className, text) {
+  const element = document.createElement('span');
+  element.className = className;
+  element.textContent = text;
+  return element;
 }
 
 function move(steps, options) {
