@@ -10,8 +10,10 @@ reaches the hub; a swapped agency key is refused before any clip key is fetched.
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +22,7 @@ from playwright.sync_api import Browser, Page, Request
 
 from doorstep.audit.checkpoint import LogKey
 from doorstep.evidence.verify import verify_package
+from doorstep.owner.keys import clip_access, rotate_home_key
 from tests.hub.shares.test_sealed_sharing import (  # noqa: F401 (world is a fixture)
     AGENCY_SWAPS,
     INBOX_ENTRY,
@@ -30,7 +33,7 @@ from tests.hub.shares.test_sealed_sharing import (  # noqa: F401 (world is a fix
     _stored,
     world,
 )
-from tests.owner.residents import PASSPHRASE
+from tests.owner.residents import PASSPHRASE, pair_device, record_clip
 
 # What these tests check happens in the browser: one database backend is enough (the
 # hub side of each flow runs on both in tests/hub and tests/owner).
@@ -168,3 +171,31 @@ def test_declining_in_the_browser_shares_nothing(
     assert answered["answer"] == "declined"
     assert [r.method for r in sent if r.method != "GET"] == ["POST"]
     assert _share_rows(world) == 0
+
+
+def test_clip_access_sees_a_new_device_and_home_key_on_the_same_page(
+    owner_page: tuple[Page, list[Request]], world: World, tmp_path: Path
+) -> None:
+    page, _ = owner_page
+    access = """async ([passphrase, clipId]) => {
+      const session = await import('/static/owner-session.js');
+      const { clipAccess } = await import('/static/owner-clips.js');
+      const { toBase64 } = await import('/static/doorstep-crypto.js');
+      if (!session.isUnlocked()) await session.unlock(passphrase);
+      const found = await clipAccess(clipId);
+      return toBase64(found.contentKey);
+    }"""
+    owner = world.home.owner
+    with owner.api() as api:
+        first = clip_access(api, world.clip_id, owner.user_key).content_key
+    assert page.evaluate(access, [PASSPHRASE, str(world.clip_id)]) == b64(first)
+    with owner.api() as api:  # meanwhile: a new home key, a new device, a new clip
+        rotate_home_key(api, world.home.home_id, owner.user_key)
+    later = record_clip(tmp_path, world.home, pair_device(world.home))
+    with owner.api() as api:
+        second = clip_access(api, later, owner.user_key).content_key
+    assert page.evaluate(access, [PASSPHRASE, str(later)]) == b64(second)
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")

@@ -9,7 +9,7 @@ import {
 } from './doorstep-crypto.js';
 import { get } from './owner-api.js';
 import { verifiedKeyList } from './owner-checks.js';
-import { getUnlockedKey } from './owner-session.js';
+import { getUnlockedKey, onLockChange } from './owner-session.js';
 
 /** Every home key granted to you, opened with your key: Map of home key id → CryptoKey. */
 export async function homePrivateKeys(homeId, key) {
@@ -44,6 +44,36 @@ export async function signedList(homeId, key) {
   return list;
 }
 
+// A page that opens many clips (the timeline) checks each home's list and opens its home
+// keys once a minute, not once a clip; the cache goes with the key (lock) and is
+// refreshed once when a clip names a device or home key it doesn't hold yet.
+const CACHE_MS = 60_000;
+const homes = new Map(); // homeId -> {at, keyId, state: Promise<{list, homeKeys}>}
+onLockChange((isUnlocked) => {
+  if (!isUnlocked) homes.clear();
+});
+
+function homeState(homeId, key, { fresh = false } = {}) {
+  const hit = homes.get(homeId);
+  if (!fresh && hit && hit.keyId === key.keyId && Date.now() - hit.at < CACHE_MS) return hit;
+  const entry = { at: Date.now(), keyId: key.keyId, cached: false };
+  entry.state = (async () => ({
+    list: await signedList(homeId, key), homeKeys: await homePrivateKeys(homeId, key),
+  }))();
+  entry.state.catch(() => homes.delete(homeId));
+  homes.set(homeId, { ...entry, cached: true });
+  return entry;
+}
+
+function recipientOf(record, key, homeKeys) {
+  for (const wrapped of record.keys) {
+    const recipient = wrapped.recipient_key_id === key.keyId ? key.x25519Private
+      : homeKeys.get(wrapped.recipient_key_id);
+    if (recipient) return { wrapped, recipient };
+  }
+  return null;
+}
+
 /**
  * `{clipId, homeId, contentKey, devicePublicKey}` for a clip you may open. Asks to unlock
  * your key when it is locked (owner-session.js).
@@ -55,20 +85,21 @@ export async function clipAccess(clipId, { key } = {}) {
     fail(`clip ${clipId}'s device is gone; its signature can't be checked`);
   }
   const devicePublicKey = fromBase64(record.device_public_key, "the clip's device key");
-  const list = await signedList(record.home_id, key);
-  if (!list.devices.some((d) => equal(d.publicKey, devicePublicKey))) {
+  let entry = homeState(record.home_id, key);
+  let { list, homeKeys } = await entry.state;
+  const listed = (l) => l.devices.some((d) => equal(d.publicKey, devicePublicKey));
+  if (entry.cached && (!listed(list) || !recipientOf(record, key, homeKeys))) {
+    entry = homeState(record.home_id, key, { fresh: true });
+    ({ list, homeKeys } = await entry.state);
+  }
+  if (!listed(list)) {
     throw new DoorstepCryptoError(`clip ${clipId} is signed by device key `
       + `${fingerprint(await keyId(devicePublicKey))}, which is not in home ${record.home_id}'s `
       + 'owner-signed key list: refused');
   }
-  const homeKeys = await homePrivateKeys(record.home_id, key);
-  for (const wrapped of record.keys) {
-    const recipient = wrapped.recipient_key_id === key.keyId ? key.x25519Private
-      : homeKeys.get(wrapped.recipient_key_id);
-    if (!recipient) continue;
-    const contentKey = await unwrapKey(fromBase64(wrapped.wrapped_key, 'a wrapped clip key'),
-      recipient, clipSubject(clipId));
-    return { clipId, homeId: record.home_id, contentKey, devicePublicKey };
-  }
-  return fail(`none of clip ${clipId}'s keys is wrapped to a key you hold`);
+  const found = recipientOf(record, key, homeKeys);
+  if (!found) fail(`none of clip ${clipId}'s keys is wrapped to a key you hold`);
+  const contentKey = await unwrapKey(fromBase64(found.wrapped.wrapped_key, 'a wrapped clip key'),
+    found.recipient, clipSubject(clipId));
+  return { clipId, homeId: record.home_id, contentKey, devicePublicKey };
 }
