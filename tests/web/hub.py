@@ -74,6 +74,8 @@ class HttpsHub:
             "DOORSTEP_SECRET_KEY": SECRET_KEY,
             "DOORSTEP_AUDIT_CHECKPOINT_INTERVAL_S": "1",
         }
+        if "PYTHONPATH" in os.environ:  # a mutation run's copy of the source
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         tls = ["--tls-cert", str(self.tls.certificate), "--tls-key", str(self.tls.key)]
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
