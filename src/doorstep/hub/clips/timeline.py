@@ -104,10 +104,14 @@ def window(
     start: datetime | None, end: datetime | None, *, now: datetime | None = None
 ) -> tuple[datetime, datetime]:
     """The window asked for, in whole UTC seconds: by default the day up to now."""
-    if end is None:
-        end = start + DEFAULT_WINDOW if start is not None else (now or utcnow())
-    if start is None:
-        start = end - DEFAULT_WINDOW
+    try:
+        if end is None:
+            end = start + DEFAULT_WINDOW if start is not None else (now or utcnow())
+        if start is None:
+            start = end - DEFAULT_WINDOW
+    except OverflowError:
+        field = "start" if start is not None else "end"
+        raise InvalidInput(f"{field}: too near the end of the calendar", field=field) from None
     start, end = (moment.astimezone(UTC).replace(microsecond=0) for moment in (start, end))
     if end <= start:
         raise InvalidInput(
