@@ -14,6 +14,7 @@ if (form) {
     $('strength').textContent = $('passphrase').value ? (await check()).message : '';
   };
   $('passphrase').addEventListener('input', showStrength);
+  form.addEventListener('input', (event) => event.target.removeAttribute('aria-invalid'));
   $('suggest').addEventListener('click', async () => {
     const words = await suggestPassphrase();
     $('suggestion').textContent = `Suggested: ${words} (write it down now)`;
