@@ -100,6 +100,7 @@ BAD_QUERIES = [
     ({"start": "2026-11-20T00:00:00"}, "start", "timezone"),
     ({"end": "yesterday"}, "end", ""),
     (DAY | {"bucket": 120}, "bucket", "one of 60, 300"),
+    (DAY | {"bucket": 2**70}, "bucket", ""),
     (
         {"start": "2026-11-20T00:00:00Z", "end": "2026-11-23T00:00:00Z", "bucket": 60},
         "bucket",

@@ -137,7 +137,8 @@ def camera_timeline(
         AwareDatetime | None, Query(description="Default: now, or a day after start.")
     ] = None,
     bucket: Annotated[
-        int | None, Query(description="Seconds: 60, 300, 900, 3600, 10800 or 86400.")
+        int | None,
+        Query(ge=60, le=86_400, description="Seconds: 60, 300, 900, 3600, 10800 or 86400."),
     ] = None,
     after: Annotated[
         uuid.UUID | None, Query(description="The last clip of the previous page.")
