@@ -74,7 +74,13 @@ async def test_create_verify_suspend_and_reinstate_an_agency(app: FastAPI, actor
         listed = (await page.get("/admin/agencies")).text
         assert 'data-geometry="{&#34;type&#34;' in listed or "data-geometry=" in listed
         assert "Verify River Police" in listed
-        assert (await page.post_form(f"/admin/agencies/{agency.id}/verify", {})).status_code == 303
+        verified = await page.post_form(f"/admin/agencies/{agency.id}/verify", {})
+        assert verified.status_code == 303
+        told = (await page.get(verified.headers["location"])).text
+        assert (
+            '<div id="done" role="status" aria-live="polite"><p class="alert alert-ok">'
+            "Agency verified: it can file requests.</p>" in told
+        )
         refused = await page.post_form(f"/admin/agencies/{agency.id}/suspend", {"reason": ""})
         suspended = await page.post_form(
             f"/admin/agencies/{agency.id}/suspend", {"reason": "Filed about a protest."}
@@ -206,10 +212,11 @@ async def test_a_locked_out_user_is_shown_and_unlocked(
     async with browser(app, admin) as page:
         locked = (await page.get("/admin/users")).text
         unlocked = await page.post_form(f"/admin/users/{victim.user_id}/unlock", {})
-        after = (await page.get("/admin/users")).text
+        after = (await page.get(unlocked.headers["location"])).text
     row = re.search(rf'id="user-{victim.user_id}">(.*?)</tr>', locked, re.S)
     assert row is not None and "locked" in row[1] and "Unlock victim" in row[1]
     assert unlocked.status_code == 303
+    assert "Account unlocked: its failed sign-ins are forgotten." in after
     row = re.search(rf'id="user-{victim.user_id}">(.*?)</tr>', after, re.S)
     assert row is not None and "locked" not in row[1] and "Unlock" not in row[1]
     assert len(_entries(actors, "account.unlocked")) == 1

@@ -29,6 +29,13 @@ from doorstep.hub.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
+# What a finished action says on the page it returns to (?done=<key>; only these texts).
+DONE = {
+    "created": "Agency created. Check who it is, then verify it.",
+    "verified": "Agency verified: it can file requests.",
+    "suspended": "Agency suspended: it can't file requests until reinstated.",
+    "reinstated": "Agency reinstated.",
+}
 AGENCY_FIELDS = ("name", "kind", "contact_email", "jurisdiction_drawn", "jurisdiction_geojson")
 
 
@@ -73,6 +80,7 @@ def _agencies_context(
         "errors": errors or {},
         "notice": notice,
         "password": password,
+        "done": None,
     }
 
 
@@ -96,7 +104,8 @@ def _jurisdiction(values: dict[str, str]) -> dict[str, Any]:
 
 @router.get("/admin/agencies")
 def agencies_page(request: Request, admin: PageAdmin, session: SessionDep) -> HTMLResponse:
-    return render(request, "admin/agencies.html", _agencies_context(session))
+    done = DONE.get(request.query_params.get("done", ""))
+    return render(request, "admin/agencies.html", _agencies_context(session) | {"done": done})
 
 
 @router.post("/admin/agencies", response_model=None)
@@ -133,7 +142,7 @@ async def create_agency(
     if errors:
         context = _agencies_context(session, values=values, errors=errors)
         return render(request, "admin/agencies.html", context, status_code=422)
-    return RedirectResponse("/admin/agencies?created=1", status_code=303)
+    return RedirectResponse("/admin/agencies?done=created", status_code=303)
 
 
 @router.post("/admin/agencies/{agency_id}/verify")
@@ -141,7 +150,7 @@ def verify_agency(
     agency_id: uuid.UUID, admin: PageAdmin, session: SessionDep, _: PageCsrf
 ) -> RedirectResponse:
     agencies.verify_agency(session, actor=admin, agency_id=agency_id)
-    return RedirectResponse(f"/admin/agencies#agency-{agency_id}", status_code=303)
+    return RedirectResponse(f"/admin/agencies?done=verified#agency-{agency_id}", status_code=303)
 
 
 @router.post("/admin/agencies/{agency_id}/suspend", response_model=None)
@@ -156,7 +165,7 @@ async def suspend_agency(
         context = _agencies_context(session, errors=errors)
         return render(request, "admin/agencies.html", context, status_code=422)
     agencies.suspend_agency(session, actor=admin, agency_id=agency_id, reason=body.reason)
-    return RedirectResponse(f"/admin/agencies#agency-{agency_id}", status_code=303)
+    return RedirectResponse(f"/admin/agencies?done=suspended#agency-{agency_id}", status_code=303)
 
 
 @router.post("/admin/agencies/{agency_id}/reinstate")
@@ -164,7 +173,7 @@ def reinstate_agency(
     agency_id: uuid.UUID, admin: PageAdmin, session: SessionDep, _: PageCsrf
 ) -> RedirectResponse:
     agencies.reinstate_agency(session, actor=admin, agency_id=agency_id)
-    return RedirectResponse(f"/admin/agencies#agency-{agency_id}", status_code=303)
+    return RedirectResponse(f"/admin/agencies?done=reinstated#agency-{agency_id}", status_code=303)
 
 
 @router.post("/admin/agencies/{agency_id}/members")

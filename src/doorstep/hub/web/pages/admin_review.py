@@ -26,6 +26,12 @@ from doorstep.hub.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
+# What a finished action says on the page it returns to (?done=<key>; only these texts).
+DONE = {
+    "reviewed": "Review recorded; its note is published in the audit log.",
+    "unlocked": "Account unlocked: its failed sign-ins are forgotten.",
+}
+
 
 def _flag_rows(session: SessionDep, flags: list[RequestFlag]) -> list[dict[str, Any]]:
     rows = []
@@ -43,12 +49,14 @@ def _flags_context(session: SessionDep, errors: dict[str, str] | None = None) ->
         "open": _flag_rows(session, public.open_flags(session)),
         "reviewed": _flag_rows(session, public.reviewed_flags(session)),
         "errors": errors or {},
+        "done": None,
     }
 
 
 @router.get("/admin/flags")
 def flags_page(request: Request, admin: PageAdmin, session: SessionDep) -> HTMLResponse:
-    return render(request, "admin/flags.html", _flags_context(session))
+    done = DONE.get(request.query_params.get("done", ""))
+    return render(request, "admin/flags.html", _flags_context(session) | {"done": done})
 
 
 @router.post("/admin/flags/{flag_id}/review", response_model=None)
@@ -71,7 +79,7 @@ async def review_flag(
     public.review_flag(
         session, admin=admin, flag_id=flag_id, withdraw=body.withdraw, note=body.note
     )
-    return RedirectResponse("/admin/flags", status_code=303)
+    return RedirectResponse("/admin/flags?done=reviewed", status_code=303)
 
 
 @router.get("/admin/demands")
@@ -106,7 +114,12 @@ def users_page(
     return render(
         request,
         "admin/users.html",
-        {"users": users, "locked": locked, "settings": state.settings},
+        {
+            "users": users,
+            "locked": locked,
+            "settings": state.settings,
+            "done": DONE.get(request.query_params.get("done", "")),
+        },
     )
 
 
@@ -115,4 +128,4 @@ def unlock_user(
     user_id: uuid.UUID, admin: PageAdmin, session: SessionDep, _: PageCsrf
 ) -> RedirectResponse:
     admin_service.unlock_user(session, actor=admin, user_id=user_id)
-    return RedirectResponse(f"/admin/users#user-{user_id}", status_code=303)
+    return RedirectResponse(f"/admin/users?done=unlocked#user-{user_id}", status_code=303)
