@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from doorstep.hub.deps import SESSION_COOKIE
 from doorstep.hub.web.csp import HSTS, page_csp
 
 
@@ -81,7 +83,10 @@ class SecurityHeaders:
     """Headers every response carries; pages get a strict Content-Security-Policy.
 
     A ``text/html`` response without a policy of its own gets ``page_csp()`` (web/csp.py);
-    a response served over HTTPS also gets Strict-Transport-Security.
+    a response served over HTTPS also gets Strict-Transport-Security. A response to a
+    request carrying the session cookie (a signed-in page, or the API answering the page's
+    script) gets ``Cache-Control: no-store`` unless it says otherwise, so private pages are
+    never kept in a browser's or a proxy's cache after signing out. Static files are exempt.
     """
 
     HEADERS = [
@@ -98,6 +103,9 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         https = scope.get("scheme") == "https"
+        private = SESSION_COOKIE in HTTPConnection(scope).cookies and not scope.get(
+            "path", ""
+        ).startswith("/static/")
 
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -111,6 +119,8 @@ class SecurityHeaders:
                     headers.append((b"content-security-policy", page_csp(https=https).encode()))
                 if https:
                     headers.append((b"strict-transport-security", HSTS.encode()))
+                if private and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
 

@@ -172,3 +172,29 @@ async def test_signed_in_page_post_needs_the_csrf_token(app: FastAPI, actors: Ac
     )
     assert json_missing.status_code == 403 and json_missing.json()["error"] == "permission_denied"
     assert still.status_code == 200
+
+
+async def test_signed_in_responses_are_not_cached(app: FastAPI, actors: Actors) -> None:
+    resident = actors.resident()
+    async with web_client(app, base_url="https://hub.test") as http:
+        signed_out = await http.get("/sign-in")
+        sign_in = await http.post("/sign-in", data={"email": resident.email, "password": PASSWORD})
+        home = await http.get("/home")
+        missing = await http.get("/no-such-page")
+        me = await http.get("/v1/me")
+        style = await http.get("/static/app.css")
+    # The session cookie: HttpOnly, SameSite=Lax and Secure over https.
+    session_cookie = next(
+        c for c in sign_in.headers.get_list("set-cookie") if c.startswith("doorstep_session=")
+    ).lower()
+    assert "httponly" in session_cookie and "samesite=lax" in session_cookie
+    assert "; secure" in session_cookie
+    # A private page must not outlive signing out in a browser's or proxy's cache.
+    for response in (home, missing, me):
+        where = f"{response.request.url.path} {response.status_code}"
+        assert response.headers.get("cache-control") == "no-store", where
+        assert response.headers["referrer-policy"] == "no-referrer", where
+    assert home.status_code == 200 and "Sign out" in home.text
+    assert "no-store" not in signed_out.headers.get("cache-control", "")
+    assert "no-store" not in style.headers.get("cache-control", "")
+    assert style.status_code == 200
