@@ -40,8 +40,9 @@ function apply({ origin, token }) {
 }
 
 if (form) {
-  const address = form.elements.edge_address;
-  const token = form.elements.edge_token;
+  // The fields have no name: a form sent before this script runs carries neither to the hub.
+  const address = document.getElementById('edge-address');
+  const token = document.getElementById('edge-token');
   const stored = saved();
   address.value = stored.address || '';
   token.value = stored.token || '';
