@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Response, expect
+from playwright.sync_api import Browser, Locator, Page, Request, Route, expect
 from typer.testing import CliRunner
 
 from doorstep.agency.keys import publish_agency_key
@@ -250,16 +250,27 @@ def see_the_event(resident: Person, edge: subprocess.Popen[str], log: Path) -> t
     return href.removeprefix("/clips/"), started
 
 
-def play_the_clip(resident: Person, clip_id: str, passphrase: str) -> dict[str, bytes]:
-    """Open the event: details and video decrypted here; return what the page fetched
-    (each answer's body by its address)."""
+def play_the_clip(resident: Person, clip_id: str, passphrase: str) -> list[tuple[str, bytes]]:
+    """Open the event: details and video decrypted here; return what went over the
+    network meanwhile: each API answer's body by its address, and each request's body."""
     page = resident.page
-    fetched: list[Response] = []
+    answers: list[tuple[str, bytes]] = []
+    sent: list[bytes] = []
 
-    def keep(response: Response) -> None:
-        fetched.append(response)
+    # The API's answers are kept as the hub sends them (Chromium may drop the body of a
+    # streamed response from its buffers before a test reads it); and every request body.
+    def record(route: Route) -> None:
+        answer = route.fetch()
+        body = answer.body()
+        if answer.ok:
+            answers.append((route.request.url, body))
+        route.fulfill(response=answer, body=body)
 
-    page.on("response", keep)
+    def keep_sent(request: Request) -> None:
+        sent.append(request.post_data_buffer or b"")
+
+    page.route("**/v1/**", record)
+    page.on("request", keep_sent)
     resident.press(page.locator(f".event-list a[href='/clips/{clip_id}']"))
     page.wait_for_url(re.compile(f"/clips/{clip_id}$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Porch: event at")
@@ -267,16 +278,21 @@ def play_the_clip(resident: Person, clip_id: str, passphrase: str) -> dict[str, 
     expect(page.locator("#detail-label")).to_have_text("person")
     resident.press(page.get_by_role("button", name="Decrypt and play"))
     expect(page.locator("#clip-progress")).to_contain_text("The whole clip", timeout=30_000)
+    # The first frame is decoded once the video has data for its current frame (the
+    # decoder may finish it a moment after the last chunk was decrypted).
+    page.wait_for_function(
+        "() => document.getElementById('clip-video').readyState >= 2", timeout=10_000
+    )
     video = page.evaluate(
         "() => { const v = document.getElementById('clip-video');"
         " return {ready: v.readyState, width: v.videoWidth, src: v.getAttribute('src')}; }"
     )
-    # The first frame is decoded: the video has its size and data for the current frame.
     assert video["ready"] >= 2 and video["width"] == WIDTH, video
     assert video["src"].startswith("blob:")
     expect(page.locator("#clip-error")).to_be_hidden()
-    page.remove_listener("response", keep)
-    return {r.url: r.body() for r in fetched if r.url.startswith("https:") and r.status == 200}
+    page.unroute("**/v1/**", record)
+    page.remove_listener("request", keep_sent)
+    return answers + [(f"sent #{n}", body) for n, body in enumerate(sent) if body]
 
 
 # ---------------------------------------------------------------- the agency
@@ -527,17 +543,18 @@ def test_the_whole_story_through_the_pages(
     lap("public pages")
     ended = time.monotonic()
 
-    # The browser decrypted: nothing the clip page fetched holds the clip's plaintext.
+    # The browser decrypted: nothing the clip page fetched or sent holds the clip's
+    # plaintext (tests/browser/test_player.py's check) or its details.
     with https_hub.trusted():
         with HubApi(https_hub.url, _token(https_hub.url, email, password)) as api:
             key = recover_user_key(api, passphrase)
             plain = open_clip_part(api, uuid.UUID(clip_id), "clip", key).plaintext
     assert plain[4:8] == b"ftyp"
     runs = plaintext_runs(plain)
-    parts = {url.rsplit("/", 1)[1] for url in fetched if "/parts/" in url}
-    assert {"clip", "details"} <= parts, sorted(fetched)
+    parts = {url.rsplit("/", 1)[1] for url, _ in fetched if "/parts/" in url}
+    assert {"clip", "details"} <= parts, [url for url, _ in fetched]
     found = {}
-    for url, body in fetched.items():
+    for url, body in fetched:
         where = leaks(body, runs) + (["details"] if b'"label"' in body else [])
         if where:
             found[url] = where
