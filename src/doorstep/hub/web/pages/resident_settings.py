@@ -65,7 +65,7 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-def _context(
+def settings_context(
     session: SessionDep, user: Any, home: Home, values: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     found = preferences.get_preferences(session, user=user, home_id=home.id)
@@ -85,6 +85,7 @@ def _context(
         "kinds": KIND_LABELS,
         "errors": {},
         "saved": None,
+        "camera_values": {"name": "", "latitude": "", "longitude": "", "audio_enabled": False},
     }
 
 
@@ -108,7 +109,9 @@ def settings_page(
     request: Request, home_id: uuid.UUID, user: PageResident, session: SessionDep
 ) -> HTMLResponse:
     home, _ = homes.membership(session, user=user, home_id=home_id, owner=True)
-    return render(request, "resident/settings.html", _context(session, user, home) | {"oob": False})
+    return render(
+        request, "resident/settings.html", settings_context(session, user, home) | {"oob": False}
+    )
 
 
 @router.post("/homes/{home_id}/settings/retention")
@@ -127,12 +130,12 @@ async def save_retention(
             if isinstance(exc, ValidationError)
             else {"retention_days": f"Required. {FIELD_LIMITS['retention_days']}"}
         )
-        context = _context(session, user, home, {"retention_days": raw})
+        context = settings_context(session, user, home, {"retention_days": raw})
         return _answer(request, "retention", context | {"errors": errors}, status_code=422)
     homes.update_home(
         session, user=user, home_id=home_id, changes={"retention_days": body.retention_days}
     )
-    context = _context(session, user, home)
+    context = settings_context(session, user, home)
     saved = f"Saved: clips of {home.name} are kept {body.retention_days} days."
     return _answer(request, "retention", context | {"saved": saved})
 
@@ -145,7 +148,7 @@ async def save_audio(
     wanted = {str(value) for value in (await request.form()).getlist("audio")}
     cameras = homes.list_cameras(session, user=user, home_id=home_id)
     if unknown := wanted - {str(camera.id) for camera in cameras}:
-        context = _context(session, user, home)
+        context = settings_context(session, user, home)
         errors = {"audio": f"Not a camera of this home: {sorted(unknown)[0]}."}
         return _answer(request, "audio", context | {"errors": errors}, status_code=422)
     for camera in cameras:
@@ -156,7 +159,7 @@ async def save_audio(
             )
     recording = [camera.name for camera in cameras if str(camera.id) in wanted]
     saved = "Saved: audio is recorded by " + (", ".join(recording) if recording else "no camera")
-    return _answer(request, "audio", _context(session, user, home) | {"saved": saved + "."})
+    return _answer(request, "audio", settings_context(session, user, home) | {"saved": saved + "."})
 
 
 @router.post("/homes/{home_id}/settings/requests")
@@ -212,7 +215,7 @@ async def save_requests(
                 f"({saved.time_zone})"
             )
         return _answer(
-            request, "requests", _context(session, user, home) | {"saved": message + "."}
+            request, "requests", settings_context(session, user, home) | {"saved": message + "."}
         )
-    context = _context(session, user, home, values)
+    context = settings_context(session, user, home, values)
     return _answer(request, "requests", context | {"errors": errors}, status_code=422)
