@@ -28,6 +28,8 @@ PAGES: list[tuple[str, str]] = [
     ("public", "/no-such-page"),  # the 404 page
     ("resident", "/home"),
     ("resident", "/homes/{home_id}/settings"),
+    ("resident", "/homes/new"),
+    ("resident", "/homes/{home_id}/settings/cameras/{camera_id}/remove"),
     ("resident", "/cameras/{camera_id}"),
     ("resident", "/clips/{clip_id}"),
     ("resident", "/inbox"),
