@@ -8,6 +8,7 @@ account and per sign-in; hubs in child processes keep the real cost). A test mar
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,12 @@ from doorstep.settings import Settings
 from tests.cli.processes import free_port
 from tests.edge.hub_process import HubProcess
 from tests.lying_hub import LyingHub, ServedHub
+
+# The CLI's Rich consoles fix their width if COLUMNS is set when they are made, and read it
+# at each print otherwise. Make them here, without it, so that each test's COLUMNS counts
+# whichever test (or xdist worker) imports the CLI first.
+os.environ.pop("COLUMNS", None)
+import doorstep.cli.output  # noqa: E402, F401
 
 pytest_plugins = ["tests.database"]
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

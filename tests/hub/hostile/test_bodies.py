@@ -56,11 +56,12 @@ NAMES_THE_FIELD = {400, 413, 422}
 
 
 def body_routes(app: FastAPI) -> list[tuple[str, APIRoute, str]]:
-    """Every (method, route, body model name) the app serves with a JSON body."""
+    """Every (method, route, body model name) the app serves with a JSON body (the API's;
+    web pages take forms and are left out of the schema: tests/hub/hostile/test_pages.py)."""
     return [
         (method, route, route.body_field.field_info.annotation.__name__)  # type: ignore[union-attr]
         for route, _ in served_routes(app.router.routes)
-        if route.body_field is not None
+        if route.body_field is not None and route.include_in_schema
         for method in sorted(route.methods or ())
     ]
 
