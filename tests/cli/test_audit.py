@@ -117,14 +117,11 @@ def test_tampering_with_the_database_is_found(hub: HubProcess, tmp_path: Path) -
 
 
 def watch(*arguments: str) -> tuple[int, str]:
-    """`doorstep audit watch ... --once` in this process (the served hub runs here too).
-
-    The output comes back with its line wrapping undone: the console's width is fixed when
-    the CLI is first imported in this process, which depends on which test ran first."""
+    """`doorstep audit watch ... --once` in this process (the served hub runs here too)."""
     result = CliRunner().invoke(
         app, ["audit", "watch", *arguments, "--once"], env={"COLUMNS": "200"}
     )
-    return result.exit_code, " ".join(result.output.split())
+    return result.exit_code, result.output
 
 
 STATIC = Path(doorstep.hub.web.__file__).parent / "static"
