@@ -102,13 +102,6 @@ def decline(
     )
 
 
-def _minutes(text: str | None) -> int | None:
-    if text is None:
-        return None
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def _clock(minutes: int | None) -> str | None:
     return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
 
@@ -140,13 +133,6 @@ def set_request_settings(
         session,
         user=user,
         home_id=home_id,
-        preferences=preferences.Preferences(
-            receive=body.receive,
-            agency_kinds=tuple(kind.value for kind in body.agency_kinds),
-            quiet_start_minute=_minutes(body.quiet_start),
-            quiet_end_minute=_minutes(body.quiet_end),
-            time_zone=body.time_zone,
-            emergencies_bypass_quiet=body.emergencies_bypass_quiet,
-        ),
+        preferences=preferences.from_body(body),
     )
     return _settings(saved)

@@ -19,6 +19,7 @@ from doorstep.hub.accounts.models import User
 from doorstep.hub.agencies.models import AgencyKind
 from doorstep.hub.homes.service import membership
 from doorstep.hub.requests.models import RequestSettings
+from doorstep.hub.requests.schemas import RequestSettingsBody
 
 ALL_KINDS = tuple(kind.value for kind in AgencyKind)
 MINUTES_PER_DAY = 24 * 60
@@ -52,6 +53,25 @@ class Preferences:
         return (this_minute + timedelta(minutes=(end - minute) % MINUTES_PER_DAY)).astimezone(
             now.tzinfo
         )
+
+
+def _minute_of_day(clock: str | None) -> int | None:
+    if clock is None:
+        return None
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def from_body(body: RequestSettingsBody) -> Preferences:
+    """The preferences a settings form or ``PUT .../request-settings`` asks for."""
+    return Preferences(
+        receive=body.receive,
+        agency_kinds=tuple(kind.value for kind in body.agency_kinds),
+        quiet_start_minute=_minute_of_day(body.quiet_start),
+        quiet_end_minute=_minute_of_day(body.quiet_end),
+        time_zone=body.time_zone,
+        emergencies_bypass_quiet=body.emergencies_bypass_quiet,
+    )
 
 
 def _from_row(row: RequestSettings | None) -> Preferences:

@@ -49,13 +49,6 @@ def _clock(minutes: int | None) -> str:
     return "" if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _minutes(text: str | None) -> int | None:
-    if not text:
-        return None
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def _field_errors(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors():
@@ -186,14 +179,7 @@ async def save_requests(
             session,
             user=user,
             home_id=home_id,
-            preferences=preferences.Preferences(
-                receive=body.receive,
-                agency_kinds=tuple(kind.value for kind in body.agency_kinds),
-                quiet_start_minute=_minutes(body.quiet_start),
-                quiet_end_minute=_minutes(body.quiet_end),
-                time_zone=body.time_zone,
-                emergencies_bypass_quiet=body.emergencies_bypass_quiet,
-            ),
+            preferences=preferences.from_body(body),
         )
     except ValidationError as exc:
         errors = _field_errors(exc)
