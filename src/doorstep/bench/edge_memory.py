@@ -232,7 +232,7 @@ def run_cameras(cameras: int, directory: Path) -> list[int]:
     :data:`CAMERA_TIMEOUT_S` has passed; the events of each."""
     from doorstep.edge.capture import capture
     from doorstep.edge.config import CameraConfig, SyntheticSource
-    from doorstep.edge.detect.factory import make_detector
+    from doorstep.edge.detect.factory import make_detector, make_face_detector
     from doorstep.edge.media import CameraHealth
     from doorstep.edge.pipeline import CameraPipeline
 
@@ -248,7 +248,11 @@ def run_cameras(cameras: int, directory: Path) -> list[int]:
             events[number] += 1
 
         pipeline = CameraPipeline(
-            camera, detector=make_detector(camera.detect), on_event=count, workdir=directory
+            camera,
+            detector=make_detector(camera.detect),
+            faces=make_face_detector(camera.detect.faces),
+            on_event=count,
+            workdir=directory,
         )
         for item in capture(camera, stop=stop, health=CameraHealth(), data_dir=directory):
             pipeline.process(item)

@@ -86,14 +86,28 @@ class MotionConfig(Section):
     )
 
 
-class HogDetector(Section):
+class FaceConfig(Section):
+    """The face detector: a second signal that a person is there, never an identity."""
+
+    enabled: bool | None = Field(
+        None,
+        title="Look for faces in motion regions too (default: on when the face model is installed)",
+    )
+    min_score: float = Field(0.5, gt=0, le=1, title="Least score a face needs")
+
+
+class DetectorSection(Section):
+    faces: FaceConfig = FaceConfig()
+
+
+class HogDetector(DetectorSection):
     type: Literal["hog"] = "hog"
     width: int = Field(640, ge=160, le=1920, title="Width of the frame detection runs on")
     fps: float = Field(5.0, gt=0, le=30, title="Most detections per second")
     min_score: float = Field(0.5, ge=0, title="Least score a detection needs")
 
 
-class OnnxDetector(Section):
+class OnnxDetector(DetectorSection):
     type: Literal["onnx"] = "onnx"
     model: Path = Field(title="Path to a user-supplied ONNX model (nothing is downloaded)")
     layout: Literal["yolo", "ssd"] = Field("yolo", title="How the model's output is laid out")

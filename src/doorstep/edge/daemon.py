@@ -24,7 +24,7 @@ from doorstep.audit.keyproof import CheckpointMemory
 from doorstep.crypto.keys import public_raw
 from doorstep.edge.capture import capture
 from doorstep.edge.config import CameraConfig, EdgeConfig
-from doorstep.edge.detect.factory import make_detector
+from doorstep.edge.detect.factory import make_detector, make_face_detector
 from doorstep.edge.identity import load_device_key, read_token, write_secret
 from doorstep.edge.keyring import HomeKeyring
 from doorstep.edge.liveview import LiveFrames, live_app
@@ -140,6 +140,7 @@ class EdgeDaemon:
         pipeline = CameraPipeline(
             camera,
             detector=make_detector(camera.detect),
+            faces=make_face_detector(camera.detect.faces),
             on_event=lambda event: self._keep(worker, event),
             live=self.live if self.config.live.enabled else None,
             on_presence=self._presence_reporter(camera),

@@ -1,8 +1,9 @@
 """One camera's pipeline: captured packets in, recorded events out.
 
 Per decoded frame: a small grey frame for motion; where motion is, and at most
-``detect.fps`` times a second, detection on a ``detect.width`` frame; the tracker
-turns detections into events. Packets go to a rolling buffer, from which each event's
+``detect.fps`` times a second, detection on a ``detect.width`` frame (people, and faces
+when ``detect.faces`` is on: :mod:`doorstep.edge.detect.faces`); the tracker turns
+detections into events. Packets go to a rolling buffer, from which each event's
 clip is cut by stream copy once its post-roll has passed (cameras with privacy zones
 re-encode instead, with the zones blacked out). Privacy zones are blacked out of the
 grey and detection frames too, so no stage ever looks inside them.
@@ -28,6 +29,7 @@ from numpy.typing import NDArray
 
 from doorstep.edge.config import CameraConfig
 from doorstep.edge.detect.base import Detection, Detector
+from doorstep.edge.detect.faces import FaceDetector
 from doorstep.edge.geometry import Polygon, polygon_mask
 from doorstep.edge.liveview import LiveFrames
 from doorstep.edge.media import Captured
@@ -119,6 +121,7 @@ class CameraPipeline:
         camera: CameraConfig,
         *,
         detector: Detector,
+        faces: FaceDetector | None = None,
         on_event: Callable[[RecordedEvent], None],
         live: LiveFrames | None = None,
         on_presence: Callable[[bool], None] | None = None,
@@ -126,6 +129,7 @@ class CameraPipeline:
     ) -> None:
         self.camera = camera
         self.detector = detector
+        self.faces = faces
         self.on_event = on_event
         self.live = live
         self.on_presence = on_presence
@@ -211,6 +215,8 @@ class CameraPipeline:
         if regions:
             image = self._bgr(frame, self.camera.detect.width)
             detections = self.detector.detect(image, regions)
+            if self.faces is not None:  # a face makes or extends a person track
+                detections += self.faces.detect(image, regions)
         update = self.tracker.update(seconds, detections)
         for track in update.started:
             self._track_started(track)

