@@ -1,7 +1,7 @@
 """Browser fixtures: a local web server for the static files and one headless Chromium.
 
 127.0.0.1 is a secure context, so WebCrypto is available to the page. The browser is
-Debian's Chromium; Playwright never downloads one.
+Debian's Chromium, launched by doorstep.browser; Playwright never downloads one.
 """
 
 from __future__ import annotations
@@ -9,21 +9,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
+from doorstep.browser import chromium
 from tests.browser.pages import Site, handler_for, open_keys_page, open_viewer
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -45,14 +36,8 @@ def site() -> Iterator[Site]:
 # event loop in this thread, and anyio's tests that follow could not start their own.
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

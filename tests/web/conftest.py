@@ -14,14 +14,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from doorstep.browser import chromium
 from tests.web.hub import HttpsHub
 from tests.web.world import WebWorld, make_world
 
@@ -45,25 +43,11 @@ def web_world(https_hub: HttpsHub, tmp_path_factory: pytest.TempPathFactory) -> 
 # thread while it runs, and anyio tests elsewhere need their own.
 @pytest.fixture(scope="package")
 def browser(https_hub: HttpsHub) -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    args = [*CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={https_hub.pin}"]
-    # Playwright's own requests (context.request) go from its Node driver: trust the CA there.
-    saved = os.environ.get("NODE_EXTRA_CA_CERTS")
-    os.environ["NODE_EXTRA_CA_CERTS"] = str(https_hub.ca)
-    try:
-        playwright = sync_playwright().start()
-    finally:
-        if saved is None:
-            os.environ.pop("NODE_EXTRA_CA_CERTS")
-        else:
-            os.environ["NODE_EXTRA_CA_CERTS"] = saved
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    # Playwright's own requests (context.request) go from its Node driver: it trusts the CA.
+    with chromium(
+        f"--ignore-certificate-errors-spki-list={https_hub.pin}", driver_ca=https_hub.ca
+    ) as browser:
         yield browser
-        browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ import av
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from doorstep.browser import chromium, require_chromium
 from doorstep.crypto.format import b64encode
 from doorstep.crypto.keys import public_raw
 from doorstep.crypto.stream import PartContext, seal_part
@@ -53,18 +54,11 @@ from doorstep.edge.synthetic import random_walkers, scene
 from doorstep.errors import DoorstepError
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
     from doorstep.bench.web import Report, WebBenchOptions, WebHub
 
 GOAL_PLAYBACK_RATIO = 1.5
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-)
 WIDTH, HEIGHT, FPS = 1280, 720, 15
 BIT_RATE = 4_400_000  # a 720p camera's: 16 MB is about 30 s
 STATIC_DIR = Path(str(files("doorstep.hub.web") / "static"))
@@ -200,35 +194,24 @@ def seal_clip(plain: bytes) -> tuple[bytes, dict[str, str]]:
 
 
 def time_first_frames(base: str, keys: dict[str, str], *, runs: int) -> dict[str, list[float]]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # a dev dependency: the bench runs from a checkout
-        raise DoorstepError("bench web playback needs Playwright: pip install -e '.[dev]'") from exc
-    if not Path(CHROMIUM).exists():
-        raise DoorstepError(f"{CHROMIUM} is missing: install Debian's chromium package")
+    require_chromium()
     arms = {
         "sealed": {**keys, "url": f"{base}/media/clip.sealed"},
         "plain": {"plain": f"{base}/media/clip.mp4"},
         "plain_mse": {"plainMse": f"{base}/media/clip.mp4"},
     }
     times: dict[str, list[float]] = {kind: [] for kind in arms}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS)
-        )
-        try:
-            for run in range(runs + 1):  # the first round warms the browser up, uncounted
-                kinds = list(arms)  # in turn, each first as often as the others
-                for kind in kinds[run % 3 :] + kinds[: run % 3]:
-                    took = _first_frame(browser, base, arms[kind])
-                    if run:
-                        times[kind].append(took)
-        finally:
-            browser.close()
+    with chromium("--autoplay-policy=no-user-gesture-required") as browser:
+        for run in range(runs + 1):  # the first round warms the browser up, uncounted
+            kinds = list(arms)  # in turn, each first as often as the others
+            for kind in kinds[run % 3 :] + kinds[: run % 3]:
+                took = _first_frame(browser, base, arms[kind])
+                if run:
+                    times[kind].append(took)
     return times
 
 
-def _first_frame(browser: Any, base: str, arm: dict[str, str]) -> float:
+def _first_frame(browser: Browser, base: str, arm: dict[str, str]) -> float:
     context = browser.new_context()
     try:
         page = context.new_page()

@@ -21,19 +21,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from doorstep.browser import chromium, require_chromium
 from doorstep.cli.output import console, fail
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SIZES = ((1280, 800), (360, 740))
 # Per role: (page name in the file name, path or "timeline" for the first camera's page).
 PAGES: dict[str, list[tuple[str, str]]] = {
@@ -66,28 +59,17 @@ def screenshots(
     ] = None,
 ) -> None:
     """Save each role's main pages at 1280×800 and 360×740 as <role>-<page>-<width>.png."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        fail("playwright is not installed: pip install 'doorstep[test]'")
-    if not CHROMIUM.exists():
-        fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    require_chromium()
     if url is None and accounts is not None:
         fail("--accounts goes with --url (the demo hub makes its own accounts)")
     out.mkdir(parents=True, exist_ok=True)
-    with _hub(url, accounts) as (base_url, logins), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            for role, pages in PAGES.items():
-                login = logins.get(role)
-                if role != "public" and login is None:
-                    console.print(f"No account for {role}: its pages are left out.")
-                    continue
-                _shoot_role(browser, base_url, role, login, pages, out)
-        finally:
-            browser.close()
+    with _hub(url, accounts) as (base_url, logins), chromium() as browser:
+        for role, pages in PAGES.items():
+            login = logins.get(role)
+            if role != "public" and login is None:
+                console.print(f"No account for {role}: its pages are left out.")
+                continue
+            _shoot_role(browser, base_url, role, login, pages, out)
     console.print(f"Screenshots in {out}.")
 
 

@@ -7,20 +7,19 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from pydantic import SecretStr
 
+from doorstep.browser import chromium
 from doorstep.hub.accounts.models import Role
 from doorstep.hub.accounts.service import create_user
 from doorstep.hub.app import create_app
 from doorstep.hub.db import transaction
 from doorstep.hub.state import HubState
 from doorstep.settings import Settings
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.cli.processes import free_port
 
 PASSWORD = "correct horse battery staple"
@@ -72,20 +71,14 @@ def live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
-def page(chromium: Browser, live_hub: LiveHub) -> Iterator[Page]:
-    context = chromium.new_context(base_url=live_hub.url)
+def page(browser: Browser, live_hub: LiveHub) -> Iterator[Page]:
+    context = browser.new_context(base_url=live_hub.url)
     page = context.new_page()
     yield page
     context.close()
