@@ -7,8 +7,7 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from doorstep.hub.accounts import service
-from doorstep.hub.accounts.cookies import clear_session_cookies, set_session_cookies
-from doorstep.hub.accounts.models import Role
+from doorstep.hub.accounts.cookies import clear_session_cookies, start_browser_session
 from doorstep.hub.accounts.schemas import (
     PasswordChange,
     SignedIn,
@@ -34,14 +33,7 @@ router = APIRouter(prefix="/v1", tags=["accounts"])
 @router.post("/accounts", status_code=status.HTTP_201_CREATED)
 def register(body: UserRegister, session: SessionDep, state: StateDep) -> UserPublic:
     """Create a resident account (agency members and admins are created by an admin)."""
-    user = service.create_user(
-        session,
-        settings=state.settings,
-        email=body.email,
-        password=body.password,
-        display_name=body.display_name,
-        role=Role.RESIDENT,
-    )
+    user = service.register_resident(session, settings=state.settings, registration=body)
     return UserPublic.model_validate(user)
 
 
@@ -56,10 +48,7 @@ def login(
         password=body.password,
         address=client_address(request),
     )
-    issued = service.open_browser_session(
-        session, settings=state.settings, secret_key=state.secret_key, user=user
-    )
-    set_session_cookies(response, request, settings=state.settings, issued=issued)
+    issued = start_browser_session(response, request, session=session, state=state, user=user)
     return SignedIn(
         user=UserPublic.model_validate(user),
         csrf_token=issued.row.csrf_token,

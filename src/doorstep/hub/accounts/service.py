@@ -19,6 +19,7 @@ from doorstep.hub.accounts.models import (
     Role,
     User,
 )
+from doorstep.hub.accounts.schemas import UserRegister
 from doorstep.hub.accounts.security import (
     hash_password,
     keyed_hash,
@@ -82,6 +83,19 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def register_resident(session: Session, *, settings: Settings, registration: UserRegister) -> User:
+    """A person's own sign-up, by the API or the page: always a resident (an admin makes
+    agency members and admins)."""
+    return create_user(
+        session,
+        settings=settings,
+        email=registration.email,
+        password=registration.password,
+        display_name=registration.display_name,
+        role=Role.RESIDENT,
+    )
 
 
 def count_recent_failures(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from doorstep.errors import AuthenticationFailed, Conflict, InvalidInput, RateLimited
 from doorstep.hub.accounts import service
-from doorstep.hub.accounts.cookies import clear_session_cookies, set_session_cookies
+from doorstep.hub.accounts.cookies import clear_session_cookies, start_browser_session
 from doorstep.hub.accounts.models import Role, User
 from doorstep.hub.accounts.schemas import SignIn, UserRegister
 from doorstep.hub.deps import SessionDep, StateDep, client_address
@@ -60,14 +60,26 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
     return errors
 
 
-def _signed_in_redirect(
-    request: Request, user: User, state: HubState, session: Session, target: str
+def _sign_in_and_redirect(
+    request: Request,
+    session: Session,
+    state: HubState,
+    *,
+    email: str,
+    password: str,
+    target: str | None,
 ) -> Response:
-    issued = service.open_browser_session(
-        session, settings=state.settings, secret_key=state.secret_key, user=user
+    """Sign in through the service (limits, lockouts, the audit entry) and go to ``target``,
+    or to the user's home when it is ``None``."""
+    user = service.sign_in(
+        session,
+        settings=state.settings,
+        email=email,
+        password=password,
+        address=client_address(request),
     )
-    response = RedirectResponse(target, status_code=303)
-    set_session_cookies(response, request, settings=state.settings, issued=issued)
+    response = RedirectResponse(target or _home_of(user), status_code=303)
+    start_browser_session(response, request, session=session, state=state, user=user)
     return response
 
 
@@ -125,12 +137,8 @@ def sign_in(
             status_code=422,
         )
     try:
-        user = service.sign_in(
-            session,
-            settings=state.settings,
-            email=body.email,
-            password=body.password,
-            address=client_address(request),
+        return _sign_in_and_redirect(
+            request, session, state, email=body.email, password=body.password, target=next_path
         )
     except AuthenticationFailed:
         return _sign_in_form(
@@ -150,7 +158,6 @@ def sign_in(
             status_code=429,
             headers={"Retry-After": str(limited.retry_after)},
         )
-    return _signed_in_redirect(request, user, state, session, next_path or _home_of(user))
 
 
 def _sign_up_form(
@@ -196,14 +203,7 @@ def sign_up(
     status_code = 422
     try:
         body = UserRegister(email=email, password=password, display_name=display_name.strip())
-        user = service.create_user(
-            session,
-            settings=state.settings,
-            email=body.email,
-            password=body.password,
-            display_name=body.display_name,
-            role=Role.RESIDENT,
-        )
+        service.register_resident(session, settings=state.settings, registration=body)
     except ValidationError as invalid:
         field_errors = _field_errors(invalid)
     except InvalidInput as invalid:
@@ -222,14 +222,9 @@ def sign_up(
             status_code=status_code,
         )
     # Signing in through the service logs the sign-in like any other.
-    user = service.sign_in(
-        session,
-        settings=state.settings,
-        email=body.email,
-        password=body.password,
-        address=client_address(request),
+    return _sign_in_and_redirect(
+        request, session, state, email=body.email, password=body.password, target=AFTER_SIGN_UP
     )
-    return _signed_in_redirect(request, user, state, session, AFTER_SIGN_UP)
 
 
 @router.post("/sign-out")
