@@ -14,7 +14,7 @@ from doorstep.edge.motion.detector import MotionDetector
 from doorstep.edge.synthetic import Walker, scene
 from doorstep.edge.track import Track, Tracker
 
-CONFIG = TrackConfig(iou=0.3, min_frames=3, min_score=0.5, max_gap_s=2.0)
+CONFIG = TrackConfig(iou=0.3, min_frames=3, min_score=0.5, quiet_s=2.0)
 
 
 def person(x: float, score: float = 0.9, *, y: float = 0.3, label: str = "person") -> Detection:
@@ -65,7 +65,7 @@ def test_a_track_ends_after_max_gap_unseen_and_reports_its_last_sighting() -> No
     tracker = Tracker(CONFIG)
     run(tracker, [(step * 0.2, [person(0.2)]) for step in range(5)])  # last seen at 0.8
 
-    assert tracker.update(2.8, []).ended == []  # 2.0 s unseen: not yet more than max_gap_s
+    assert tracker.update(2.8, []).ended == []  # 2.0 s unseen: not yet more than quiet_s
     (ended,) = tracker.update(2.9, []).ended
 
     assert ended.last_seen == pytest.approx(0.8)
@@ -172,7 +172,7 @@ def test_a_fast_walker_stays_one_track() -> None:
     # lands where the walk so far says it should.
     tracker = Tracker(TrackConfig(min_frames=3))
     frames = [(step * 0.2, [person(0.05 + 0.12 * step)]) for step in range(7)]
-    frames.append((4.0, []))  # more than max_gap_s later: the track ends
+    frames.append((4.0, []))  # more than quiet_s later: the track ends
 
     started, ended = run(tracker, frames)
 
@@ -188,3 +188,122 @@ def test_people_far_apart_stay_two_tracks() -> None:
 
     assert len(started) == 2
     assert len({track.id for track in started}) == 2
+
+
+# -- tracks that last the visit: motion between detections, faces as a person signal -----
+
+STEP = 0.2  # seconds between the frames these tests feed
+
+
+def walk(step: int) -> Detection:
+    """A walker moving 0.02 of the frame per step (0.1 per second), left edge 0.1 at step 0."""
+    return person(0.1 + 0.02 * step)
+
+
+def moving_at(step: int, offset: float = 0.0) -> list[Box]:
+    """Motion where the walker of :func:`walk` is at ``step`` (shifted by ``offset``)."""
+    box = walk(step).box
+    return [Box(box.x1 + 0.01 + offset, box.y1 + 0.05, box.x2 - 0.01 + offset, box.y2)]
+
+
+def spans(tracker: Tracker, frames: list[tuple[float, list[Detection], list[Box]]]) -> list:
+    """Feed (seconds, detections, motion) frames, then flush; the ended tracks' spans."""
+    ended: list[Track] = []
+    for seconds, detections, motion in frames:
+        ended += tracker.update(seconds, detections, motion).ended
+    ended += tracker.flush(frames[-1][0]).ended
+    return [(track.id, track.start_s, track.end_s) for track in ended]
+
+
+# Each case: detections on some steps of a 40-step (8 s) walk, motion on some steps,
+# and the event spans (start, end) expected, in seconds.
+VISIT_CASES = {
+    # Detected for 1 s, then only motion where the walker goes: one event for all 8 s.
+    "motion carries the track": (range(0, 5), range(0, 40), 0.0, [(0.0, 7.8)]),
+    # Motion stops at 5 s: the track ends there, not at its last detection (0.8 s).
+    "ends with the motion": (range(0, 5), range(0, 26), 0.0, [(0.0, 5.0)]),
+    # Motion far from where the walker should be (0.5 of the frame off): no evidence.
+    "motion elsewhere is no evidence": (range(0, 5), range(0, 40), 0.5, [(0.0, 0.8)]),
+    # A gap in the motion shorter than quiet_s (2 s) is bridged, a longer one is not: the
+    # next detection (at 7 s) is a new event, starting when its motion did (4.4 s).
+    "short gap bridged": (range(0, 5), [*range(0, 15), *range(24, 40)], 0.0, [(0.0, 7.8)]),
+    "long gap ends it": (
+        [*range(0, 5), *range(35, 40)],
+        [*range(0, 10), *range(22, 40)],
+        0.0,
+        [(0.0, 1.8), (4.4, 7.8)],
+    ),
+    # Motion leading up to the first detection (at 2 s) starts the event when it started.
+    "start reaches back over motion": (range(10, 15), range(3, 20), 0.0, [(0.6, 3.8)]),
+}
+
+
+@pytest.mark.parametrize("case", VISIT_CASES, ids=list(VISIT_CASES))
+def test_a_track_lives_on_motion_where_the_person_should_be(case: str) -> None:
+    detected, moving, offset, expected = VISIT_CASES[case]
+    frames = [
+        (
+            round(step * STEP, 3),
+            [walk(step)] if step in detected else [],
+            moving_at(step, offset) if step in moving else [],
+        )
+        for step in range(40)
+    ]
+    found = spans(Tracker(CONFIG), frames)
+    assert [(start, end) for _, start, end in found] == [
+        (pytest.approx(start), pytest.approx(end)) for start, end in expected
+    ]
+
+
+def test_motion_alone_never_keeps_flicker_alive() -> None:
+    # Two detections (min_frames is 3), motion all along, a third detection 3 s later:
+    # the flicker ended after quiet_s unseen, so the third starts a new, unqualified track.
+    frames = [
+        (round(step * STEP, 3), [walk(step)] if step in (0, 1, 16) else [], moving_at(step))
+        for step in range(20)
+    ]
+    assert spans(Tracker(CONFIG), frames) == []
+
+
+def test_the_track_follows_a_person_who_stops_at_the_door() -> None:
+    # Walks for 1 s (detected), stops at x 0.2 and stands there swaying for 6 s (motion,
+    # no detection): the prediction must not walk away from them.
+    frames: list[tuple[float, list[Detection], list[Box]]] = [
+        (round(step * STEP, 3), [walk(step)], moving_at(step)) for step in range(5)
+    ]
+    frames += [(round(step * STEP, 3), [], moving_at(5)) for step in range(5, 35)]
+    assert spans(Tracker(CONFIG), frames) == [(1, 0.0, pytest.approx(6.8))]
+
+
+def face(x: float, y: float = 0.3, size: float = 0.05, score: float = 0.9) -> Detection:
+    return Detection("face", score, Box(x, y, x + size, y + size))
+
+
+def test_faces_alone_make_a_person_event() -> None:
+    # A close-up at the door: only faces, big and still.
+    frames = [(step * STEP, [face(0.4, 0.2, size=0.3)]) for step in range(5)]
+
+    started, _ = run(tracker := Tracker(CONFIG), frames)
+
+    (track,) = started
+    assert track.label == "person" and track.hits == 3
+    # The body below the face: three faces wide (0.9, centred on the face at 0.55), from
+    # a little above the face (0.3 of its height) down to the bottom of the frame.
+    assert track.last_box == Box(pytest.approx(0.1), pytest.approx(0.11), 1.0, 1.0)
+    assert [t.label for t in tracker.active] == ["person"]
+
+
+def test_a_face_inside_a_person_box_is_the_same_person() -> None:
+    # HOG finds the walker on every other frame, the face detector on every frame: one
+    # track, one hit per frame, never a second track for the face.
+    frames = []
+    for step in range(10):
+        body = walk(step)
+        head = face(body.box.x1 + 0.025, body.box.y1 + 0.01)
+        frames.append((step * STEP, [body, head] if step % 2 == 0 else [head]))
+
+    started, _ = run(tracker := Tracker(CONFIG), frames)
+
+    assert len(started) == 1
+    (track,) = tracker.active
+    assert track.hits == 10 and track.label == "person"

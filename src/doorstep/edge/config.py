@@ -13,9 +13,16 @@ import tomllib
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from shapely.geometry import Polygon as ShapelyPolygon
 
 from doorstep.edge.geometry import Polygon
@@ -128,7 +135,24 @@ class TrackConfig(Section):
     iou: float = Field(0.3, gt=0, lt=1, title="Overlap that continues a track")
     min_frames: int = Field(3, ge=1, le=100, title="Detections before a track becomes an event")
     min_score: float = Field(0.5, ge=0, title="Top score a track needs to become an event")
-    max_gap_s: float = Field(2.0, gt=0, le=60, title="A track ends after this long unseen")
+    quiet_s: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        title="A track ends after this long with neither a detection nor motion where it was",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_max_gap(cls, data: Any) -> Any:
+        # Configs written before quiet_s called it max_gap_s: they still load.
+        if isinstance(data, dict) and "max_gap_s" in data:
+            if "quiet_s" in data:
+                raise ValueError("max_gap_s is the old name of quiet_s: keep only quiet_s")
+            data = {
+                ("quiet_s" if key == "max_gap_s" else key): value for key, value in data.items()
+            }
+        return data
 
 
 class RecordConfig(Section):

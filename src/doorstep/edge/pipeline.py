@@ -178,7 +178,6 @@ class CameraPipeline:
             trigger=label,
             end_s=start,
         )
-        self._presence()
 
     def finish(self) -> None:
         """End of input: close every track and record what the buffer still holds."""
@@ -207,17 +206,18 @@ class CameraPipeline:
         motion_height = _scaled_height(frame, motion_width)
         grey = self._scaled(self._grey_scaler, frame, motion_width, motion_height, "gray")
         regions = self.motion.update(self._masked(grey))
-        if seconds + slack < self._next_detection_s:
-            return
-        self._next_detection_s = seconds + 1.0 / self.camera.detect.fps
         detections: list[Detection] = []
         image: Image | None = None
-        if regions:
-            image = self._bgr(frame, self.camera.detect.width)
-            detections = self.detector.detect(image, regions)
-            if self.faces is not None:  # a face makes or extends a person track
-                detections += self.faces.detect(image, regions)
-        update = self.tracker.update(seconds, detections)
+        if seconds + slack >= self._next_detection_s:
+            self._next_detection_s = seconds + 1.0 / self.camera.detect.fps
+            if regions:
+                image = self._bgr(frame, self.camera.detect.width)
+                detections = self.detector.detect(image, regions)
+                if self.faces is not None:  # a face makes or extends a person track
+                    detections += self.faces.detect(image, regions)
+        # Every motion check reaches the tracker: motion where a person is predicted to
+        # be keeps their track alive between detections.
+        update = self.tracker.update(seconds, detections, regions)
         for track in update.started:
             self._track_started(track)
         for track in self.tracker.active:
@@ -230,7 +230,7 @@ class CameraPipeline:
             self._track_ended(track)
 
     def _track_started(self, track: Track) -> None:
-        start = track.first_seen
+        start = track.start_s
         self.events[track.id] = _OpenEvent(
             label=track.label,
             start_s=start,
@@ -243,8 +243,9 @@ class CameraPipeline:
     def _track_ended(self, track: Track) -> None:
         event = self.events.get(track.id)
         if event is not None:
-            event.end_s = track.last_seen
+            event.end_s = track.end_s
             event.score = max(event.score, track.top_score)
+            self._presence()
 
     def _finish_due(self) -> None:
         record = self.camera.record
@@ -357,7 +358,10 @@ class CameraPipeline:
             self.live.publish(self.camera.id, jpeg.tobytes())
 
     def _presence(self) -> None:
-        present = bool(self.events)
+        """Someone is there while a track's event is open: the sensor follows the track."""
+        present = any(
+            event.end_s is None and event.trigger is None for event in self.events.values()
+        )
         if present != self._present:
             self._present = present
             if self.on_presence is not None:
