@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from fastapi import FastAPI
 from httpx import AsyncClient
@@ -11,17 +12,32 @@ from httpx import AsyncClient
 from doorstep.hub.requests.models import DeliveryAnswer, RequestDelivery
 from doorstep.hub.state import HubState
 from tests.hub.actors import Actors
-from tests.hub.shares.scene import agency, delivery_of, file_request, home_with_clip, share
+from tests.hub.shares.scene import (
+    Agency,
+    Home,
+    agency,
+    delivery_of,
+    file_request,
+    home_with_clip,
+    share,
+)
 from tests.hub.web.browsers import browser
+
+Entry = dict[str, Any]
+
+
+async def request_in_inbox(actors: Actors, client: AsyncClient) -> tuple[Home, Agency, Entry]:
+    """A home with a clip, and a request of Riverside Police in its owner's inbox."""
+    home = await home_with_clip(actors, client)
+    police = await agency(actors, client, name="Riverside Police")
+    entry = await delivery_of(client, home, (await file_request(client, police))["id"])
+    return home, police, entry
 
 
 async def test_inbox_lists_requests_with_status_and_answer(
     app: FastAPI, actors: Actors, client: AsyncClient
 ) -> None:
-    home = await home_with_clip(actors, client)
-    police = await agency(actors, client, name="Riverside Police")
-    filed = await file_request(client, police)
-    entry = await delivery_of(client, home, filed["id"])
+    home, _, entry = await request_in_inbox(actors, client)
     async with browser(app, home.owner) as page:
         response = await page.get("/inbox")
         assert response.status_code == 200
@@ -36,10 +52,7 @@ async def test_inbox_lists_requests_with_status_and_answer(
 async def test_entry_shows_details_area_and_own_clips(
     app: FastAPI, actors: Actors, client: AsyncClient
 ) -> None:
-    home = await home_with_clip(actors, client)
-    police = await agency(actors, client, name="Riverside Police")
-    filed = await file_request(client, police)
-    entry = await delivery_of(client, home, filed["id"])
+    home, _, entry = await request_in_inbox(actors, client)
     async with browser(app, home.owner) as page:
         response = await page.get(f"/inbox/{entry['id']}")
     assert response.status_code == 200
@@ -61,9 +74,7 @@ async def test_entry_shows_details_area_and_own_clips(
 async def test_decline_is_a_plain_post_and_is_shown(
     app: FastAPI, actors: Actors, client: AsyncClient, hub: HubState
 ) -> None:
-    home = await home_with_clip(actors, client)
-    police = await agency(actors, client)
-    entry = await delivery_of(client, home, (await file_request(client, police))["id"])
+    home, _, entry = await request_in_inbox(actors, client)
     async with browser(app, home.owner) as page:
         response = await page.post_form(f"/inbox/{entry['id']}/decline", {})
         assert response.status_code == 303
@@ -81,11 +92,8 @@ async def test_decline_is_a_plain_post_and_is_shown(
 async def test_a_shared_entry_offers_no_decline(
     app: FastAPI, actors: Actors, client: AsyncClient
 ) -> None:
-    home = await home_with_clip(actors, client)
-    police = await agency(actors, client)
-    filed = await file_request(client, police)
-    await share(client, actors, home, police, filed["id"])
-    entry = await delivery_of(client, home, filed["id"])
+    home, police, entry = await request_in_inbox(actors, client)
+    await share(client, actors, home, police, entry["request"]["id"])
     async with browser(app, home.owner) as page:
         text = (await page.get(f"/inbox/{entry['id']}")).text
         assert "You shared clips" in text and 'id="decline-button"' not in text
@@ -97,9 +105,7 @@ async def test_a_shared_entry_offers_no_decline(
 async def test_another_residents_entry_is_404_and_not_declined(
     app: FastAPI, actors: Actors, client: AsyncClient, hub: HubState
 ) -> None:
-    home = await home_with_clip(actors, client)
-    police = await agency(actors, client)
-    entry = await delivery_of(client, home, (await file_request(client, police))["id"])
+    home, _, entry = await request_in_inbox(actors, client)
     stranger = actors.resident()
     async with browser(app, stranger) as page:
         assert (await page.get(f"/inbox/{entry['id']}")).status_code == 404
