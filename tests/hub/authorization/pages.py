@@ -106,6 +106,7 @@ PAGES: tuple[Page, ...] = (
     _p("GET", "/admin/flags", ADMIN),
     _p("POST", "/admin/flags/{flag_id}/review", ADMIN),
     _p("GET", "/admin/demands", ADMIN),
+    _p("POST", "/admin/demands", ADMIN),
     _p("GET", "/admin/users", ADMIN),
     _p("POST", "/admin/users/{user_id}/unlock", ADMIN),
     # Public records, no sign-in (AGENCYADMIN).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,9 +21,9 @@ from doorstep.hub.accounts.models import Role
 from doorstep.hub.agencies.models import Agency
 from doorstep.hub.audit.models import AuditEntry
 from tests.hub.actors import JURISDICTION, Actors
-from tests.hub.demands import demand_body, two_hours_ago
+from tests.hub.demands import DOCUMENT_SHA256
 from tests.hub.shares import scene
-from tests.hub.web.browsers import browser
+from tests.hub.web.browsers import HTML, browser
 from tests.hub.web.test_agency_composer import message
 
 
@@ -179,27 +180,123 @@ async def test_reviewing_a_flag_publishes_the_note(
     assert entry["objects"]["note"] == "Upheld: the request was about a march."
 
 
-async def test_demands_show_their_notice_delays(
+def _demand_form(home_id: uuid.UUID, /, **changes: str) -> dict[str, str]:
+    """The record form as a browser posts it: datetime-local times, read as UTC."""
+    form = {
+        "authority": "Multnomah County Circuit Court",
+        "kind": "subpoena",
+        "reference": "CR-2026-0042",
+        "document_sha256": DOCUMENT_SHA256.upper(),
+        "home_id": str(home_id),
+        "camera_id": "",
+        "window_start": "2026-11-20T18:00",
+        "window_end": "2026-11-20T20:00",
+        "notice_delayed_until": "",
+        "notes": "served in person at the front desk",
+    }
+    return form | changes
+
+
+async def test_recording_a_demand_tells_the_owners_now_or_when_the_delay_ends(
     app: FastAPI, actors: Actors, client: AsyncClient
 ) -> None:
     admin = actors.user(Role.ADMIN)
     owner = actors.resident()
     home_id, _ = actors.home(owner)
-    start = two_hours_ago()
-    delayed = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
-    for until in (None, delayed):
-        body = demand_body(
-            home_id, start=start, end=start + timedelta(hours=1), delayed_until=until
-        )
-        recorded = await client.post("/v1/admin/demands", json=body, headers=admin.headers)
-        assert recorded.status_code == 201, recorded.text
+    until = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=30)
     async with browser(app, admin) as page:
-        text = (await page.get("/admin/demands")).text
-    assert text.count("Multnomah County Circuit Court") == 2
-    assert f'until <time datetime="{delayed.isoformat()}">' in text
-    assert "at once" in text
-    assert re.search(r'<td class="number">1 of 1</td>', text)  # told at once
-    assert re.search(r'<td class="number">0 of 1</td>', text)  # delayed
+        now = await page.post_form("/admin/demands", _demand_form(home_id))
+        told = (await page.get(now.headers["location"])).text
+        owners_now = (await client.get("/v1/me/demands", headers=owner.headers)).json()
+        delayed = await page.post_form(
+            "/admin/demands",
+            _demand_form(
+                home_id,
+                reference="CR-2026-0043",
+                notice_delayed_until=until.strftime("%Y-%m-%dT%H:%M"),
+            ),
+        )
+        waiting = (await page.get(delayed.headers["location"])).text
+    assert now.status_code == 303 and now.headers["location"].startswith(
+        "/admin/demands?done=recorded#demand-"
+    )
+    assert "Demand recorded. Its home&#39;s owners were notified now." in told
+    [seen] = owners_now["data"]
+    assert seen["reference"] == "CR-2026-0042" and seen["kind"] == "subpoena"
+    assert seen["window_start"].startswith("2026-11-20T18:00:00") and seen["window_end"].startswith(
+        "2026-11-20T20:00:00"
+    )
+    assert seen["document_sha256"] == DOCUMENT_SHA256  # stored in lower case, as the API does
+    assert delayed.status_code == 303 and "done=delayed" in delayed.headers["location"]
+    assert "see the notice only when the court-ordered delay ends" in waiting
+    row = re.search(r"<td>CR-2026-0043</td>(.*?)</tr>", waiting, re.S)
+    assert row is not None
+    assert (
+        f'until <time datetime="{until.isoformat()}">' in row[1] and "owners see it then" in row[1]
+    )
+    assert '<td class="number">0 of 1</td>' in row[1]
+    row = re.search(r"<td>CR-2026-0042</td>(.*?)</tr>", waiting, re.S)
+    assert row is not None and "at once, <time" in row[1]
+    assert '<td class="number">1 of 1</td>' in row[1]
+    still = (await client.get("/v1/me/demands", headers=owner.headers)).json()
+    assert [item["reference"] for item in still["data"]] == ["CR-2026-0042"]
+    recorded = _entries(actors, "demand.recorded")
+    assert len(recorded) == 2
+    assert {entry["actor"]["name"] for entry in recorded} == {admin.email.split("@")[0]}
+
+
+async def test_a_refused_demand_names_the_field_keeps_the_form_and_writes_nothing(
+    app: FastAPI, actors: Actors
+) -> None:
+    admin = actors.user(Role.ADMIN)
+    home_id, _ = actors.home(actors.resident())
+    past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    refusals = {
+        "document_sha256": (
+            {"document_sha256": "not a hash"},
+            "document_sha256: the document's SHA-256, 64 hex digits",
+        ),
+        "home_id": (
+            {"home_id": str(uuid.UUID(int=7))},
+            f"home_id: there is no home {uuid.UUID(int=7)}",
+        ),
+        "window_end": ({"window_end": "2026-11-20T17:00"}, "must be after window_start"),
+        "notice_delayed_until": ({"notice_delayed_until": past}, "must be in the future"),
+        "window_start": ({"window_start": ""}, "window_start: a date and time (UTC)"),
+        "kind": ({"kind": "hunch"}, "kind: one of warrant, subpoena, court order or other"),
+    }
+    answers = {}
+    async with browser(app, admin) as page:
+        for field, (change, _) in refusals.items():
+            answers[field] = await page.post_form("/admin/demands", _demand_form(home_id, **change))
+    for field, (_, expected) in refusals.items():
+        answer = answers[field]
+        assert answer.status_code == 422, field
+        assert expected in message(answer.text, f"error-{field}"), field
+        assert f'id="demand-{field}"' in answer.text
+        assert 'value="CR-2026-0042"' in answer.text, field  # what was typed is kept
+        assert ">served in person at the front desk</textarea>" in answer.text, field
+        assert "Not recorded: check the fields marked below." in answer.text, field
+    assert 'value="not a hash"' in answers["document_sha256"].text
+    assert 'value="2026-11-20T17:00"' in answers["window_end"].text
+    assert _entries(actors, "demand.recorded") == []
+
+
+async def test_recording_a_demand_wants_the_csrf_token_and_this_site(
+    app: FastAPI, actors: Actors
+) -> None:
+    admin = actors.user(Role.ADMIN)
+    home_id, _ = actors.home(actors.resident())
+    form = _demand_form(home_id)
+    async with browser(app, admin) as page:
+        no_token = await page.http.post("/admin/demands", data=form, headers=HTML)
+        cross_site = await page.http.post(
+            "/admin/demands",
+            data=form | {"csrf_token": page.csrf},
+            headers=HTML | {"Origin": "https://elsewhere.example"},
+        )
+    assert no_token.status_code == 403 and cross_site.status_code == 403
+    assert _entries(actors, "demand.recorded") == []
 
 
 async def test_a_locked_out_user_is_shown_and_unlocked(

@@ -56,14 +56,7 @@ def set_agency_key(
 
 @router.post("/admin/agencies", status_code=status.HTTP_201_CREATED)
 def create_agency(body: AgencyCreate, admin: CurrentAdmin, session: SessionDep) -> AgencyPublic:
-    agency = service.create_agency(
-        session,
-        actor=admin,
-        name=body.name,
-        kind=body.kind,
-        contact_email=body.contact_email,
-        jurisdiction=body.jurisdiction,
-    )
+    agency = service.create_agency(session, actor=admin, **body.model_dump())
     return AgencyPublic.model_validate(agency)
 
 
@@ -90,12 +83,7 @@ def add_agency_member(
     state: StateDep,
 ) -> AgencyMemberCreated:
     user, password = service.add_agency_member(
-        session,
-        actor=admin,
-        settings=state.settings,
-        agency_id=agency_id,
-        email=body.email,
-        display_name=body.display_name,
+        session, actor=admin, settings=state.settings, agency_id=agency_id, **body.model_dump()
     )
     return AgencyMemberCreated(user=UserPublic.model_validate(user), one_time_password=password)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from anyio import from_thread
@@ -55,6 +56,26 @@ def overview(
             "counts": system_counts(session, now),
         },
     )
+
+
+async def form_values(request: Request, names: Iterable[str]) -> dict[str, str]:
+    """The named fields of the posted form, trimmed; a missing one is empty."""
+    form = await request.form()
+    return {name: str(form.get(name) or "").strip() for name in names}
+
+
+def done_text(request: Request, texts: Mapping[str, str]) -> str | None:
+    """What a finished action says on the page it returned to (``?done=<key>``)."""
+    return texts.get(request.query_params.get("done", ""))
+
+
+def schema_errors(exc: ValidationError, rules: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The first problem with each form field, naming the field and, where known, its rule."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "form"
+        errors.setdefault(name, f"{name}: {(rules or {}).get(name) or error['msg']}")
+    return errors
 
 
 def _agencies_context(
@@ -104,7 +125,7 @@ def _jurisdiction(values: dict[str, str]) -> dict[str, Any]:
 
 @router.get("/admin/agencies")
 def agencies_page(request: Request, admin: PageAdmin, session: SessionDep) -> HTMLResponse:
-    done = DONE.get(request.query_params.get("done", ""))
+    done = done_text(request, DONE)
     return render(request, "admin/agencies.html", _agencies_context(session) | {"done": done})
 
 
@@ -112,8 +133,7 @@ def agencies_page(request: Request, admin: PageAdmin, session: SessionDep) -> HT
 async def create_agency(
     request: Request, admin: PageAdmin, session: SessionDep, _: PageCsrf
 ) -> HTMLResponse | RedirectResponse:
-    form = await request.form()
-    values = {name: str(form.get(name) or "").strip() for name in AGENCY_FIELDS}
+    values = await form_values(request, AGENCY_FIELDS)
     errors: dict[str, str] = {}
     try:
         body = AgencyCreate.model_validate(
@@ -124,18 +144,9 @@ async def create_agency(
                 "jurisdiction": _jurisdiction(values),
             }
         )
-        agencies.create_agency(
-            session,
-            actor=admin,
-            name=body.name,
-            kind=body.kind,
-            contact_email=body.contact_email,
-            jurisdiction=body.jurisdiction,
-        )
+        agencies.create_agency(session, actor=admin, **body.model_dump())
     except ValidationError as exc:
-        for error in exc.errors():
-            name = str(error["loc"][0]) if error["loc"] else "form"
-            errors.setdefault(name, f"{name}: {error['msg']}")
+        errors = schema_errors(exc)
     except (InvalidInput, Conflict) as exc:
         name = getattr(exc, "field", None) or "name"
         errors[name.split(".")[0]] = exc.detail
@@ -157,9 +168,8 @@ def verify_agency(
 async def suspend_agency(
     request: Request, agency_id: uuid.UUID, admin: PageAdmin, session: SessionDep, _: PageCsrf
 ) -> HTMLResponse | RedirectResponse:
-    reason = str((await request.form()).get("reason") or "").strip()
     try:
-        body = AgencySuspend.model_validate({"reason": reason})
+        body = AgencySuspend.model_validate(await form_values(request, ("reason",)))
     except ValidationError:
         errors = {f"reason-{agency_id}": "reason: give the reason, 1 to 500 characters"}
         context = _agencies_context(session, errors=errors)
@@ -186,19 +196,12 @@ async def add_member(
     _: PageCsrf,
 ) -> HTMLResponse:
     """Add a member; the one-time password is shown on this answer only, never again."""
-    form = await request.form()
-    email = str(form.get("email") or "").strip()
-    name = str(form.get("display_name") or "").strip()
+    values = await form_values(request, ("email", "display_name"))
     key = f"member-{agency_id}"
     try:
-        body = AgencyMemberCreate.model_validate({"email": email, "display_name": name})
+        body = AgencyMemberCreate.model_validate(values)
         user, password = agencies.add_agency_member(
-            session,
-            actor=admin,
-            settings=state.settings,
-            agency_id=agency_id,
-            email=body.email,
-            display_name=body.display_name,
+            session, actor=admin, settings=state.settings, agency_id=agency_id, **body.model_dump()
         )
     except ValidationError as exc:
         names = ", ".join(str(error["loc"][0]) for error in exc.errors() if error["loc"])
