@@ -24,8 +24,8 @@ from doorstep.crypto.keys import fingerprint, key_id, public_raw
 from doorstep.crypto.pairing import check_tag, owner_tag, split_code
 from doorstep.crypto.safety import format_safety_number, safety_number
 from doorstep.crypto.signing_keys import signing_key_of
-from doorstep.owner.keys import home_private_keys, publish_user_key, signed_list
-from doorstep.owner.trust import KeyChecker, UserKey
+from doorstep.owner.keys import home_private_keys, publish_user_key
+from doorstep.owner.trust import UserKey
 from tests.browser.owner_web import signed_in
 from tests.hub.actors import TEST_BOX
 from tests.lying_hub import ServedHub
@@ -36,6 +36,7 @@ from tests.owner.residents import (
     add_member,
     device_pairs,
     make_home,
+    newest_list,
     sign_up,
     with_key,
 )
@@ -93,9 +94,7 @@ def test_pairing_in_the_browser_makes_the_home_key_and_signs_the_device(
         device_pairs(served_hub.url, code, device_public)
         expect(page.locator("#pair-status")).to_contain_text("Paired: edge", timeout=30_000)
         expect(page.locator("#pair-status")).to_contain_text(fingerprint(key_id(device_public)))
-    with owner.api() as api:
-        checker = KeyChecker(api)
-        newest = signed_list(checker, home_id, checker.me(owner.user_key))
+    newest = newest_list(owner, home_id)
     assert newest.version == 2
     assert [d.public_key for d in newest.devices] == [device_public]
     assert [m.user_id for m in newest.owners()] == [owner.user_id]
@@ -112,9 +111,7 @@ def test_a_device_whose_tag_does_not_match_the_code_is_refused(
         expect(page.get_by_role("alert")).to_contain_text(
             "not the device the code was typed on", timeout=30_000
         )
-    with owner.api() as api:
-        checker = KeyChecker(api)
-        newest = signed_list(checker, home_id, checker.me(owner.user_key))
+    newest = newest_list(owner, home_id)
     assert newest.version == 1 and newest.devices == ()
 
 
@@ -167,9 +164,7 @@ def test_the_owner_gives_a_member_access_from_the_keys_page(
         )
     with member.api() as api:
         opened = home_private_keys(api, home.home_id, member.user_key)
-    with home.owner.api() as api:
-        checker = KeyChecker(api)
-        newest = signed_list(checker, home.home_id, checker.me(home.owner.user_key))
+    newest = newest_list(home.owner, home.home_id)
     assert list(opened) == [newest.current_home_key().id]
     listed = newest.member(member.user_id)
     assert listed is not None and not listed.owner

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,9 +19,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from doorstep.edge.outbox import Outbox
-from doorstep.edge.seal import seal_event
-from doorstep.edge.upload import HubClient, Uploader
 from doorstep.hub.db import make_engine, make_session_factory, transaction
 from tests.database import BACKENDS
 from tests.hub.clips.timeline_spec import (
@@ -42,6 +38,7 @@ from tests.owner.residents import (
     make_home,
     pair_device,
     seal_clip,
+    upload_clip,
 )
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", BACKENDS[:1], indirect=True)
@@ -272,31 +269,10 @@ def test_the_page_fits_a_phone_and_its_targets_are_large_enough(
 
 def record_event(tmp_path: Path, home: Home, device: Device, label: str) -> uuid.UUID:
     """One event sealed and uploaded as an edge does, its details naming ``label``."""
-    clip = seal_clip(home, device.key, current_home_key(home))
     details = json.dumps({"label": label, "score": 0.9}).encode().ljust(2048, b" ")
-    sealed = seal_event(
-        {"clip": b"\x00" * 5000, "snapshot": b"\x01" * 500, "details": details},
-        clip_id=clip.clip_id,
-        camera_id=home.camera_id,
-        started_at=clip.started_at,
-        ended_at=clip.ended_at,
-        device_key=device.key,
-        home_key=current_home_key(home),
-    )
-    outbox = Outbox(tmp_path / f"outbox-{uuid.uuid4().hex[:6]}", quota_bytes=10**9)
-    outbox.add(
-        item_id=clip.clip_id,
-        camera_id=home.camera_id,
-        started_at=clip.started_at,
-        ended_at=clip.ended_at,
-        parts=sealed.parts,
-        keys=sealed.keys,
-    )
-    client = HubClient(home.owner.url, device.token)
-    Uploader(outbox, client).run(threading.Event(), exit_on_empty=True)
-    client.close()
-    outbox.close()
-    return clip.clip_id
+    contents = {"clip": b"\x00" * 5000, "snapshot": b"\x01" * 500, "details": details}
+    clip = seal_clip(home, device.key, current_home_key(home), contents=contents)
+    return upload_clip(tmp_path, home, device, clip)
 
 
 @SQLITE_ONLY

@@ -17,6 +17,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from doorstep.crypto.keylist import KeyList
 from doorstep.crypto.keys import key_id, public_raw
 from doorstep.crypto.pairing import device_tag, split_code
 from doorstep.edge.keyring import HomeKey
@@ -75,9 +76,9 @@ class Home:
     camera_id: uuid.UUID
 
 
-def make_home(url: str) -> Home:
+def make_home(url: str, email: str = "owner@doorstep.example") -> Home:
     """An owner with a key, a home with a camera, and its first key list."""
-    owner = with_key(sign_up(url, "owner@doorstep.example", "Owner"))
+    owner = with_key(sign_up(url, email, "Owner"))
     with owner.api() as api:
         home = api.call("POST", "/v1/homes", json={"name": "Home"})
         camera = api.call(
@@ -139,12 +140,16 @@ def pair_device(home: Home) -> Device:
     return Device(uuid.UUID(paired["device"]["id"]), device_key, paired["token"])
 
 
+def newest_list(owner: Resident, home_id: uuid.UUID) -> KeyList:
+    """The home's newest key list, verified by the owner's client."""
+    with owner.api() as api:
+        checker = KeyChecker(api)
+        return signed_list(checker, home_id, checker.me(owner.user_key))
+
+
 def current_home_key(home: Home) -> HomeKey:
     """The current home key of the list the owner signed."""
-    with home.owner.api() as api:
-        checker = KeyChecker(api)
-        current = signed_list(checker, home.home_id, checker.me(home.owner.user_key))
-    public = current.current_home_key().public_key
+    public = newest_list(home.owner, home.home_id).current_home_key().public_key
     return HomeKey(key_id(public), public)
 
 
@@ -163,13 +168,17 @@ def seal_clip(
     *,
     size: int = 5000,
     clip_id: uuid.UUID | None = None,
+    contents: dict[str, bytes] | None = None,
+    ended_at: datetime | None = None,
+    seconds: int = 10,
 ) -> Clip:
-    """One event sealed as an edge seals it: a ``size``-byte clip, ``details`` ``{}``."""
+    """One event sealed as an edge seals it, ``seconds`` long and ended at ``ended_at`` (5 s
+    ago); ``contents`` by default a ``size``-byte clip, a snapshot and ``details`` ``{}``."""
     clip_id = clip_id or uuid.uuid4()
-    ended = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
-    started = ended - timedelta(seconds=10)
+    ended = ended_at or datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
+    started = ended - timedelta(seconds=seconds)
     sealed = seal_event(
-        {"clip": os.urandom(size), "snapshot": b"\x01" * 500, "details": b"{}"},
+        contents or {"clip": os.urandom(size), "snapshot": b"\x01" * 500, "details": b"{}"},
         clip_id=clip_id,
         camera_id=home.camera_id,
         started_at=started,
@@ -182,7 +191,13 @@ def seal_clip(
 
 def record_clip(tmp_path: Path, home: Home, device: Device, *, size: int = 5000) -> uuid.UUID:
     """One clip sealed by the device to the current home key and uploaded; its id."""
-    clip = seal_clip(home, device.key, current_home_key(home), size=size)
+    return upload_clip(
+        tmp_path, home, device, seal_clip(home, device.key, current_home_key(home), size=size)
+    )
+
+
+def upload_clip(tmp_path: Path, home: Home, device: Device, clip: Clip) -> uuid.UUID:
+    """``clip`` uploaded by the device as an edge does, through an outbox; its id."""
     outbox = Outbox(tmp_path / f"outbox-{uuid.uuid4().hex[:6]}", quota_bytes=10**9)
     outbox.add(
         item_id=clip.clip_id,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,19 +15,16 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, Route
 
-from doorstep.edge.outbox import Outbox
-from doorstep.edge.seal import seal_event
 from doorstep.edge.synthetic import random_walkers, scene, write_h264
-from doorstep.edge.upload import HubClient, Uploader
-from doorstep.owner.keys import rotate_home_key
 from tests.browser.test_player import edge_clip, leaks, plaintext_runs
 from tests.owner.residents import (
     PASSPHRASE,
     Home,
     current_home_key,
+    make_home,
     pair_device,
-    sign_up,
-    with_key,
+    seal_clip,
+    upload_clip,
 )
 from tests.web.hub import Account, HttpsHub
 from tests.web.world import sign_in
@@ -38,17 +34,8 @@ DETAILS = {"label": "person", "score": 0.91, "zones": ["porch"]}
 
 
 def own_home(url: str) -> Home:
-    """As tests.owner.residents.make_home, for an owner of its own (a fresh email)."""
-    owner = with_key(sign_up(url, f"clip-page-{uuid.uuid4().hex[:8]}@doorstep.example", "Cleo"))
-    with owner.api() as api:
-        home = api.call("POST", "/v1/homes", json={"name": "Cleo's"})
-        camera = api.call(
-            "POST",
-            f"/v1/homes/{home['id']}/cameras",
-            json={"name": "Door", "latitude": 45.5, "longitude": -122.6},
-        )
-        rotate_home_key(api, uuid.UUID(home["id"]), owner.user_key)
-    return Home(owner, uuid.UUID(home["id"]), uuid.UUID(camera["id"]))
+    """A home as make_home makes it, for an owner of its own: the hub serves the session."""
+    return make_home(url, f"clip-page-{uuid.uuid4().hex[:8]}@doorstep.example")
 
 
 @dataclass(frozen=True)
@@ -79,30 +66,15 @@ def recorded(https_hub: HttpsHub, tmp_path_factory: pytest.TempPathFactory) -> R
     with https_hub.trusted():
         home = own_home(https_hub.url)
         device = pair_device(home)
-        clip_id = uuid.uuid4()
-        ended = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
-        sealed = seal_event(
-            {"clip": clip, "snapshot": jpeg.getvalue(), "details": details},
-            clip_id=clip_id,
-            camera_id=home.camera_id,
-            started_at=ended - timedelta(seconds=SECONDS),
-            ended_at=ended,
-            device_key=device.key,
-            home_key=current_home_key(home),
+        sealed = seal_clip(
+            home,
+            device.key,
+            current_home_key(home),
+            contents={"clip": clip, "snapshot": jpeg.getvalue(), "details": details},
+            ended_at=datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1),
+            seconds=SECONDS,
         )
-        outbox = Outbox(folder / "outbox", quota_bytes=10**9)
-        outbox.add(
-            item_id=clip_id,
-            camera_id=home.camera_id,
-            started_at=ended - timedelta(seconds=SECONDS),
-            ended_at=ended,
-            parts=sealed.parts,
-            keys=sealed.keys,
-        )
-        client = HubClient(https_hub.url, device.token)
-        Uploader(outbox, client).run(threading.Event(), exit_on_empty=True)
-        client.close()
-        outbox.close()
+        clip_id = upload_clip(folder, home, device, sealed)
     owner = home.owner
     account = Account(owner.email, owner.password, "resident", owner.user_id)
     return Recorded(account, home, clip_id, clip, jpeg.getvalue())
