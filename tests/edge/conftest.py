@@ -14,7 +14,7 @@ import av
 import numpy as np
 import pytest
 
-from doorstep.edge.synthetic import random_walkers, scene, write_h264
+from doorstep.edge.synthetic import background, random_walkers, scene, write_h264
 from tests.cli.processes import free_port
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -58,6 +58,35 @@ def write_scene_with_audio(path: Path, *, seconds: float, fps: int = 10) -> Path
                 container.mux(audio.encode(frame))
         container.mux(video.encode(None))
         container.mux(audio.encode(None))
+    return path
+
+
+# The astronaut's face in scikit-image's 512×512 photo, labelled by hand: x1, y1, x2, y2.
+ASTRONAUT_FACE = (180, 70, 270, 180)
+# The close-up: her photo, 240 px square, slides in from the right across a 640×360 door.
+FACE_VIDEO_FPS = 15
+
+
+def face_frames(seconds: float = 4.0, size: int = 240) -> Iterator[np.ndarray]:
+    """The close-up's frames: the photo moves 100 px a second, from x = 600."""
+    import cv2
+    from skimage import data
+
+    photo = cv2.resize(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (size, size))
+    street = background(640, 360)
+    for index in range(int(seconds * FACE_VIDEO_FPS)):
+        frame = street.copy()
+        x = int(600 - 100 * index / FACE_VIDEO_FPS)
+        visible = min(size, 640 - x)
+        frame[60 : 60 + size, x : x + visible] = photo[:, :visible]
+        yield frame
+
+
+@pytest.fixture(scope="session")
+def face_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The close-up (:func:`face_frames`), 4 s as H.264."""
+    path = tmp_path_factory.mktemp("video") / "close-up.mp4"
+    write_h264(path, face_frames(), fps=FACE_VIDEO_FPS)
     return path
 
 

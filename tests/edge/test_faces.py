@@ -1,0 +1,167 @@
+"""The face detector: finds a real face, nothing on a cat or an empty frame, looks only
+where it is told, and runs in the pipeline on motion regions at most ``detect.fps``."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from skimage import data
+
+from doorstep.edge.capture import capture
+from doorstep.edge.config import CameraConfig, FaceConfig, FileSource, HogDetector
+from doorstep.edge.detect import faces as faces_module
+from doorstep.edge.detect.base import Detection
+from doorstep.edge.detect.faces import FaceDetector
+from doorstep.edge.detect.factory import make_face_detector
+from doorstep.edge.geometry import Box
+from doorstep.edge.media import CameraHealth
+from doorstep.edge.pipeline import CameraPipeline
+from doorstep.errors import ConfigurationError
+from tests.edge.conftest import ASTRONAUT_FACE, FACE_VIDEO_FPS
+
+WIDTH, HEIGHT = 640, 360
+Image = NDArray[np.uint8]
+
+
+@pytest.fixture(scope="module")
+def detector() -> FaceDetector:
+    return FaceDetector(FaceConfig())
+
+
+def pasted(photo: Image, size: int, x: int, y: int) -> tuple[Image, Box]:
+    """A grey 640×360 frame with ``photo`` scaled to ``size``² at (x, y); the box of the
+    astronaut's face (hand-labelled in the 512² photo) where it lands."""
+    frame = np.full((HEIGHT, WIDTH, 3), 110, dtype=np.uint8)
+    frame[y : y + size, x : x + size] = cv2.resize(photo, (size, size))
+    k = size / 512
+    x1, y1, x2, y2 = ASTRONAUT_FACE
+    return frame, Box.from_pixels(x + x1 * k, y + y1 * k, x + x2 * k, y + y2 * k, WIDTH, HEIGHT)
+
+
+def astronaut() -> Image:
+    return np.asarray(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("size", [120, 240, 340])  # faces of about 21, 42 and 60 px
+def test_finds_the_astronauts_face_where_it_is(detector: FaceDetector, size: int) -> None:
+    frame, face = pasted(astronaut(), size, 250, 10)
+    photo = Box.from_pixels(250, 10, 250 + size, 10 + size, WIDTH, HEIGHT)
+    for found in (detector.detect(frame, [photo]), detector.detect_full(frame)):
+        (only,) = found
+        assert only.label == "face"
+        assert 0.5 <= only.score <= 1.0
+        assert only.box.iou(face) >= 0.7, (only.box, face)
+
+
+def test_no_face_on_a_cat_or_an_empty_frame(detector: FaceDetector) -> None:
+    cat = np.asarray(cv2.cvtColor(data.chelsea(), cv2.COLOR_RGB2BGR), dtype=np.uint8)
+    whole = [Box(0.0, 0.0, 1.0, 1.0)]
+    assert detector.detect(cat, whole) == []
+    assert detector.detect_full(cat) == []
+    empty = np.full((HEIGHT, WIDTH, 3), 110, dtype=np.uint8)
+    assert detector.detect(empty, whole) == []
+    assert detector.detect_full(empty) == []
+
+
+def test_looks_only_near_the_regions(detector: FaceDetector) -> None:
+    frame, face = pasted(astronaut(), 240, 380, 60)
+    assert detector.detect(frame, [Box(0.0, 0.0, 0.3, 0.5)]) == []  # motion far from her
+    # Motion from her chin down: the whole face above is found (regions are grown).
+    shoulders = Box(face.x1, (face.y1 + face.y2) / 2, face.x2, min(1.0, face.y2 + 0.2))
+    (found,) = detector.detect(frame, [Box(0.0, 0.0, 0.1, 0.1), shoulders])
+    assert found.box.iou(face) >= 0.7
+
+
+def test_no_regions_means_no_inference(
+    detector: FaceDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    session = detector._session
+    monkeypatch.setattr(detector, "_session", _Counting(session, calls))
+    frame, _ = pasted(astronaut(), 240, 250, 10)
+    assert detector.detect(frame, []) == []
+    assert calls == []
+    detector.detect(frame, [Box(0.0, 0.0, 1.0, 1.0)])
+    assert len(calls) == 1
+
+
+class _Counting:
+    def __init__(self, session: object, calls: list[object]) -> None:
+        self._session, self._calls = session, calls
+
+    def run(self, *args: object) -> object:
+        self._calls.append(args)
+        return self._session.run(*args)  # type: ignore[attr-defined]
+
+
+def test_enabled_without_the_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(faces_module, "face_model_path", lambda: None)
+    with pytest.raises(ConfigurationError, match=r"detect\.faces\.enabled is true.*setup\.sh"):
+        make_face_detector(FaceConfig(enabled=True))
+    assert make_face_detector(FaceConfig()) is None  # unset: on only when installed
+    assert make_face_detector(FaceConfig(enabled=False)) is None
+
+
+def test_on_by_default_when_the_model_is_installed() -> None:
+    assert isinstance(make_face_detector(FaceConfig()), FaceDetector)
+    assert make_face_detector(FaceConfig(enabled=False)) is None
+
+
+def test_the_pipeline_looks_for_faces_in_motion_at_most_detect_fps(
+    face_video: Path, tmp_path: Path
+) -> None:
+    """The close-up: faces reach the tracker beside (absent) people, only where and when
+    detection runs."""
+    camera = CameraConfig(
+        id=uuid.uuid4(),
+        name="Door",
+        source=FileSource(path=face_video, realtime=False),
+        detect=HogDetector(fps=4.0),
+    )
+    spy = _SpyFaces(FaceDetector(FaceConfig()))
+    pipeline = CameraPipeline(
+        camera, detector=_NoPeople(), faces=spy, on_event=lambda event: None, workdir=tmp_path
+    )
+    seen: list[Detection] = []
+    update = pipeline.tracker.update
+
+    def tracked(seconds: float, detections: list[Detection], *rest: object) -> object:
+        seen.extend(detections)
+        return update(seconds, detections, *rest)  # type: ignore[arg-type]
+
+    pipeline.tracker.update = tracked  # type: ignore[method-assign]
+    spy.clock = lambda: pipeline._last_frame_s  # the frame being analysed
+    stop = threading.Event()
+    for item in capture(camera, stop=stop, health=CameraHealth(), data_dir=tmp_path):
+        pipeline.process(item)
+    pipeline.finish()
+    assert spy.regions, "the face detector never ran"
+    assert all(regions for regions in spy.regions)  # only where motion is
+    gaps = np.diff(spy.seconds)
+    assert gaps.min() >= 1 / 4.0 - 1 / FACE_VIDEO_FPS * 0.3  # at most detect.fps
+    assert [d for d in seen if d.label == "face"], "no face reached the tracker"
+
+
+class _NoPeople:
+    def detect(self, image: Image, regions: list[Box]) -> list[Detection]:
+        return []
+
+
+class _SpyFaces(FaceDetector):
+    def __init__(self, inner: FaceDetector) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.regions: list[list[Box]] = []
+        self.seconds: list[float] = []
+        self.clock: Callable[[], float] = lambda: 0.0
+
+    def detect(self, image: Image, regions: list[Box]) -> list[Detection]:
+        self.regions.append(list(regions))
+        self.seconds.append(self.clock())
+        return super().detect(image, regions)
