@@ -40,6 +40,10 @@ def doorstep(*args: str) -> subprocess.CompletedProcess[str]:
             "\n[[cameras.privacy_zones]]\npolygon = [[0, 0], [1.5, 0], [1, 1]]\n",
             "cameras.0.privacy_zones.0.polygon: polygon points are fractions of the frame",
         ),
+        (
+            "\n[cameras.track]\nmax_gap_s = 3\nquiet_s = 2\n",
+            "edge.toml:7: cameras.0.track: max_gap_s is the old name of quiet_s: keep only quiet_s",
+        ),
     ],
 )
 def test_bad_configuration_is_one_line_naming_the_key(

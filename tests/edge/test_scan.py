@@ -165,3 +165,34 @@ def test_a_clip_that_cannot_be_written_does_not_stop_recording(
     assert frames == 300  # the camera kept going to the end
     assert events == []
     assert "person event not recorded" in caplog.text
+
+
+def test_the_presence_sensor_follows_the_track(walker_video: Path, tmp_path: Path) -> None:
+    # The walker crosses from 4 to 9 s: the sensor turns on once the track is an event,
+    # and off track.quiet_s (2 s) after the last sight of them — before the clip, which
+    # waits for its post-roll (5 s), is recorded.
+    camera = default_camera(walker_video)
+    changes: list[tuple[float, bool]] = []
+    recorded: list[float] = []
+    pipeline: CameraPipeline
+
+    def record(event: RecordedEvent) -> None:
+        recorded.append(pipeline.now_s)
+
+    pipeline = CameraPipeline(
+        camera,
+        detector=make_detector(camera.detect),
+        on_event=record,
+        on_presence=lambda present: changes.append((pipeline.now_s, present)),
+        workdir=tmp_path,
+    )
+    for item in capture(camera, stop=threading.Event(), health=CameraHealth(), data_dir=tmp_path):
+        pipeline.process(item)
+    pipeline.finish()
+
+    (on, on_s), (off, off_s) = [(present, seconds) for seconds, present in changes]
+    assert (on, off) == (True, False)
+    assert 4.0 <= on_s <= 5.5
+    assert 10.5 <= off_s <= 11.5
+    (recorded_s,) = recorded
+    assert off_s < recorded_s

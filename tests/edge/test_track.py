@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 
-from doorstep.edge.config import HogDetector, MotionConfig, TrackConfig, Zone
+from doorstep.edge.config import HogDetector, MotionConfig, TrackConfig, Zone, load_edge_config
 from doorstep.edge.detect.base import Detection
 from doorstep.edge.detect.hog import HogPersonDetector
 from doorstep.edge.geometry import Box
@@ -307,3 +309,13 @@ def test_a_face_inside_a_person_box_is_the_same_person() -> None:
     assert len(started) == 1
     (track,) = tracker.active
     assert track.hits == 10 and track.label == "person"
+
+
+def test_a_config_written_with_max_gap_s_still_loads_as_quiet_s(tmp_path: Path) -> None:
+    config = tmp_path / "edge.toml"
+    config.write_text(
+        '[[cameras]]\nid = "6f1c1c1e-0000-4000-8000-000000000001"\nname = "Door"\n'
+        'source = { type = "file", path = "door.mp4" }\n[cameras.track]\nmax_gap_s = 3.5\n'
+    )
+    assert load_edge_config(config).cameras[0].track.quiet_s == 3.5
+    assert TrackConfig().quiet_s == 2.0
