@@ -222,7 +222,13 @@ class CameraPipeline:
             self._track_started(track)
         for track in self.tracker.active:
             event = self.events.get(track.id)
-            if event is not None and image is not None and track.best_seconds == seconds:
+            # A snapshot from the start (the top score may have come before the track
+            # qualified), replaced whenever the score rises.
+            if (
+                event is not None
+                and image is not None
+                and (track.best_seconds == seconds or event.snapshot is None)
+            ):
                 event.score = track.top_score
                 event.snapshot = image.copy()
                 event.zones = tuple(sorted(track.zones))
