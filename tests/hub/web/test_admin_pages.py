@@ -142,6 +142,8 @@ async def test_a_new_member_gets_a_one_time_password_shown_once(
     assert added.status_code == 200 and added.headers["cache-control"] == "no-store"
     password = re.search(r'id="one-time-password">.*?<code>([^<]+)</code>', added.text, re.S)
     assert password is not None and password[1] not in again
+    hint = message(again, f"hint-member-{agency_id}")
+    assert hint.startswith("Only you add members. First confirm at desk@agency.example,")
     login = await client.post(
         "/v1/auth/login", json={"email": "new@harbour.example", "password": password[1]}
     )
