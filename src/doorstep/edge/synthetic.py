@@ -27,7 +27,7 @@ Image = NDArray[np.uint8]
 
 
 # A person is about twice as tall as wide, arms included.
-_SPRITE_ASPECT = 0.42
+SPRITE_ASPECT = 0.42
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Walker:
         if not self.enter_s <= seconds <= self.exit_s:
             return None
         sprite_h = int(self.height * height)
-        sprite_w = int(sprite_h * _SPRITE_ASPECT)
+        sprite_w = int(sprite_h * SPRITE_ASPECT)
         progress = (seconds - self.enter_s) / max(self.exit_s - self.enter_s, 1e-6)
         if not self.left_to_right:
             progress = 1 - progress
@@ -58,18 +58,24 @@ class Walker:
         return float(0.06 * abs(np.sin(np.pi * 2 * (seconds - self.enter_s))))
 
 
-@lru_cache(maxsize=1)
-def _photographs() -> tuple[Image, Image]:
-    """The face and the suit of the astronaut in scikit-image's "astronaut" photograph.
+@lru_cache(maxsize=8)
+def photograph(name: str) -> Image:
+    """A photograph from scikit-image's data folder (``astronaut.png``), as BGR.
 
-    Read from scikit-image's data folder without importing scikit-image, which would
-    load SciPy too: 50 MB more in every edge that plays a generated camera.
+    Read without importing scikit-image, which would load SciPy too: 50 MB more in
+    every edge that plays a generated camera.
     """
     spec = importlib.util.find_spec("skimage")  # finds the package without importing it
     folder = Path(spec.origin).parent if spec and spec.origin else Path()
-    photo = cv2.imread(str(folder / "data" / "astronaut.png"), cv2.IMREAD_COLOR)
+    photo = cv2.imread(str(folder / "data" / name), cv2.IMREAD_COLOR)
     if photo is None:
-        raise ConfigurationError(f"scikit-image's astronaut.png is not in {folder / 'data'}")
+        raise ConfigurationError(f"scikit-image's {name} is not in {folder / 'data'}")
+    return np.asarray(photo, dtype=np.uint8)
+
+
+def _photographs() -> tuple[Image, Image]:
+    """The face and the suit of the astronaut in scikit-image's "astronaut" photograph."""
+    photo = photograph("astronaut.png")
     face = np.ascontiguousarray(photo[20:180, 150:300], dtype=np.uint8)
     suit = np.ascontiguousarray(photo[300:500, 30:140], dtype=np.uint8)
     return face, suit
@@ -84,7 +90,7 @@ def person_sprite(height: int, stride: float = 0.03) -> tuple[Image, NDArray[np.
     are trained on.
     """
     h = height
-    w = max(2, int(round(h * _SPRITE_ASPECT)))
+    w = max(2, int(round(h * SPRITE_ASPECT)))
     cx = w / 2
     image = np.zeros((h, w, 3), dtype=np.uint8)
     mask = np.zeros((h, w), dtype=np.uint8)
@@ -144,6 +150,20 @@ def background(width: int, height: int, seed: int = 0) -> Image:
     return textured
 
 
+def paste(frame: Image, x1: int, y1: int, image: Image, mask: NDArray[np.bool_]) -> None:
+    """Draw ``image``'s ``mask``ed pixels onto ``frame`` with its top left at (x1, y1),
+    clipped to the frame."""
+    height, width = frame.shape[:2]
+    sx1, sy1 = max(0, -x1), max(0, -y1)
+    dx1, dy1 = max(0, x1), max(0, y1)
+    dx2, dy2 = min(width, x1 + image.shape[1]), min(height, y1 + image.shape[0])
+    if dx2 <= dx1 or dy2 <= dy1:
+        return
+    crop = (slice(sy1, sy1 + dy2 - dy1), slice(sx1, sx1 + dx2 - dx1))
+    target = frame[dy1:dy2, dx1:dx2]
+    target[mask[crop]] = image[crop][mask[crop]]
+
+
 def render(
     seconds: float, base: Image, walkers: Iterable[Walker], brightness: float = 1.0
 ) -> Image:
@@ -156,13 +176,7 @@ def render(
             continue
         x1, y1, x2, y2 = box
         sprite, mask = person_sprite(y2 - y1, round(walker.stride_at(seconds), 2))
-        sx1, sy1 = max(0, -x1), max(0, -y1)
-        dx1, dy1, dx2, dy2 = max(0, x1), max(0, y1), min(width, x2), min(height, y2)
-        if dx2 <= dx1 or dy2 <= dy1:
-            continue
-        crop = (slice(sy1, sy1 + dy2 - dy1), slice(sx1, sx1 + dx2 - dx1))
-        target = frame[dy1:dy2, dx1:dx2]
-        target[mask[crop]] = sprite[crop][mask[crop]]
+        paste(frame, x1, y1, sprite, mask)
     if brightness != 1.0:
         frame = np.clip(frame.astype(np.float32) * brightness, 0, 255).astype(np.uint8)
     return frame
