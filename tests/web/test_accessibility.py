@@ -97,9 +97,8 @@ def focus_problems(page: Page) -> list[str]:
     return [*problems, "Tab never reached a link"]
 
 
-@pytest.mark.parametrize(("role", "path"), PAGES, ids=PAGE_IDS)
-def test_page_is_accessible(visitor: Visitor, role: str, path: str) -> None:
-    page, _ = visitor.visit(role, path)
+def width_problems(page: Page) -> list[str]:
+    """axe at desktop and phone width, and sideways scrolling at 360 px (left at 360 px)."""
     page.set_viewport_size({"width": 1280, "height": 800})
     problems = []
     desktop = axe_violations(page)
@@ -115,6 +114,23 @@ def test_page_is_accessible(visitor: Visitor, role: str, path: str) -> None:
     if widths[0] > widths[1]:
         wide = ", ".join(page.evaluate(OVERFLOWING))
         problems.append(f"at 360 px the page scrolls sideways: {widths[0]} px wide ({wide})")
-    problems += focus_problems(page)
+    return problems
+
+
+@pytest.mark.parametrize(("role", "path"), PAGES, ids=PAGE_IDS)
+def test_page_is_accessible(visitor: Visitor, role: str, path: str) -> None:
+    page, _ = visitor.visit(role, path)
+    problems = width_problems(page) + focus_problems(page)
     page.set_viewport_size({"width": 1280, "height": 800})
     assert not problems, f"{role} {path}\n" + "\n".join(problems)
+
+
+def test_a_refused_form_is_accessible(visitor: Visitor) -> None:
+    """The record-a-demand form sent empty comes back with a message at every field."""
+    page, _ = visitor.visit("admin", "/admin/demands")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the demand").click()
+    assert page.locator("#error-authority").inner_text().startswith("authority:")
+    problems = width_problems(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert not problems, "admin /admin/demands refused\n" + "\n".join(problems)

@@ -93,7 +93,7 @@ async def test_members_lists_the_agency_and_nobody_else(
     # Adding a member is the admin's act (checked against the agency's contact on record).
     how = re.search(r'<section class="card" id="adding-members".*?</section>', text, re.S)
     assert how is not None and "ask the hub's admin" in how[0]
-    assert "<strong>desk@agency.example</strong>" in how[0]
+    assert "<code>desk@agency.example</code>" in how[0]
     assert "agency.member_added" in how[0] and "<form" not in how[0]
 
 
