@@ -96,25 +96,14 @@ class FaceDetector:
         self._session = _open_session(path)
 
     def detect(self, image: NDArray[np.uint8], regions: list[Box]) -> list[Detection]:
-        """Faces in ``image`` (BGR) near ``regions``; no regions, no inference."""
-        if not regions:
-            return []
+        """Faces in ``image`` (BGR) near ``regions``; no regions, no crops, no inference."""
         height, width = image.shape[:2]
-        boxes: list[Box] = []
-        scores: list[float] = []
+        found: list[tuple[Box, float]] = []
         for crop in _crops(regions, width, height):
-            part = image[crop.y1 : crop.y2, crop.x1 : crop.x2]
             pixels = (crop.x2 - crop.x1) * (crop.y2 - crop.y1)
             zoom = min(MAX_ZOOM, math.sqrt(MAX_PIXELS / pixels))
-            for box, score in self._infer(part, zoom, self._config.min_score):
-                x1, y1, x2, y2 = box
-                boxes.append(
-                    Box.from_pixels(
-                        crop.x1 + x1, crop.y1 + y1, crop.x1 + x2, crop.y1 + y2, width, height
-                    )
-                )
-                scores.append(score)
-        return self._kept(boxes, scores)
+            found += self._infer(image, crop, zoom, self._config.min_score)
+        return self._kept(found)
 
     def detect_full(
         self, image: NDArray[np.uint8], min_score: float | None = None
@@ -125,31 +114,31 @@ class FaceDetector:
         """
         height, width = image.shape[:2]
         threshold = self._config.min_score if min_score is None else min_score
-        found = self._infer(image, 1.0, threshold)
-        boxes = [Box.from_pixels(*box, width, height) for box, _ in found]
-        return self._kept(boxes, [score for _, score in found])
+        return self._kept(self._infer(image, _Crop(0, 0, width, height), 1.0, threshold))
 
-    def _kept(self, boxes: list[Box], scores: list[float]) -> list[Detection]:
+    def _kept(self, found: list[tuple[Box, float]]) -> list[Detection]:
+        boxes, scores = [box for box, _ in found], [score for _, score in found]
         return [
             Detection(self.label, scores[index], boxes[index])
             for index in non_maximum_suppression(boxes, scores, NMS_OVERLAP)
         ]
 
     def _infer(
-        self, image: NDArray[np.uint8], zoom: float, threshold: float
-    ) -> list[tuple[tuple[float, float, float, float], float]]:
-        """Boxes (pixels of ``image``) and scores of the faces over ``threshold``."""
-        height, width = image.shape[:2]
+        self, image: NDArray[np.uint8], crop: _Crop, zoom: float, threshold: float
+    ) -> list[tuple[Box, float]]:
+        """The faces over ``threshold`` in ``crop`` of ``image`` zoomed by ``zoom``:
+        boxes normalized to ``image``, and scores."""
+        part = image[crop.y1 : crop.y2, crop.x1 : crop.x2]
+        height, width = part.shape[:2]
         new_width, new_height = max(1, round(width * zoom)), max(1, round(height * zoom))
-        scaled = image
         if (new_width, new_height) != (width, height):
             interpolation = cv2.INTER_LINEAR if zoom > 1 else cv2.INTER_AREA
-            scaled = np.asarray(
-                cv2.resize(image, (new_width, new_height), interpolation=interpolation),
+            part = np.asarray(
+                cv2.resize(part, (new_width, new_height), interpolation=interpolation),
                 dtype=np.uint8,
             )
         padded = cv2.copyMakeBorder(
-            scaled,
+            part,
             0,
             -new_height % STRIDE,
             0,
@@ -163,15 +152,18 @@ class FaceDetector:
             np.asarray(heatmap), np.asarray(scale), np.asarray(offset), threshold
         )
         scale_x, scale_y = new_width / width, new_height / height
+        frame_height, frame_width = image.shape[:2]
         found = []
         for (x1, y1, x2, y2), score in zip(boxes.tolist(), scores.tolist(), strict=True):
-            box = (
-                min(x1, new_width) / scale_x,
-                min(y1, new_height) / scale_y,
-                min(x2, new_width) / scale_x,
-                min(y2, new_height) / scale_y,
+            box = Box.from_pixels(
+                crop.x1 + min(x1, new_width) / scale_x,
+                crop.y1 + min(y1, new_height) / scale_y,
+                crop.x1 + min(x2, new_width) / scale_x,
+                crop.y1 + min(y2, new_height) / scale_y,
+                frame_width,
+                frame_height,
             )
-            if box[2] > box[0] and box[3] > box[1]:
+            if box.area > 0:
                 found.append((box, float(score)))
         return found
 
