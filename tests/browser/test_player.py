@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, Response
+from playwright.sync_api import Browser, Page, Request, Route
 
 from doorstep.crypto.tampering import flip, split
 from doorstep.edge.record import MP4_OPTIONS, SegmentBuffer, cut_clip
@@ -151,6 +151,36 @@ def test_a_non_fragmented_clip_plays_only_once_verified_whole(
     assert state(player)["videoWidth"] == WIDTH
 
 
+def test_no_progress_is_reported_once_play_has_settled(
+    player: Page, site: Site, clip: bytes
+) -> None:
+    """A media event that comes after play() resolved must not report progress again.
+
+    The clip page writes its final "verified" line when play() resolves; a late report
+    overwrote it with "decrypting". The video's loadeddata is held back here until the
+    clip has verified, as it is on a busy machine, then let through.
+    """
+    player.evaluate(
+        """() => {
+          window.holdLoadeddata = true;
+          document.getElementById('clip').addEventListener('loadeddata', (event) => {
+            if (window.holdLoadeddata) event.stopImmediatePropagation();
+          }, { capture: true });
+        }"""
+    )
+    sealed, keys = seal(clip, "clip", chunk_size=CHUNK)
+    start(player, site, sealed, keys)
+    assert "ok" in finished(player)["outcome"]
+    reported = player.evaluate("() => window.h.log.progress.length")
+    player.evaluate(
+        """() => {
+          window.holdLoadeddata = false;
+          document.getElementById('clip').dispatchEvent(new Event('loadeddata'));
+        }"""
+    )
+    assert player.evaluate("() => window.h.log.progress.length") == reported
+
+
 def plaintext_runs(plaintext: bytes) -> set[bytes]:
     return {plaintext[at : at + RUN] for at in range(0, len(plaintext) - RUN + 1, RUN)}
 
@@ -171,22 +201,30 @@ def test_the_network_log_of_playback_holds_only_ciphertext(
 ) -> None:
     sealed, keys = seal(clip, "clip", chunk_size=CHUNK)
     requests: list[Request] = []
-    responses: list[Response] = []
+    # Answers are kept as the server sent them through a route: Response.body() of a
+    # streamed answer can be gone by the time the test reads it.
+    answers: list[tuple[str, bytes]] = []
+
+    def record(route: Route) -> None:
+        answer = route.fetch()
+        body = answer.body()
+        answers.append((route.request.url, body))
+        route.fulfill(response=answer, body=body)
+
+    player.route("**/*", record)
     player.on("request", lambda request: requests.append(request))
-    player.on("response", lambda response: responses.append(response))
     start(player, site, sealed, keys)
     assert "ok" in finished(player)["outcome"]
-    player.wait_for_timeout(200)  # let the last response events arrive
 
     runs = plaintext_runs(clip)
     assert leaks(clip[1000:3000], runs), "the check finds plaintext when there is some"
     assert leaks(clip[:24], set()) == ["ftyp"], "and the clip's first box header"
     network = [r for r in requests if r.url.startswith(("http:", "https:"))]
     checked = {r.url: leaks(r.post_data_buffer or b"", runs) for r in network}
-    for response in responses:
-        if response.url.startswith(("http:", "https:")):
-            checked[response.url] = checked.get(response.url, []) + leaks(response.body(), runs)
-    assert any(url.endswith(".sealed") for url in checked), checked.keys()
+    for url, body in answers:
+        if url.startswith(("http:", "https:")):
+            checked[url] = checked.get(url, []) + leaks(body, runs)
+    assert any(url.endswith(".sealed") for url, _ in answers), [url for url, _ in answers]
     assert {url: found for url, found in checked.items() if found} == {}
 
 
@@ -220,6 +258,33 @@ def test_a_tampered_chunk_stops_playback_and_says_so(player: Page, site: Site, c
     assert after["readyState"] == 0
     assert after["videoWidth"] == 0
     assert after["progress"]["chunks"] == bad
+
+
+def broken_last_fragment(clip: bytes) -> bytes:
+    """``clip`` with its last moof's first child box claiming more bytes than the moof."""
+    at, last_moof = 0, -1
+    while at + 8 <= len(clip):
+        size = int.from_bytes(clip[at : at + 4], "big")
+        if clip[at + 4 : at + 8] == b"moof":
+            last_moof = at
+        at += size
+    assert last_moof > 0, "the clip has fragments"
+    moof_size = int.from_bytes(clip[last_moof : last_moof + 4], "big")
+    child = last_moof + 8
+    return clip[:child] + (moof_size + 100).to_bytes(4, "big") + clip[child + 4 :]
+
+
+def test_a_fragment_the_browser_refuses_rejects_play_and_empties_the_video(
+    player: Page, site: Site, clip: bytes
+) -> None:
+    """Authentic bytes the browser can't parse: play() rejects, it does not wait forever."""
+    sealed, keys = seal(broken_last_fragment(clip), "clip", chunk_size=CHUNK)
+    start(player, site, sealed, keys)
+    after = finished(player)
+    assert after["outcome"]["refused"]["message"].startswith(
+        "the browser could not play the decrypted clip"
+    ), after["outcome"]
+    assert after["src"] is None and after["readyState"] == 0
 
 
 def test_mp4_options_are_the_fragmented_ones() -> None:

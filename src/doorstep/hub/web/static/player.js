@@ -170,23 +170,27 @@ class Feeder {
     if (this.failure) throw this.failure;
     this.pending.push(data);
     this.waiting += data.length;
-    this.running ??= this.drain().catch((error) => {
-      this.failure = error;
-    });
+    this.running ??= this.drain();
     return this.waiting > AHEAD_BYTES ? this.running : undefined;
   }
 
+  /** Appends until nothing is pending; never rejects: a failure is kept for push and end. */
   async drain() {
-    while (this.pending.length) {
-      const batch = this.pending; // taken at once: pushes during the await start the next
-      this.pending = [];
-      const data = batch.length === 1 ? batch[0]
-        : new Uint8Array(await new Blob(batch).arrayBuffer());
-      await this.append(data);
-      this.waiting -= data.length;
-      this.onAppended();
+    try {
+      while (this.pending.length) {
+        const batch = this.pending; // taken at once: pushes during the await start the next
+        this.pending = [];
+        const data = batch.length === 1 ? batch[0]
+          : new Uint8Array(await new Blob(batch).arrayBuffer());
+        await this.append(data);
+        this.waiting -= data.length;
+        this.onAppended();
+      }
+    } catch (error) {
+      this.failure = error;
+    } finally {
+      this.running = null; // also after a failure, or end() would wait on it forever
     }
-    this.running = null;
   }
 
   async append(data) {
@@ -255,7 +259,8 @@ function counted(body, onBytes) {
  *
  * `contentKey` (32 bytes) opens it; `devicePublicKey` (raw Ed25519 or a CryptoKey) must be
  * a device in the home's owner-signed key list: the caller checks that. `onProgress`
- * gets `{received, total, chunks, mode, playing}` as bytes arrive. Resolves to
+ * gets `{received, total, chunks, mode, playing}` as bytes arrive, never after the promise
+ * settles. Resolves to
  * `{mode: 'stream' | 'blob', chunks, bytes, sha256}` once the whole clip verified; rejects
  * (DoorstepCryptoError for a refused part) with the video emptied.
  */
@@ -263,7 +268,12 @@ export async function play(video, {
   url, contentKey, clipId, devicePublicKey, onProgress = () => {}, signal,
 }) {
   const state = { received: 0, total: null, chunks: 0, mode: 'pending', playing: false };
-  const report = () => onProgress({ ...state });
+  // Progress is reported only until play() settles: a media event that comes later (the
+  // video's loadeddata after a fast decrypt) must not overwrite what the caller says then.
+  const live = new AbortController();
+  const report = () => {
+    if (!live.signal.aborted) onProgress({ ...state });
+  };
   let [head, started] = [[], false];
   const onAppended = () => {
     if (!started && feeder.buffer.buffered.length) {
@@ -281,7 +291,7 @@ export async function play(video, {
   video.addEventListener('loadeddata', () => {
     state.playing = state.mode === 'stream';
     report();
-  }, { once: true });
+  }, { once: true, signal: live.signal });
 
   const begin = async (data, moov) => {
     const { codecs, fragmented } = describeMovie(data, moov);
@@ -338,6 +348,8 @@ export async function play(video, {
   } catch (error) {
     feeder?.detach(); // what was shown is thrown away with the refused clip
     throw error;
+  } finally {
+    live.abort();
   }
 }
 
