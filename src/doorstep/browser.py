@@ -1,4 +1,5 @@
-"""Debian's Chromium driven by Playwright: its path and launch flags, in one place.
+"""Debian's Chromium driven by Playwright: its path and launch flags, in one place, and
+signing in through the hub's form as a person does.
 
 ``doorstep screenshots``, ``doorstep bench web`` and the browser tests all launch it
 here. Playwright is a test dependency (``pip install 'doorstep[test]'``) and never
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from doorstep.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No sandbox (containers run it as root), no GPU, and nothing fetched on the browser's own.
@@ -60,6 +61,16 @@ def chromium(*extra_args: str, driver_ca: Path | None = None) -> Iterator[Browse
             browser.close()
     finally:
         playwright.stop()
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    """Sign in through the hub's /sign-in form (``page`` has the hub as its base URL) and
+    wait until the page has left it, for the role's home or the page asked for."""
+    page.goto("/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda address: "/sign-in" not in address)
 
 
 @contextmanager

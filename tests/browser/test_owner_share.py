@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Page, Request
 from doorstep.audit.checkpoint import LogKey
 from doorstep.evidence.verify import verify_package
 from doorstep.owner.keys import clip_access, rotate_home_key
+from tests.browser.owner_web import signed_in
 from tests.hub.shares.test_sealed_sharing import (  # noqa: F401 (world is a fixture)
     AGENCY_SWAPS,
     INBOX_ENTRY,
@@ -43,21 +44,10 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.fixture
 def owner_page(browser: Browser, world: World) -> Iterator[tuple[Page, list[Request]]]:
     """The owner signed in on a hub page, and every request the page sends from then on."""
-    context = browser.new_context(base_url=world.served.url)
-    owner = world.home.owner
-    signed_in = context.request.post(
-        "/v1/auth/login", data={"email": owner.email, "password": owner.password}
-    )
-    assert signed_in.ok, signed_in.text()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto("/keys/setup")
-    sent: list[Request] = []
-    page.on("request", lambda request: sent.append(request))
-    yield page, sent
-    assert errors == []
-    context.close()
+    with signed_in(browser, world.home.owner, "/keys/setup") as page:
+        sent: list[Request] = []
+        page.on("request", lambda request: sent.append(request))
+        yield page, sent
 
 
 def share(page: Page, world: World, clip_ids: list[str]) -> dict[str, Any]:

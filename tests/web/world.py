@@ -10,6 +10,7 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from doorstep.agency.keys import publish_agency_key
+from doorstep.browser import sign_in as sign_in_through_form
 from doorstep.owner.api import HubApi
 from doorstep.owner.sharing import answer_request
 from tests.cli.test_agency import file_request
@@ -73,8 +74,4 @@ def make_world(hub: HttpsHub, directory: Path) -> WebWorld:
 
 def sign_in(page: Page, account: Account) -> None:
     """Sign ``account`` in through the /sign-in form; the page lands on the role's home."""
-    page.goto("/sign-in")
-    page.get_by_label("Email").fill(account.email)
-    page.get_by_label("Password").fill(account.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/sign-in" not in url)
+    sign_in_through_form(page, account.email, account.password)
