@@ -278,7 +278,7 @@ async def test_a_refused_demand_names_the_field_keeps_the_form_and_writes_nothin
         assert f'id="demand-{field}"' in answer.text
         assert 'value="CR-2026-0042"' in answer.text, field  # what was typed is kept
         assert ">served in person at the front desk</textarea>" in answer.text, field
-        assert "Not recorded: check the fields marked below." in answer.text, field
+        assert "Not recorded: check the fields marked in" in answer.text, field
     assert 'value="not a hash"' in answers["document_sha256"].text
     assert 'value="2026-11-20T17:00"' in answers["window_end"].text
     assert _entries(actors, "demand.recorded") == []
