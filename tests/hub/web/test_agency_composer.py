@@ -27,8 +27,8 @@ CODE_LIMIT = "the budget of requests per investigation code is 3 requests"
 
 
 def _local(moment: datetime) -> str:
-    """As a datetime-local input sends it: no zone, minutes (the page says times are UTC)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    """As the page's datetime-local input (step 1 s) sends it: no zone, to the second, UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def form(radius_m: float = 300, **changes: str) -> dict[str, str]:
@@ -68,6 +68,7 @@ async def test_the_composer_shows_every_limit_beside_its_field(
     assert "budget of total area per investigation code is 1 km²" in text
     assert "budget of requests per agency in a period is 20 per 30 days" in text
     assert "1 to 180 days" in text
+    assert text.count('type="datetime-local" step="1"') == 2  # seconds can be typed
     assert "It is not about lawful assembly or protest" in text  # the attestation
     assert 'id="check-summary" role="status" aria-live="polite"' in text
     assert 'hx-post="/agency/requests/check"' in text
@@ -154,7 +155,9 @@ async def test_filing_a_valid_request_goes_to_its_page(
 ) -> None:
     agency = await scene.agency(actors, client)
     async with browser(app, agency.member) as page:
-        filed = await page.post_form("/agency/requests/new", form(investigation_code="CASE-WEB"))
+        end = (datetime.now(UTC) - timedelta(minutes=3)).replace(second=17, microsecond=0)
+        values = form(investigation_code="CASE-WEB", window_end=_local(end))
+        filed = await page.post_form("/agency/requests/new", values)
         assert filed.status_code == 303, filed.text
         shown = await page.get(filed.headers["location"])
     listed = (await client.get("/v1/agency/requests", headers=agency.member.headers)).json()
@@ -162,6 +165,7 @@ async def test_filing_a_valid_request_goes_to_its_page(
     assert filed.headers["location"] == f"/agency/requests/{row['id']}"
     assert row["investigation_code"] == "CASE-WEB" and row["retention_days"] == 90
     assert row["audit_index"] is not None
+    assert datetime.fromisoformat(row["window_end"]) == end  # kept to the second
     assert "Request CASE-WEB" in shown.text
 
 

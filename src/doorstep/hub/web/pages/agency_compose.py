@@ -49,7 +49,8 @@ def limit_texts(limits: RequestLimits) -> dict[str, str]:
         f"(a circle of about {radius:.0f} m radius), wholly inside your jurisdiction.",
         "window": f"Between {duration_text(limits.min_window)} and "
         f"{duration_text(limits.max_window)} long, starting at most "
-        f"{duration_text(limits.max_incident_age)} ago and ended before now. Times are UTC.",
+        f"{duration_text(limits.max_incident_age)} ago and ended before now. "
+        "Times are UTC, to the second.",
         "investigation_code": f"The {LIMIT_NAMES['code_max_requests']} is "
         f"{limits.code_max_requests}, and the {LIMIT_NAMES['code_max_area_m2']} is "
         f"{area_km2_text(limits.code_max_area_m2)}; withdrawn requests count too.",
