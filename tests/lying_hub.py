@@ -21,16 +21,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
-
-from tests.cli.processes import free_port
+from doorstep.local_server import serve_in_thread
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -129,25 +125,7 @@ class LyingHub:
     @contextmanager
     def serve(self, *, lifespan: bool) -> Iterator[tuple[LyingHub, str]]:
         """Serve this hub on 127.0.0.1 at a free port, in a thread; yields it and its URL."""
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                self,
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-                lifespan="on" if lifespan else "off",
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the lying hub did not start")
-            time.sleep(0.01)
-        try:
-            yield self, f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
+        with serve_in_thread(
+            self, lifespan="on" if lifespan else "off", name="the lying hub"
+        ) as url:
+            yield self, url

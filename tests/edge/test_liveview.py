@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from doorstep.edge.liveview import BOUNDARY, LiveFrames, live_app
-from tests.cli.processes import free_port
+from doorstep.local_server import serve_in_thread
 
 TOKEN = "live-view-token-for-tests"
 CAMERA = uuid.uuid4()
@@ -21,22 +19,9 @@ CAMERA = uuid.uuid4()
 @pytest.fixture
 def live() -> Iterator[tuple[str, LiveFrames]]:
     frames = LiveFrames([CAMERA], fps=20)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            live_app(frames, token=TOKEN, names={CAMERA: "Front <door>"}),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}", frames
-    server.should_exit = True
-    thread.join(timeout=10)
+    app = live_app(frames, token=TOKEN, names={CAMERA: "Front <door>"})
+    with serve_in_thread(app, name="the live view") as url:
+        yield url, frames
 
 
 def test_without_the_token_nothing_is_shown(live: tuple[str, LiveFrames]) -> None:

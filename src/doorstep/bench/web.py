@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import random
 import statistics
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -36,7 +35,6 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
-import uvicorn
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
@@ -47,6 +45,7 @@ from doorstep.errors import DoorstepError
 from doorstep.hub.app import create_app
 from doorstep.hub.clips.models import Clip, ClipPart
 from doorstep.hub.homes.models import Camera
+from doorstep.local_server import serve_in_thread
 
 GOAL_TIMELINE_P99_MS = 50.0
 GOAL_CLIPS = 100_000
@@ -141,21 +140,9 @@ def served_hub(backend: str, postgres_url: str, report: Report) -> Iterator[WebH
         token = seed_hub(settings)
         with engine.connect() as connection:
             camera = connection.execute(select(Camera.id, Camera.home_id).limit(1)).one()
-        app = create_app(settings)
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise DoorstepError("the bench's hub did not start")
-            time.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        try:
+        with serve_in_thread(create_app(settings), lifespan="on", name="the bench's hub") as url:
             yield WebHub(
-                url=f"http://127.0.0.1:{port}",
+                url=url,
                 token=token,
                 home_id=camera.home_id,
                 camera_id=camera.id,
@@ -163,9 +150,6 @@ def served_hub(backend: str, postgres_url: str, report: Report) -> Iterator[WebH
                 backend=backend,
                 data_dir=data_dir,
             )
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
 
 
 def measure_timeline(hub: WebHub, options: WebBenchOptions, report: Report) -> dict[str, Any]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,8 +19,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from doorstep.browser import chromium, require_chromium
+from doorstep.browser import chromium, require_chromium, sign_in
 from doorstep.cli.output import console, fail
+from doorstep.local_server import serve_in_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -88,7 +87,7 @@ def _shoot_role(
         try:
             page = context.new_page()
             if login is not None:
-                _sign_in(page, login)
+                sign_in(page, login.email, login.password)
             for name, path in pages:
                 target = _first_camera(page) if path == "timeline" else path
                 page.goto(target)
@@ -98,14 +97,6 @@ def _shoot_role(
                 console.print(f"Saved {file} ({width}×{height}, {target})", highlight=False)
         finally:
             context.close()
-
-
-def _sign_in(page: Page, login: Login) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("Email").fill(login.email)
-    page.get_by_label("Password").fill(login.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda address: "/sign-in" not in address)
 
 
 def _first_camera(page: Page) -> str:
@@ -141,8 +132,6 @@ def _read_accounts(path: Path) -> dict[str, Login]:
 
 def _demo_hub(directory: Path) -> Iterator[tuple[str, dict[str, Login]]]:
     """A fresh demo hub (the accounts `doorstep up` makes, no edge) on a free port."""
-    import uvicorn
-
     from doorstep.demo.start import prepare_demo
     from doorstep.hub.app import create_app
     from doorstep.settings import Settings
@@ -155,18 +144,5 @@ def _demo_hub(directory: Path) -> Iterator[tuple[str, dict[str, Login]]]:
     console.print("Making a demo hub for the screenshots…")
     made = prepare_demo(settings, hub_url=base_url, live_port=port)
     logins = {ROLES[a.role]: Login(a.email, a.password) for a in made if a.role in ROLES}
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="screenshots hub", daemon=True)
-    thread.start()
-    started = time.monotonic()
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() - started > 60:
-            fail("the demo hub did not start")
-        time.sleep(0.1)
-    try:
+    with serve_in_thread(create_app(settings), port=port, name="the demo hub"):
         yield base_url, logins
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)

@@ -3,13 +3,10 @@ CSRF header app.js adds to an htmx POST. The pages load with no CSP violation.""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page
 from pydantic import SecretStr
 
@@ -19,8 +16,8 @@ from doorstep.hub.accounts.service import create_user
 from doorstep.hub.app import create_app
 from doorstep.hub.db import transaction
 from doorstep.hub.state import HubState
+from doorstep.local_server import serve_in_thread
 from doorstep.settings import Settings
-from tests.cli.processes import free_port
 
 PASSWORD = "correct horse battery staple"
 
@@ -54,20 +51,8 @@ def live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
         secret_key=SecretStr("test-secret-key-" + "x" * 32),
     )
     app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the hub did not start"
-        assert thread.is_alive(), "the hub stopped while starting"
-        time.sleep(0.05)
-    try:
-        yield LiveHub(url=f"http://127.0.0.1:{port}", state=app.state.hub)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_in_thread(app, name="the hub") as url:
+        yield LiveHub(url=url, state=app.state.hub)
 
 
 @pytest.fixture(scope="module")
