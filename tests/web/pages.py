@@ -30,6 +30,7 @@ PAGES: list[tuple[str, str]] = [
     ("resident", "/homes/{home_id}/settings"),
     ("resident", "/homes/new"),
     ("resident", "/homes/{home_id}/settings/cameras/{camera_id}/remove"),
+    ("resident", "/homes/{home_id}/settings/members/{user_id}/remove"),
     ("resident", "/cameras/{camera_id}"),
     ("resident", "/clips/{clip_id}"),
     ("resident", "/inbox"),

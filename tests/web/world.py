@@ -15,7 +15,7 @@ from doorstep.owner.api import HubApi
 from doorstep.owner.sharing import answer_request
 from tests.cli.test_agency import file_request
 from tests.hub.shares.officers import _token
-from tests.owner.residents import Home, make_home, pair_device, record_clip
+from tests.owner.residents import Home, add_member, make_home, pair_device, record_clip
 from tests.web.hub import Account, HttpsHub
 
 
@@ -25,6 +25,7 @@ class WebWorld:
     officer: Account  # member of agency_id, with a key; filed request_id
     admin: Account
     home: Home
+    member_id: uuid.UUID  # a member of home_id besides its owner
     clip_id: uuid.UUID
     request_id: uuid.UUID
     entry_id: uuid.UUID  # the request in the resident's inbox
@@ -36,6 +37,7 @@ class WebWorld:
         return {
             "home_id": str(self.home.home_id),
             "camera_id": str(self.home.camera_id),
+            "user_id": str(self.member_id),
             "clip_id": str(self.clip_id),
             "request_id": str(self.request_id),
             "entry_id": str(self.entry_id),
@@ -51,6 +53,7 @@ class WebWorld:
 def make_world(hub: HttpsHub, directory: Path) -> WebWorld:
     with hub.trusted():
         home = make_home(hub.url)
+        member = add_member(home, "member@web.doorstep.example")
         clip_id = record_clip(directory, home, pair_device(home))
         officer = hub.agency_member()
         with HubApi(hub.url, _token(hub.url, officer.email, officer.password)) as api:
@@ -65,6 +68,7 @@ def make_world(hub: HttpsHub, directory: Path) -> WebWorld:
         officer=officer,
         admin=hub.admin(),
         home=home,
+        member_id=member.user_id,
         clip_id=clip_id,
         request_id=uuid.UUID(request["id"]),
         entry_id=uuid.UUID(entry["id"]),

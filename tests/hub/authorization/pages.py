@@ -77,6 +77,8 @@ PAGES: tuple[Page, ...] = (
     _p("POST", "/homes/{home_id}/settings/cameras", RESIDENT),
     _p("GET", "/homes/{home_id}/settings/cameras/{camera_id}/remove", RESIDENT),
     _p("POST", "/homes/{home_id}/settings/cameras/{camera_id}/remove", RESIDENT),
+    # Its script removes the member and rotates the home key through /v1 (the owner's key).
+    _p("GET", "/homes/{home_id}/settings/members/{user_id}/remove", RESIDENT),
     _p("GET", "/inbox", RESIDENT),
     _p("GET", "/inbox/{entry_id}", RESIDENT),
     _p("POST", "/inbox/{entry_id}/decline", RESIDENT),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import uuid
 
 from fastapi import FastAPI
+from httpx import AsyncClient
 from sqlalchemy import func, select
 
 from doorstep.hub.audit.models import AuditEntry
@@ -135,3 +137,32 @@ async def test_a_camera_of_another_home_is_404_under_this_home(
         assert (await page.post_form(missing, {})).status_code == 404
     with hub.sessions() as session:
         assert session.get(Camera, other_camera) is not None
+
+
+async def test_the_settings_list_members_and_removing_one_is_confirmed_first(
+    app: FastAPI, actors: Actors, hub: HubState, client: AsyncClient
+) -> None:
+    owner, member, stranger = actors.resident(), actors.resident(), actors.resident()
+    home_id, _ = actors.home(owner)
+    added = await client.post(
+        f"/v1/homes/{home_id}/members", json={"email": member.email}, headers=owner.headers
+    )
+    assert added.status_code == 201, added.text
+    path = f"/homes/{home_id}/settings/members/{member.user_id}/remove"
+    async with browser(app, owner) as page:
+        settings = (await page.get(f"/homes/{home_id}/settings")).text
+        confirm = await page.get(path)
+        of_owner = await page.get(f"/homes/{home_id}/settings/members/{owner.user_id}/remove")
+        of_stranger = await page.get(f"/homes/{home_id}/settings/members/{stranger.user_id}/remove")
+    assert member.email in settings and owner.email in settings
+    assert settings.count("/settings/members/") == 1 and path in settings  # not the owner's
+    assert confirm.status_code == 200
+    text = " ".join(html.unescape(confirm.text).split())
+    assert "no longer see Home, its cameras or its clips" in text
+    assert "makes a new home key and signs a new key list that leaves" in text
+    assert 'id="confirm-remove" type="button"' in text
+    assert of_owner.status_code == 409
+    assert "the owner can't be removed" in html.unescape(of_owner.text)
+    assert of_stranger.status_code == 404
+    with hub.sessions() as session:  # asking removes nothing
+        assert session.get(HomeMember, (home_id, member.user_id)) is not None

@@ -1,9 +1,14 @@
-"""Making a home, and adding or removing a home's cameras, for residents.
+"""Making a home, adding or removing a home's cameras, and removing a member, for residents.
 
 The forms check their input with the JSON API's own schemas (HomeCreate, CameraCreate)
 and call the same services as POST /v1/homes, POST /v1/homes/{id}/cameras and
 DELETE /v1/cameras/{id}. Bad input is a 422 with the form again and the message next
 to the field, naming the limit; nothing is written.
+
+Removing a member needs the owner's key, so this module only renders its confirm page:
+the page's script (static/owner-member-remove-page.js) removes the member through
+DELETE /v1/homes/{id}/members/{user_id} and then makes and signs a new home key, as
+``doorstep keys remove-member`` does.
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from doorstep.errors import NotFound
+from doorstep.errors import Conflict, NotFound
 from doorstep.hub.clips.models import Clip
 from doorstep.hub.deps import SessionDep
 from doorstep.hub.homes import service as homes
-from doorstep.hub.homes.models import Camera
+from doorstep.hub.homes.models import Camera, HouseholdRole
 from doorstep.hub.homes.schemas import CameraCreate, HomeCreate
 from doorstep.hub.web.auth import PageCsrf, PageResident
 from doorstep.hub.web.pages.resident_settings import settings_context
@@ -123,3 +128,23 @@ def remove_camera(
     camera = _camera(session, user, home_id, camera_id)
     homes.delete_camera(session, user=user, camera_id=camera.id)
     return RedirectResponse(f"/homes/{home_id}/settings#cameras-heading", status_code=303)
+
+
+@router.get("/homes/{home_id}/settings/members/{user_id}/remove")
+def remove_member_confirm(
+    request: Request,
+    home_id: uuid.UUID,
+    user_id: uuid.UUID,
+    user: PageResident,
+    session: SessionDep,
+) -> HTMLResponse:
+    """Say what removing the member does; the page's script does it with the owner's key."""
+    home, _member = homes.membership(session, user=user, home_id=home_id, owner=True)
+    rows = homes.list_members(session, user=user, home_id=home_id)
+    found = next(((m, person) for m, person in rows if person.id == user_id), None)
+    if found is None:
+        raise NotFound(f"user {user_id} is not a member of this home")
+    member, person = found
+    if member.role == HouseholdRole.OWNER:
+        raise Conflict("the owner can't be removed; delete the home instead")
+    return render(request, "resident/settings_member_remove.html", {"home": home, "person": person})

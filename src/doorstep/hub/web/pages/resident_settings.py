@@ -1,4 +1,4 @@
-"""A home's settings page, for its owners: retention, audio per camera, request preferences.
+"""A home's settings page, for its owners: retention, cameras, members, audio, requests.
 
 Each form posts (htmx, or a plain form without JavaScript) to its own route, which
 checks the input with the JSON API's own schemas and calls the same services. Bad input
@@ -74,6 +74,7 @@ def settings_context(
     return {
         "home": home,
         "cameras": homes.list_cameras(session, user=user, home_id=home.id),
+        "members": homes.list_members(session, user=user, home_id=home.id),
         "values": defaults | (values or {}),
         "kinds": KIND_LABELS,
         "errors": {},
