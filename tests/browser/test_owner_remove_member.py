@@ -58,6 +58,14 @@ def test_the_owner_removes_a_member_and_the_new_home_key_is_closed_to_them(
         expect(confirm).to_be_enabled()  # once the page's script runs
         confirm.focus()
         page.keyboard.press("Enter")
+        # Without the key nothing is removed: cancelling the unlock leaves the member in.
+        page.get_by_role("dialog", name="Unlock your key").press("Escape")
+        expect(page.locator("#remove-error")).to_contain_text("Nothing was removed")
+        with home.owner.api() as api:
+            listed = api.call("GET", f"/v1/homes/{home.home_id}/members")["data"]
+        assert str(member.user_id) in [row["user_id"] for row in listed]
+        confirm.focus()
+        page.keyboard.press("Enter")
         unlock_in_dialog(page)
         status = page.get_by_role("status")
         expect(status).to_contain_text("Removed Member. New home key", timeout=30_000)
