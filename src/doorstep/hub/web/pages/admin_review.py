@@ -37,7 +37,7 @@ DONE = {
     "unlocked": "Account unlocked: its failed sign-ins are forgotten.",
     "recorded": "Demand recorded. Its home's owners were notified now.",
     "delayed": "Demand recorded. Its home's owners see the notice only when the court-ordered "
-    "delay ends, at the time in the Notice column; until then nothing tells them.",
+    "delay ends, at the time in the Owners' notice column; until then nothing tells them.",
 }
 DEMAND_FIELDS = (
     "authority",
