@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import re
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -83,35 +85,46 @@ def edge_checks_owner(url: str, code: str, owner: Resident) -> None:
     )
 
 
-def test_pairing_in_the_browser_makes_the_home_key_and_signs_the_device(
-    browser: Browser, served_hub: ServedHub
-) -> None:
+@dataclass(frozen=True)
+class Pairing:
+    owner: Resident
+    home_id: uuid.UUID
+    page: Page
+    code: str
+    device_public: bytes
+
+
+@pytest.fixture
+def pairing(browser: Browser, served_hub: ServedHub) -> Iterator[Pairing]:
+    """A home without keys, its owner on /pair showing a code, and an edge's public key."""
     owner, home_id = bare_home(served_hub)
     device_public = public_raw(Ed25519PrivateKey.generate().public_key())
     with signed_in(browser, owner, "/pair") as page:
-        code = shown_code(page)
-        edge_checks_owner(served_hub.url, code, owner)
-        device_pairs(served_hub.url, code, device_public)
-        expect(page.locator("#pair-status")).to_contain_text("Paired: edge", timeout=30_000)
-        expect(page.locator("#pair-status")).to_contain_text(fingerprint(key_id(device_public)))
-    newest = newest_list(owner, home_id)
+        yield Pairing(owner, home_id, page, shown_code(page), device_public)
+
+
+def test_pairing_in_the_browser_makes_the_home_key_and_signs_the_device(
+    pairing: Pairing, served_hub: ServedHub
+) -> None:
+    owner, page, device_public = pairing.owner, pairing.page, pairing.device_public
+    edge_checks_owner(served_hub.url, pairing.code, owner)
+    device_pairs(served_hub.url, pairing.code, device_public)
+    expect(page.locator("#pair-status")).to_contain_text("Paired: edge", timeout=30_000)
+    expect(page.locator("#pair-status")).to_contain_text(fingerprint(key_id(device_public)))
+    newest = newest_list(owner, pairing.home_id)
     assert newest.version == 2
     assert [d.public_key for d in newest.devices] == [device_public]
     assert [m.user_id for m in newest.owners()] == [owner.user_id]
 
 
 def test_a_device_whose_tag_does_not_match_the_code_is_refused(
-    browser: Browser, served_hub: ServedHub
+    pairing: Pairing, served_hub: ServedHub
 ) -> None:
-    owner, home_id = bare_home(served_hub)
-    device_public = public_raw(Ed25519PrivateKey.generate().public_key())
-    with signed_in(browser, owner, "/pair") as page:
-        code = shown_code(page)
-        device_pairs(served_hub.url, code, device_public, tag_secret="0" * 12)
-        expect(page.get_by_role("alert")).to_contain_text(
-            "not the device the code was typed on", timeout=30_000
-        )
-    newest = newest_list(owner, home_id)
+    device_pairs(served_hub.url, pairing.code, pairing.device_public, tag_secret="0" * 12)
+    expect(pairing.page.get_by_role("alert")).to_contain_text(
+        "not the device the code was typed on", timeout=30_000
+    )
+    newest = newest_list(pairing.owner, pairing.home_id)
     assert newest.version == 1 and newest.devices == ()
 
 
