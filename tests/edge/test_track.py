@@ -257,6 +257,16 @@ def test_a_track_lives_on_motion_where_the_person_should_be(case: str) -> None:
     ]
 
 
+def test_motion_far_larger_than_the_person_is_no_evidence() -> None:
+    # Leaf shadows moving over most of the frame (0.8 of it, the box is 0.05): the track
+    # ends quiet_s after its last detection, as if nothing moved.
+    leaves = [Box(0.0, 0.1, 1.0, 0.9)]
+    frames = [
+        (round(step * STEP, 3), [walk(step)] if step < 5 else [], leaves) for step in range(30)
+    ]
+    assert spans(Tracker(CONFIG), frames) == [(1, 0.0, pytest.approx(0.8))]
+
+
 def test_motion_alone_never_keeps_flicker_alive() -> None:
     # Two detections (min_frames is 3), motion all along, a third detection 3 s later:
     # the flicker ended after quiet_s unseen, so the third starts a new, unqualified track.

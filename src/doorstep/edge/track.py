@@ -46,6 +46,9 @@ LOOKBACK_S = 5.0
 # Motion covering at least this share of the track's predicted box (within the frame)
 # counts as the person still there.
 MOTION_COVER = 0.1
+# A motion region over this many times the track's box is not the person's own motion
+# (leaves swaying over the whole garden, a bus going by): it is no evidence for them.
+MOTION_REGION_BOXES = 8.0
 # A body around a face, in face sizes: a person is about 3 face widths wide and 7 face
 # heights tall, the face at the top.
 BODY_WIDTH_FACES = 3.0
@@ -329,11 +332,12 @@ def _faces_as_people(detections: list[Detection]) -> list[Detection]:
 
 def _moving_part(box: Box, motion: list[Box]) -> Box | None:
     """The bounding box of the motion inside ``box`` (within the frame), if it covers
-    at least :data:`MOTION_COVER` of it."""
+    at least :data:`MOTION_COVER` of it; regions far larger than ``box`` don't count."""
     inside = box.clipped()
     if inside.area <= 0:
         return None
-    parts = [inside.intersection(region) for region in motion]
+    largest = MOTION_REGION_BOXES * box.area
+    parts = [inside.intersection(region) for region in motion if region.area <= largest]
     parts = [part for part in parts if part.area > 0]
     if sum(part.area for part in parts) < MOTION_COVER * inside.area:
         return None
