@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from fastapi import FastAPI
 
 from doorstep.hub.accounts.models import User
@@ -18,6 +19,22 @@ from tests.hub.web.browsers import browser
 
 def _path(home_id: uuid.UUID, form: str = "") -> str:
     return f"/homes/{home_id}/settings" + (f"/{form}" if form else "")
+
+
+OwnerHome = tuple[Actor, uuid.UUID]
+
+
+@pytest.fixture
+def owner_home(actors: Actors) -> OwnerHome:
+    """A resident and the home they own, with one camera."""
+    owner = actors.resident()
+    home_id, _ = actors.home(owner)
+    return owner, home_id
+
+
+def _retention_days(hub: HubState, home_id: uuid.UUID) -> int:
+    with hub.sessions() as session:
+        return session.get_one(Home, home_id).retention_days
 
 
 def _member(actors: Actors, owner: Actor, home_id: uuid.UUID) -> Actor:
@@ -43,10 +60,9 @@ async def test_page_shows_current_settings(app: FastAPI, actors: Actors) -> None
 
 
 async def test_retention_saves_with_htmx_and_announces(
-    app: FastAPI, actors: Actors, hub: HubState
+    app: FastAPI, owner_home: OwnerHome, hub: HubState
 ) -> None:
-    owner = actors.resident()
-    home_id, _ = actors.home(owner)
+    owner, home_id = owner_home
     async with browser(app, owner) as page:
         response = await page.post_form(
             _path(home_id, "retention"), {"retention_days": "12"}, htmx=True
@@ -55,15 +71,13 @@ async def test_retention_saves_with_htmx_and_announces(
     assert response.text.lstrip().startswith('<form id="form-retention"')  # the form alone
     assert 'id="settings-status" hx-swap-oob="innerHTML"' in response.text
     assert "kept 12 days" in response.text
-    with hub.sessions() as session:
-        assert session.get_one(Home, home_id).retention_days == 12
+    assert _retention_days(hub, home_id) == 12
 
 
 async def test_retention_out_of_range_names_the_limit_and_saves_nothing(
-    app: FastAPI, actors: Actors, hub: HubState
+    app: FastAPI, owner_home: OwnerHome, hub: HubState
 ) -> None:
-    owner = actors.resident()
-    home_id, _ = actors.home(owner)
+    owner, home_id = owner_home
     async with browser(app, owner) as page:
         for value in ("366", "0", "ten", ""):
             response = await page.post_form(
@@ -73,22 +87,19 @@ async def test_retention_out_of_range_names_the_limit_and_saves_nothing(
             assert 'id="retention-retention_days-error"' in response.text, value
             assert "1 to 365 days" in response.text, value
             assert 'aria-invalid="true"' in response.text
-    with hub.sessions() as session:
-        assert session.get_one(Home, home_id).retention_days == 30
+    assert _retention_days(hub, home_id) == 30
 
 
 async def test_plain_form_post_answers_the_whole_page(
-    app: FastAPI, actors: Actors, hub: HubState
+    app: FastAPI, owner_home: OwnerHome, hub: HubState
 ) -> None:
-    owner = actors.resident()
-    home_id, _ = actors.home(owner)
+    owner, home_id = owner_home
     async with browser(app, owner) as page:
         response = await page.post_form(_path(home_id, "retention"), {"retention_days": "90"})
     assert response.status_code == 200
     assert "<h1>Settings of Home</h1>" in response.text
     assert "kept 90 days" in response.text
-    with hub.sessions() as session:
-        assert session.get_one(Home, home_id).retention_days == 90
+    assert _retention_days(hub, home_id) == 90
 
 
 async def test_audio_turns_on_only_the_checked_cameras(
@@ -112,10 +123,9 @@ async def test_audio_turns_on_only_the_checked_cameras(
 
 
 async def test_request_preferences_save_and_refuse_by_field(
-    app: FastAPI, actors: Actors, hub: HubState
+    app: FastAPI, owner_home: OwnerHome, hub: HubState
 ) -> None:
-    owner = actors.resident()
-    home_id, _ = actors.home(owner)
+    owner, home_id = owner_home
     form: dict[str, str | list[str]] = {
         "receive": "on",
         "agency_kinds": ["police", "fire"],
@@ -151,10 +161,9 @@ async def test_request_preferences_save_and_refuse_by_field(
 
 
 async def test_a_member_who_is_not_the_owner_is_refused(
-    app: FastAPI, actors: Actors, hub: HubState
+    app: FastAPI, actors: Actors, owner_home: OwnerHome, hub: HubState
 ) -> None:
-    owner = actors.resident()
-    home_id, _ = actors.home(owner)
+    owner, home_id = owner_home
     member = _member(actors, owner, home_id)
     async with browser(app, member) as page:
         assert (await page.get(_path(home_id))).status_code == 403
@@ -162,8 +171,7 @@ async def test_a_member_who_is_not_the_owner_is_refused(
         assert response.status_code == 403
         # The home page doesn't offer the member the settings link.
         assert _path(home_id) not in (await page.get("/home")).text
-    with hub.sessions() as session:
-        assert session.get_one(Home, home_id).retention_days == 30
+    assert _retention_days(hub, home_id) == 30
 
 
 async def test_another_residents_home_is_404_and_unchanged(
@@ -182,10 +190,9 @@ async def test_another_residents_home_is_404_and_unchanged(
 
 
 async def test_a_post_without_the_csrf_token_is_refused(
-    app: FastAPI, actors: Actors, hub: HubState
+    app: FastAPI, owner_home: OwnerHome, hub: HubState
 ) -> None:
-    owner = actors.resident()
-    home_id, _ = actors.home(owner)
+    owner, home_id = owner_home
     async with browser(app, owner) as page:
         response = await page.http.post(
             _path(home_id, "retention"),
@@ -193,5 +200,4 @@ async def test_a_post_without_the_csrf_token_is_refused(
             headers={"Accept": "text/html"},
         )
     assert response.status_code == 403
-    with hub.sessions() as session:
-        assert session.get_one(Home, home_id).retention_days == 30
+    assert _retention_days(hub, home_id) == 30
