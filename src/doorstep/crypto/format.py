@@ -34,7 +34,11 @@ NONCE_PREFIX_BYTES = 7
 MIN_CHUNK_SIZE = 1024
 MAX_CHUNK_SIZE = 1 << 24
 DEFAULT_CHUNK_SIZE = 64 * 1024
-PARTS = ("clip", "snapshot", "details")
+PARTS = ("clip", "snapshot", "details")  # sealed under the clip's content key
+# The blurred twin (edge/twin.py): sealed under a second content key of its own, so that
+# sharing the twin hands over nothing that opens the parts above.
+TWIN_PARTS = ("twin_clip", "twin_snapshot")
+SEALED_PARTS = PARTS + TWIN_PARTS
 # A clip's attestation sealed under its clip key (crypto/attestation.py): the nonce in
 # front, and the most a sealed one may take (three parts take about 700 bytes).
 ATTESTATION_NONCE_BYTES = 12
@@ -215,8 +219,8 @@ def _header_from(fields: dict[str, Any]) -> PartHeader:
     started_at = _time_field(fields, "started_at")
     ended_at = _time_field(fields, "ended_at")
     part = _field(fields, "part", str)
-    if part not in PARTS:
-        raise CryptoError(f"header part {part!r} is not one of {', '.join(PARTS)}")
+    if part not in SEALED_PARTS:
+        raise CryptoError(f"header part {part!r} is not one of {', '.join(SEALED_PARTS)}")
     chunk_size = _field(fields, "chunk_size", int)
     if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
         raise CryptoError(f"chunk_size {chunk_size} is outside {MIN_CHUNK_SIZE}..{MAX_CHUNK_SIZE}")

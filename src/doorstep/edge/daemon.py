@@ -168,8 +168,11 @@ class EdgeDaemon:
         """Seal the event's parts and commit them to the outbox before anything else."""
         home_key = self.home_keys.current()
         assert home_key is not None, "cameras start only once a home key list is verified"
+        parts = {"clip": event.clip, "snapshot": event.snapshot, "details": event.details_json()}
+        if event.twin_clip:  # the blurred twin, under a key of its own
+            parts |= {"twin_clip": event.twin_clip, "twin_snapshot": event.twin_snapshot}
         sealed = seal_event(
-            {"clip": event.clip, "snapshot": event.snapshot, "details": event.details_json()},
+            parts,
             clip_id=event.id,
             camera_id=event.camera_id,
             started_at=event.started_at,

@@ -65,10 +65,14 @@ class OutboxPart:
 
 @dataclass(frozen=True)
 class WrappedKey:
-    """The event's content key wrapped to a recipient (the home key), sent with the commit."""
+    """The event's content key wrapped to a recipient (the home key), sent with the commit.
+
+    ``scope`` says which key: the event's own (``clip``), or its blurred twin's (``twin``).
+    """
 
     recipient_key_id: str
     wrapped_key: bytes
+    scope: str = "clip"
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,7 @@ class Outbox:
                     started_at.isoformat(),
                     ended_at.isoformat(),
                     sum(size for size, _ in digests.values()),
-                    json.dumps([[k.recipient_key_id, k.wrapped_key.hex()] for k in keys]),
+                    json.dumps([[k.recipient_key_id, k.wrapped_key.hex(), k.scope] for k in keys]),
                     _now(),
                 ),
             )
@@ -274,8 +278,10 @@ class Outbox:
                 OutboxPart(name, self.items_dir / item_id / name, size, sha, bool(uploaded))
                 for name, size, sha, uploaded in parts
             ),
+            # Items stored before twins hold [recipient, wrapped]: clip keys.
             keys=tuple(
-                WrappedKey(key, bytes.fromhex(wrapped)) for key, wrapped in json.loads(keys)
+                WrappedKey(key, bytes.fromhex(wrapped), *scope)
+                for key, wrapped, *scope in json.loads(keys)
             ),
         )
 

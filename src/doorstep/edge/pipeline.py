@@ -29,14 +29,15 @@ from numpy.typing import NDArray
 
 from doorstep.edge.config import CameraConfig
 from doorstep.edge.detect.base import Detection, Detector
-from doorstep.edge.detect.faces import FaceDetector
-from doorstep.edge.geometry import Polygon, polygon_mask
+from doorstep.edge.detect.faces import FaceDetector, unexplained
+from doorstep.edge.geometry import Box, Polygon, polygon_mask
 from doorstep.edge.liveview import LiveFrames
 from doorstep.edge.media import Captured
 from doorstep.edge.motion.detector import MotionDetector
 from doorstep.edge.record import ClipInfo, PinHandle, SegmentBuffer, cut_clip
 from doorstep.edge.redact import reencode_clip, snapshot_jpeg
 from doorstep.edge.track import Track, Tracker
+from doorstep.edge.twin import TimedBox, twin_clip, twin_snapshot
 from doorstep.errors import DoorstepError
 
 logger = logging.getLogger("doorstep.edge.pipeline")
@@ -73,6 +74,9 @@ class RecordedEvent:
     snapshot: bytes
     zones: tuple[str, ...] = ()
     trigger: str | None = None
+    # The blurred twin (doorstep.edge.twin): empty without a face detector, or if it failed.
+    twin_clip: bytes = b""
+    twin_snapshot: bytes = b""
 
     def details(self) -> dict[str, Any]:
         """What travels sealed beside the clip: the hub never sees it in clear."""
@@ -113,6 +117,9 @@ class _OpenEvent:
     zones: tuple[str, ...] = ()
     trigger: str | None = None
     end_s: float | None = None  # set when the track ended; the clip waits for post-roll
+    # Where the track's boxes were (for the twin's head regions), and at the snapshot.
+    people: dict[float, Box] = field(default_factory=dict)
+    snapshot_people: tuple[Box, ...] = ()
 
 
 class CameraPipeline:
@@ -214,7 +221,7 @@ class CameraPipeline:
                 image = self._bgr(frame, self.camera.detect.width)
                 detections = self.detector.detect(image, regions)
                 if self.faces is not None:  # a face makes or extends a person track
-                    detections += self.faces.detect(image, regions)
+                    detections += self.faces.detect(image, unexplained(regions, detections))
         # Every motion check reaches the tracker: motion where a person is predicted to
         # be keeps their track alive between detections.
         update = self.tracker.update(seconds, detections, regions)
@@ -222,15 +229,15 @@ class CameraPipeline:
             self._track_started(track)
         for track in self.tracker.active:
             event = self.events.get(track.id)
+            if event is None:
+                continue
+            event.people[track.last_seen] = track.last_box
             # A snapshot from the start (the top score may have come before the track
             # qualified), replaced whenever the score rises.
-            if (
-                event is not None
-                and image is not None
-                and (track.best_seconds == seconds or event.snapshot is None)
-            ):
+            if image is not None and (track.best_seconds == seconds or event.snapshot is None):
                 event.score = track.top_score
                 event.snapshot = image.copy()
+                event.snapshot_people = (track.best_box,)
                 event.zones = tuple(sorted(track.zones))
         for track in update.ended:
             self._track_ended(track)
@@ -279,9 +286,11 @@ class CameraPipeline:
             )
         clip_start = max(0.0, event.start_s - self.camera.record.pre_roll_s)
         path = self.workdir / f"{event.id}.mp4"
+        twin = b""
         try:
             info = self._cut(clip_start, clip_end_s, path)
             clip = path.read_bytes()
+            twin = self._twin_clip(event, path, info.start_s)
         except (DoorstepError, OSError) as exc:
             # One clip that can't be written must not stop the camera's recording.
             logger.error("camera %s: %s event not recorded: %s", self.camera.name, event.label, exc)
@@ -291,6 +300,7 @@ class CameraPipeline:
             path.unlink(missing_ok=True)
             self.buffer.unpin(event.pin)
         offset = self._wallclock_offset or datetime.now().astimezone()
+        snapshot = self._snapshot(event)
         recorded = RecordedEvent(
             id=event.id,
             camera_id=self.camera.id,
@@ -303,9 +313,11 @@ class CameraPipeline:
             started_at=offset + timedelta(seconds=info.start_s),
             ended_at=offset + timedelta(seconds=info.end_s),
             clip=clip,
-            snapshot=self._snapshot(event),
+            snapshot=snapshot,
             zones=event.zones,
             trigger=event.trigger,
+            twin_clip=twin,
+            twin_snapshot=self._twin_snapshot(event, snapshot) if twin else b"",
         )
         self._presence()
         self.on_event(recorded)
@@ -316,6 +328,26 @@ class CameraPipeline:
                 self.buffer, start_s, end_s, path, self.privacy, audio=self.camera.audio
             )
         return cut_clip(self.buffer, start_s, end_s, path, audio=self.camera.audio)
+
+    def _twin_clip(self, event: _OpenEvent, clip: Path, clip_start_s: float) -> bytes:
+        """The clip's blurred twin, or b"" without a face detector (or when it failed:
+        the event is kept without a twin rather than lost)."""
+        if self.faces is None:
+            return b""
+        people = [TimedBox(at - clip_start_s, box) for at, box in event.people.items()]
+        path = clip.with_name(f"{clip.stem}.twin.mp4")
+        try:
+            twin_clip(clip, path, self.faces, people)
+            return path.read_bytes()
+        except (DoorstepError, OSError) as exc:
+            logger.error("camera %s: no blurred twin for this event: %s", self.camera.name, exc)
+            return b""
+        finally:
+            path.unlink(missing_ok=True)
+
+    def _twin_snapshot(self, event: _OpenEvent, snapshot: bytes) -> bytes:
+        assert self.faces is not None  # only called when the clip has a twin
+        return twin_snapshot(snapshot, self.faces, event.snapshot_people)
 
     def _snapshot(self, event: _OpenEvent) -> bytes:
         if event.snapshot is None:

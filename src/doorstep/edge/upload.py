@@ -110,6 +110,8 @@ class HubClient:
                     {
                         "recipient_key_id": key.recipient_key_id,
                         "wrapped_key": base64.b64encode(key.wrapped_key).decode(),
+                        # Clip keys say nothing, as they did before twins.
+                        **({} if key.scope == "clip" else {"scope": key.scope}),
                     }
                     for key in item.keys
                 ],

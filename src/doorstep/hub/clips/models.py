@@ -27,9 +27,14 @@ class PartName(enum.StrEnum):
     CLIP = "clip"
     SNAPSHOT = "snapshot"
     DETAILS = "details"
+    TWIN_CLIP = "twin_clip"
+    TWIN_SNAPSHOT = "twin_snapshot"
 
 
-REQUIRED_PARTS = frozenset(PartName)
+REQUIRED_PARTS = frozenset({PartName.CLIP, PartName.SNAPSHOT, PartName.DETAILS})
+# The blurred twin: all or none of its parts, sealed under a key of its own. Edges
+# without a face detector, and clips from before twins, have none.
+TWIN_PARTS = frozenset({PartName.TWIN_CLIP, PartName.TWIN_SNAPSHOT})
 
 
 class Clip(CreatedMixin, Base):

@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, Field
 
 from doorstep.hub.clips.models import PartName
+from doorstep.hub.keys.models import KeyScope
 from doorstep.hub.schemas import Base64Bytes, PublicModel, RequestBody
 
 Sha256 = Field(pattern=r"^[0-9a-f]{64}$", description="Lower-case hex SHA-256")
@@ -21,6 +22,11 @@ class PartDigest(RequestBody):
 class WrappedKeyBody(RequestBody):
     recipient_key_id: str = Field(pattern=r"^[0-9a-f]{32}$", description="The home key's id.")
     wrapped_key: Base64Bytes = Field(max_length=128, description="The clip key, wrapped.")
+    scope: KeyScope = Field(
+        KeyScope.CLIP,
+        description="Which content key: the clip's (every part but the twin's), or the "
+        "blurred twin's (twin_clip and twin_snapshot only).",
+    )
 
 
 class ClipCommit(RequestBody):
@@ -32,7 +38,9 @@ class ClipCommit(RequestBody):
     ended_at: AwareDatetime
     parts: dict[PartName, PartDigest] = Field(description="What the edge uploaded.")
     keys: list[WrappedKeyBody] = Field(
-        min_length=1, max_length=8, description="The clip's content key wrapped to the home key."
+        min_length=1,
+        max_length=8,
+        description="The clip's content key wrapped to the home key (and the twin's, if any).",
     )
 
 

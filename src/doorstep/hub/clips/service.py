@@ -16,13 +16,20 @@ from sqlalchemy.orm import Session
 from doorstep.errors import Conflict, InvalidInput, NotFound
 from doorstep.hub.accounts.models import User
 from doorstep.hub.audit.service import append_home_entry
-from doorstep.hub.clips.models import MAX_CLIP_SECONDS, REQUIRED_PARTS, Clip, ClipPart, PartName
+from doorstep.hub.clips.models import (
+    MAX_CLIP_SECONDS,
+    REQUIRED_PARTS,
+    TWIN_PARTS,
+    Clip,
+    ClipPart,
+    PartName,
+)
 from doorstep.hub.clips.schemas import ClipCommit
 from doorstep.hub.db import utcnow
 from doorstep.hub.devices.models import EdgeDevice
 from doorstep.hub.devices.service import device_camera
 from doorstep.hub.homes.service import get_camera, in_callers_home
-from doorstep.hub.keys.models import ClipKey
+from doorstep.hub.keys.models import ClipKey, KeyScope
 from doorstep.hub.keys.service import record_edge_keys
 from doorstep.hub.requests.delivery import deliver_for_clip
 from doorstep.hub.shares.deletion import release_deleted_clip
@@ -126,7 +133,9 @@ def commit_clip(session: Session, *, device: EdgeDevice, body: ClipCommit) -> Co
     session.add(clip)
     session.flush()
     record_edge_keys(
-        session, clip=clip, keys=[(key.recipient_key_id, key.wrapped_key) for key in body.keys]
+        session,
+        clip=clip,
+        keys=[(key.recipient_key_id, key.wrapped_key, key.scope) for key in body.keys],
     )
     deliver_for_clip(session, clip=clip, camera=camera, now=utcnow())
     return CommittedClip(clip=clip, parts=parts, created=True)
@@ -134,7 +143,13 @@ def commit_clip(session: Session, *, device: EdgeDevice, body: ClipCommit) -> Co
 
 def _check_parts(parts: list[ClipPart], body: ClipCommit) -> None:
     uploaded = {row.part: row for row in parts}
-    for name in sorted(REQUIRED_PARTS):
+    twin = any(name in TWIN_PARTS for name in [*uploaded, *body.parts])
+    twin_keys = any(key.scope == KeyScope.TWIN for key in body.keys)
+    if twin_keys and not twin:
+        raise InvalidInput("keys: a twin key is given, but the clip has no twin", field="keys")
+    if twin and not twin_keys:
+        raise InvalidInput("keys: the clip has a twin, but no key is given for it", field="keys")
+    for name in sorted(REQUIRED_PARTS | (TWIN_PARTS if twin else frozenset())):
         row = uploaded.get(name)
         if row is None:
             raise InvalidInput(f"parts.{name}: not uploaded yet", field=f"parts.{name}")

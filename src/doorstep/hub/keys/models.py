@@ -89,8 +89,19 @@ class RecipientKind(enum.StrEnum):
     USER = "user"
 
 
+class KeyScope(enum.StrEnum):
+    """Which of a clip's content keys: the clip's own, or its blurred twin's."""
+
+    CLIP = "clip"
+    TWIN = "twin"
+
+
 class ClipKey(CreatedMixin, Base):
-    """A clip's content key wrapped to one recipient: a home key, or someone it was shared with."""
+    """A clip's content key wrapped to one recipient: a home key, or someone it was shared with.
+
+    A clip with a blurred twin has two content keys, each wrapped on its own row: a
+    recipient of the twin's key alone can't open the clip's own parts.
+    """
 
     __tablename__ = "clip_keys"
 
@@ -98,6 +109,9 @@ class ClipKey(CreatedMixin, Base):
         ForeignKey("clips.id", ondelete="CASCADE"), primary_key=True
     )
     recipient_key_id: Mapped[str] = mapped_column(KEY_ID, primary_key=True, index=True)
+    scope: Mapped[KeyScope] = mapped_column(
+        String(8), primary_key=True, default=KeyScope.CLIP, server_default=KeyScope.CLIP.value
+    )
     recipient_kind: Mapped[RecipientKind] = mapped_column(String(16))
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary(128))
     # Who re-wrapped it; None when the edge wrapped it at record time.

@@ -19,7 +19,7 @@ from doorstep.hub.devices.models import EdgeDevice
 from doorstep.hub.homes.models import HouseholdRole
 from doorstep.hub.homes.service import membership
 from doorstep.hub.keys import lists, service
-from doorstep.hub.keys.models import HomeKeyList, UserKey
+from doorstep.hub.keys.models import HomeKeyList, KeyScope, UserKey
 from doorstep.hub.keys.schemas import (
     ClipKeyPublic,
     ClipKeys,
@@ -218,12 +218,20 @@ def grant_home_key(
     )
 
 
+ScopeParam = Annotated[KeyScope, Query(description="The clip's own key, or its twin's.")]
+
+
 @router.get("/clips/{clip_id}/keys")
-def list_clip_keys(clip_id: uuid.UUID, user: CurrentResident, session: SessionDep) -> ClipKeys:
+def list_clip_keys(
+    clip_id: uuid.UUID,
+    user: CurrentResident,
+    session: SessionDep,
+    scope: ScopeParam = KeyScope.CLIP,
+) -> ClipKeys:
     """The clip's wrapped keys you can open, and the device key that signed it."""
     clip = get_clip(session, user=user, clip_id=clip_id)
     device = session.get(EdgeDevice, clip.device_id) if clip.device_id else None
-    rows = service.clip_keys_for(session, user=user, clip=clip)
+    rows = service.clip_keys_for(session, user=user, clip=clip, scope=scope)
     return ClipKeys(
         clip_id=clip.id,
         home_id=clip.home_id,
@@ -244,6 +252,7 @@ def share_clip(
         clip=clip,
         recipient_key_id=body.recipient_key_id,
         wrapped_key=body.wrapped_key,
+        scope=body.scope,
     )
     return ClipKeyPublic.model_validate(row)
 
@@ -254,7 +263,10 @@ def unshare_clip(
     recipient_key_id: KeyIdParam,
     user: CurrentResident,
     session: SessionDep,
+    scope: ScopeParam = KeyScope.CLIP,
 ) -> None:
-    """Owner: delete a shared key; the recipient can no longer open the clip."""
+    """Owner: delete a shared key; the recipient can no longer open the clip (or its twin)."""
     clip = get_clip(session, user=user, clip_id=clip_id, owner=True)
-    service.unshare_clip(session, user=user, clip=clip, recipient_key_id=recipient_key_id)
+    service.unshare_clip(
+        session, user=user, clip=clip, recipient_key_id=recipient_key_id, scope=scope
+    )

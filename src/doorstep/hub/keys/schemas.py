@@ -9,7 +9,7 @@ from pydantic import Field
 
 from doorstep.crypto.keylist import MAX_BODY_BYTES, SignedKeyList
 from doorstep.hub.audit.schemas import KeyProof
-from doorstep.hub.keys.models import RecipientKind
+from doorstep.hub.keys.models import KeyScope, RecipientKind
 from doorstep.hub.schemas import Base64Bytes, PublicModel, RequestBody
 
 KeyId = Field(pattern=r"^[0-9a-f]{32}$", description="32 hex digits (docs/crypto-format.md)")
@@ -131,6 +131,7 @@ class ClipKeyPublic(PublicModel):
     recipient_key_id: str
     recipient_kind: RecipientKind
     wrapped_key: Base64Bytes
+    scope: KeyScope = Field(description="The clip's own key, or its blurred twin's.")
     created_at: datetime
 
 
@@ -146,3 +147,8 @@ class ClipKeys(PublicModel):
 class ClipShare(RequestBody):
     recipient_key_id: str = KeyId
     wrapped_key: Base64Bytes = Field(max_length=128, description="The content key, re-wrapped.")
+    scope: KeyScope = Field(
+        KeyScope.CLIP,
+        description="twin: the key is the blurred twin's, and the member opens only the twin "
+        "(faces blurred); the clip's own parts stay closed to them.",
+    )

@@ -25,12 +25,19 @@ from doorstep.crypto.signing_keys import verify_binding
 from doorstep.errors import Conflict, CryptoError, InvalidInput, NotFound
 from doorstep.hub.accounts.models import User
 from doorstep.hub.audit.service import actor_of, append_entry, append_home_entry
-from doorstep.hub.clips.models import Clip
+from doorstep.hub.clips.models import Clip, ClipPart, PartName
 from doorstep.hub.db import utcnow
 from doorstep.hub.homes.models import Home, HomeMember, HouseholdRole
 from doorstep.hub.homes.service import membership
 from doorstep.hub.keys.lists import store_list
-from doorstep.hub.keys.models import ClipKey, HomeKey, HomeKeyGrant, RecipientKind, UserKey
+from doorstep.hub.keys.models import (
+    ClipKey,
+    HomeKey,
+    HomeKeyGrant,
+    KeyScope,
+    RecipientKind,
+    UserKey,
+)
 
 
 @dataclass(frozen=True)
@@ -280,8 +287,13 @@ def grant_home_key(
     return row
 
 
-def clip_keys_for(session: Session, *, user: User, clip: Clip) -> list[ClipKey]:
-    """The clip's wrapped keys that the caller can open: via a home key grant, or shared to them."""
+def clip_keys_for(
+    session: Session, *, user: User, clip: Clip, scope: KeyScope = KeyScope.CLIP
+) -> list[ClipKey]:
+    """The clip's wrapped keys that the caller can open: via a home key grant, or shared to them.
+
+    ``scope`` picks the clip's own key or its blurred twin's.
+    """
     mine = session.scalar(select(UserKey.id).where(UserKey.user_id == user.id))
     if mine is None:
         return []
@@ -291,6 +303,7 @@ def clip_keys_for(session: Session, *, user: User, clip: Clip) -> list[ClipKey]:
             select(ClipKey)
             .where(
                 ClipKey.clip_id == clip.id,
+                ClipKey.scope == scope,
                 ClipKey.recipient_key_id.in_(granted) | (ClipKey.recipient_key_id == mine),
             )
             .order_by(ClipKey.created_at)
@@ -299,16 +312,27 @@ def clip_keys_for(session: Session, *, user: User, clip: Clip) -> list[ClipKey]:
 
 
 def share_clip(
-    session: Session, *, user: User, clip: Clip, recipient_key_id: str, wrapped_key: bytes
+    session: Session,
+    *,
+    user: User,
+    clip: Clip,
+    recipient_key_id: str,
+    wrapped_key: bytes,
+    scope: KeyScope = KeyScope.CLIP,
 ) -> ClipKey:
-    """Record a re-wrap made on the owner's client for a household member's key."""
+    """Record a re-wrap made on the owner's client for a household member's key.
+
+    With ``scope`` twin, the key is the blurred twin's: the member opens the twin only.
+    """
     if recipient_key_id not in _member_key_ids(session, clip.home_id):
         raise InvalidInput(
             f"recipient_key_id: {recipient_key_id} is not a household member's key",
             field="recipient_key_id",
         )
     wrapped = checked_wrapped_key(wrapped_key, "wrapped_key")
-    row = session.get(ClipKey, (clip.id, recipient_key_id))
+    if scope == KeyScope.TWIN and not _has_twin(session, clip):
+        raise NotFound(f"clip {clip.id} has no blurred twin")
+    row = session.get(ClipKey, (clip.id, recipient_key_id, scope))
     if row is None:
         row = ClipKey(
             clip_id=clip.id,
@@ -316,6 +340,7 @@ def share_clip(
             recipient_kind=RecipientKind.USER,
             wrapped_key=wrapped,
             shared_by=user.id,
+            scope=scope,
         )
         session.add(row)
     else:
@@ -325,39 +350,60 @@ def share_clip(
         session,
         action="clip.shared",
         actor=actor_of(session, user),
-        objects={"clip_id": str(clip.id), "recipient_key_id": recipient_key_id},
+        objects=_shared_objects(clip, recipient_key_id, scope),
     )
     return row
 
 
-def unshare_clip(session: Session, *, user: User, clip: Clip, recipient_key_id: str) -> None:
-    row = session.get(ClipKey, (clip.id, recipient_key_id))
+def unshare_clip(
+    session: Session,
+    *,
+    user: User,
+    clip: Clip,
+    recipient_key_id: str,
+    scope: KeyScope = KeyScope.CLIP,
+) -> None:
+    row = session.get(ClipKey, (clip.id, recipient_key_id, scope))
     if row is None or row.recipient_kind == RecipientKind.HOME:
-        raise NotFound(f"clip {clip.id} is not shared with key {recipient_key_id}")
+        what = "its blurred twin" if scope == KeyScope.TWIN else f"clip {clip.id}"
+        raise NotFound(f"{what} is not shared with key {recipient_key_id}")
     session.delete(row)
     append_entry(
         session,
         action="clip.unshared",
         actor=actor_of(session, user),
-        objects={"clip_id": str(clip.id), "recipient_key_id": recipient_key_id},
+        objects=_shared_objects(clip, recipient_key_id, scope),
     )
 
 
+def _shared_objects(clip: Clip, recipient_key_id: str, scope: KeyScope) -> dict[str, str]:
+    objects = {"clip_id": str(clip.id), "recipient_key_id": recipient_key_id}
+    if scope != KeyScope.CLIP:
+        objects["scope"] = scope.value  # entries of clip keys read as they always did
+    return objects
+
+
+def _has_twin(session: Session, clip: Clip) -> bool:
+    twin = PartName.TWIN_CLIP
+    return session.get(ClipPart, (clip.home_id, clip.id, twin)) is not None
+
+
 def record_edge_keys(
-    session: Session, *, clip: Clip, keys: Sequence[tuple[str, bytes]]
+    session: Session, *, clip: Clip, keys: Sequence[tuple[str, bytes, KeyScope]]
 ) -> list[ClipKey]:
     """Store the wrapped keys an edge sent with its commit; each must be for a home key."""
     home_key_ids = set(session.scalars(select(HomeKey.id).where(HomeKey.home_id == clip.home_id)))
     rows = []
-    for index, (recipient, wrapped) in enumerate(keys):
+    for index, (recipient, wrapped, scope) in enumerate(keys):
         if recipient not in home_key_ids:
             raise InvalidInput(
                 f"keys[{index}].recipient_key_id: {recipient} is not one of this home's keys",
                 field=f"keys[{index}].recipient_key_id",
             )
-        if any(recipient == earlier for earlier, _ in keys[:index]):
+        if any((recipient, scope) == (earlier, seen) for earlier, _, seen in keys[:index]):
             raise InvalidInput(
-                f"keys[{index}].recipient_key_id: {recipient} is given twice; wrap to each once",
+                f"keys[{index}].recipient_key_id: {recipient} is given twice for the "
+                f"{scope.value} key; wrap each key to it once",
                 field=f"keys[{index}].recipient_key_id",
             )
         row = ClipKey(
@@ -365,6 +411,7 @@ def record_edge_keys(
             recipient_key_id=recipient,
             recipient_kind=RecipientKind.HOME,
             wrapped_key=checked_wrapped_key(wrapped, f"keys[{index}].wrapped_key"),
+            scope=scope,
         )
         session.add(row)
         rows.append(row)

@@ -19,6 +19,9 @@ export class DoorstepCryptoError extends Error {
 }
 
 export const PARTS = Object.freeze(['clip', 'snapshot', 'details']);
+// The blurred twin, sealed under a content key of its own (docs/crypto-format.md).
+export const TWIN_PARTS = Object.freeze(['twin_clip', 'twin_snapshot']);
+const SEALED_PARTS = Object.freeze([...PARTS, ...TWIN_PARTS]);
 const MAGIC = encoder.encode('DOORSTEP');
 const PREAMBLE_BYTES = 12;
 const MAX_HEADER_BYTES = 4096;
@@ -257,7 +260,7 @@ function nonce(prefix, counter, flag) {
 }
 
 function partKeyInfo(clipId, part) {
-  if (!PARTS.includes(part)) fail(`part ${part} is not one of ${PARTS.join(', ')}`);
+  if (!SEALED_PARTS.includes(part)) fail(`part ${part} is not one of ${SEALED_PARTS.join(', ')}`);
   return encoder.encode(`doorstep part key v1\0${canonicalUuid(clipId, 'clip id')}\0${part}`);
 }
 
@@ -346,8 +349,8 @@ function parseHeader(json) {
     ended_at: time('ended_at'),
     part: field('part', 'string'),
   };
-  if (!PARTS.includes(header.part)) {
-    fail(`header part '${header.part}' is not one of ${PARTS.join(', ')}`);
+  if (!SEALED_PARTS.includes(header.part)) {
+    fail(`header part '${header.part}' is not one of ${SEALED_PARTS.join(', ')}`);
   }
   const size = field('chunk_size', 'number');
   if (size < MIN_CHUNK_SIZE || size > MAX_CHUNK_SIZE) {
@@ -429,7 +432,7 @@ async function* pieces(source) {
  * `{header, plaintext, sha256, deviceSignature}` once every check has passed.
  */
 export async function openPart(source, { contentKey, clipId, part, devicePublicKey, onChunk }) {
-  if (!PARTS.includes(part)) fail(`part ${part} is not one of ${PARTS.join(', ')}`);
+  if (!SEALED_PARTS.includes(part)) fail(`part ${part} is not one of ${SEALED_PARTS.join(', ')}`);
   const deviceKey = devicePublicKey instanceof CryptoKey
     ? devicePublicKey : await importEd25519Public(devicePublicKey);
   const want = {
