@@ -99,6 +99,15 @@ async def file_request(client: AsyncClient, agency: Agency, **changes: Any) -> d
     return filed
 
 
+async def police_request(
+    actors: Actors, client: AsyncClient
+) -> tuple[Home, Agency, dict[str, Any]]:
+    """A home with a clip, and a request of Riverside Police that reached it (as filed)."""
+    home = await home_with_clip(actors, client)
+    police = await agency(actors, client, name="Riverside Police")
+    return home, police, await file_request(client, police)
+
+
 async def delivery_of(client: AsyncClient, home: Home, request_id: str) -> dict[str, Any]:
     inbox = (await client.get("/v1/inbox", headers=home.owner.headers)).json()["data"]
     [entry] = [each for each in inbox if each["request"]["id"] == request_id]

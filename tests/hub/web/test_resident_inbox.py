@@ -15,10 +15,8 @@ from tests.hub.actors import Actors
 from tests.hub.shares.scene import (
     Agency,
     Home,
-    agency,
     delivery_of,
-    file_request,
-    home_with_clip,
+    police_request,
     share,
 )
 from tests.hub.web.browsers import browser
@@ -28,10 +26,8 @@ Entry = dict[str, Any]
 
 async def request_in_inbox(actors: Actors, client: AsyncClient) -> tuple[Home, Agency, Entry]:
     """A home with a clip, and a request of Riverside Police in its owner's inbox."""
-    home = await home_with_clip(actors, client)
-    police = await agency(actors, client, name="Riverside Police")
-    entry = await delivery_of(client, home, (await file_request(client, police))["id"])
-    return home, police, entry
+    home, police, filed = await police_request(actors, client)
+    return home, police, await delivery_of(client, home, filed["id"])
 
 
 async def test_inbox_lists_requests_with_status_and_answer(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from httpx import AsyncClient
@@ -12,16 +13,14 @@ from doorstep.evidence.receipt import verify_receipt
 from doorstep.hub.shares.models import Share, SharedClip
 from doorstep.hub.state import HubState
 from tests.hub.actors import Actors
-from tests.hub.shares.scene import agency, file_request, home_with_clip, share
+from tests.hub.shares.scene import Agency, Home, police_request, share
 from tests.hub.web.browsers import browser
 
 
-async def _shared(actors: Actors, client: AsyncClient):  # type: ignore[no-untyped-def]
-    home = await home_with_clip(actors, client)
-    police = await agency(actors, client, name="Riverside Police")
-    filed = await file_request(client, police)
-    shared = await share(client, actors, home, police, filed["id"])
-    return home, shared, police
+async def _shared(actors: Actors, client: AsyncClient) -> tuple[Home, dict[str, Any], Agency]:
+    """A request of Riverside Police that the home's owner answered with a share."""
+    home, police, filed = await police_request(actors, client)
+    return home, await share(client, actors, home, police, filed["id"]), police
 
 
 async def test_receipts_list_what_was_shared_and_download_the_signed_json(
