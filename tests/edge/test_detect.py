@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +10,7 @@ import onnxruntime
 import pytest
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
-from typer.testing import CliRunner
 
-from doorstep.cli import app
 from doorstep.edge.config import HogDetector, OnnxDetector
 from doorstep.edge.detect.base import Detection
 from doorstep.edge.detect.factory import make_detector
@@ -277,22 +274,3 @@ def test_make_detector_picks_by_type(tmp_path: Path) -> None:
 
     assert isinstance(make_detector(HogDetector()), HogPersonDetector)
     assert isinstance(make_detector(onnx_config(model)), OnnxObjectDetector)
-
-
-# -- bench ----------------------------------------------------------------------------
-
-
-def test_bench_detect_reports_each_detector(tmp_path: Path) -> None:
-    model = constant_model(tmp_path / "v8.onnx", {"output0": yolov8_output()})
-    arguments = ["bench", "detect", "--json", "--frames", "2", "--onnx-model", str(model)]
-    arguments += ["--onnx-input-size", "64"]
-
-    result = CliRunner().invoke(app, arguments)
-
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    assert [row["detector"] for row in report["detectors"]] == ["motion only", "hog", "onnx"]
-    for row in report["detectors"]:
-        assert row["people"] > 0 and row["empty_frames"] > 0
-        assert 0 <= row["recall"] <= 1 and row["ms_per_frame"] > 0
-        assert row["true_positives"] <= row["people"]

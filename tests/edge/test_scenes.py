@@ -8,6 +8,8 @@ import av
 import numpy as np
 import pytest
 
+from doorstep.edge.config import FaceConfig
+from doorstep.edge.detect.faces import FaceDetector
 from doorstep.edge.scenes import Scene, evaluation_set
 from doorstep.edge.synthetic import background
 
@@ -17,6 +19,7 @@ POSITIVES = {
     "walk-far",
     "walk-mid",
     "walk-near",
+    "walk-away",
     "two-crossing",
     "standing-at-door",
     "close-up",
@@ -46,6 +49,21 @@ def test_the_set_has_every_scene_the_issue_asks_for() -> None:
         people = sum(1 for truth in scene.truth if truth.people)
         assert (people > 0) == scene.positive, scene.name
     assert len(by_name("two-crossing").visits) == 2
+    with_faces = {s.name for s in scenes if any(truth.faces for truth in s.truth)}
+    assert with_faces == POSITIVES - {"walk-away"}  # seen from behind: no face
+
+
+@pytest.mark.parametrize(("name", "faces"), [("walk-mid", 1), ("walk-away", 0), ("close-up", 1)])
+def test_the_face_detector_finds_the_labelled_faces_and_no_other(name: str, faces: int) -> None:
+    scene = by_name(name)
+    (visit,) = scene.visits
+    index = int((visit.start_s + visit.seconds / 2) * FPS)
+
+    found = FaceDetector(FaceConfig(enabled=True)).detect_full(frame(scene, index))
+
+    assert len(found) == faces
+    for detection, labelled in zip(found, scene.truth[index].faces, strict=True):
+        assert detection.box.iou(labelled) >= 0.4
 
 
 def test_walk_mid_visit_is_when_half_the_body_is_in_view() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from doorstep.edge.capture import capture
 from doorstep.edge.config import CameraConfig, FileSource
+from doorstep.edge.detect.base import Detector
 from doorstep.edge.detect.factory import make_detector, make_face_detector
 from doorstep.edge.media import CameraHealth
 from doorstep.edge.pipeline import CameraPipeline, RecordedEvent
@@ -28,9 +29,15 @@ def scan_file(
     *,
     out: Path,
     camera: CameraConfig | None = None,
+    detector: Detector | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> list[ScannedEvent]:
-    """Every event in ``video``, its clip and snapshot written into ``out``."""
+    """Every event in ``video``, its clip and snapshot written into ``out``.
+
+    ``detector`` replaces the one ``camera.detect`` makes (``doorstep bench detect``
+    compares detectors this way); ``progress`` hears each captured packet's time, once
+    the pipeline has processed it.
+    """
     camera = (camera or default_camera(video)).model_copy(
         update={"source": FileSource(path=video, loop=False, realtime=False)}
     )
@@ -48,7 +55,7 @@ def scan_file(
     with tempfile.TemporaryDirectory(prefix="doorstep-scan-") as work:
         pipeline = CameraPipeline(
             camera,
-            detector=make_detector(camera.detect),
+            detector=detector if detector is not None else make_detector(camera.detect),
             faces=make_face_detector(camera.detect.faces),
             on_event=keep,
             workdir=Path(work),

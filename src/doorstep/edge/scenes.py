@@ -8,9 +8,10 @@ scikit-image (nothing is downloaded): people wear the astronaut's face, so a fac
 sees a real face.
 
 Positives (people): walk-bys at three sizes and speeds (far and slow, mid, near and fast),
-two people crossing at different distances, a person walking up to the door and standing
-there for five seconds (swaying a little, as people do), a close-up head and shoulders
-filling the frame at the door, and a walk behind a parked car that hides the legs.
+a walk-by seen from behind (no face to find), two people crossing at different distances,
+a person walking up to the door and standing there for five seconds (swaying a little, as
+people do), a close-up head and shoulders filling the frame at the door, and a walk behind
+a parked car that hides the legs.
 Negatives: a cat (the photographed head of scikit-image's "chelsea" on a four-legged body),
 a dog, a passing car, a lighting change, tree shadows moving in the wind, and rain.
 
@@ -85,13 +86,15 @@ class Person:
 
     Off the path's time range the person is not in the scene. The legs swing while the
     centre moves and stand together while it does not; ``sway`` (a fraction of the width)
-    shifts a standing person's weight from foot to foot, once every two seconds.
+    shifts a standing person's weight from foot to foot, once every two seconds. A person
+    seen from the ``back`` shows no face.
     """
 
     keys: tuple[tuple[float, float], ...]
     height: float = 0.6  # of the frame
     feet_y: float = 0.92  # of the frame
     sway: float = 0.0
+    back: bool = False
 
     def centre(self, seconds: float) -> float | None:
         x = _along(self.keys, seconds)
@@ -113,7 +116,7 @@ class Person:
 
     def face(self, seconds: float, width: int, height: int) -> Pixels | None:
         box = self.body(seconds, width, height)
-        if box is None:
+        if box is None or self.back:
             return None
         x1, y1, x2, y2 = box
         h, cx = y2 - y1, (x1 + x2) / 2  # the head's ellipse in person_sprite
@@ -131,7 +134,7 @@ class Person:
         stride = 0.0
         if _moving(self.keys, seconds):
             stride = 0.06 * abs(math.sin(2 * math.pi * (seconds - self.keys[0][0])))
-        sprite, mask = person_sprite(box[3] - box[1], round(stride, 2))
+        sprite, mask = person_sprite(box[3] - box[1], round(stride, 2), back=self.back)
         paste(frame, box[0], box[1], sprite, mask)
 
 
@@ -486,7 +489,7 @@ def _walk(
 
 @lru_cache(maxsize=8)
 def evaluation_set(width: int = 640, height: int = 360, fps: int = 15) -> tuple[Scene, ...]:
-    """The thirteen scenes, positives first, at ``width``×``height`` and ``fps``."""
+    """The fourteen scenes, positives first, at ``width``×``height`` and ``fps``."""
 
     def scene(
         name: str, positive: bool, description: str, duration: float, *actors: Actor
@@ -516,6 +519,15 @@ def evaluation_set(width: int = 640, height: int = 360, fps: int = 15) -> tuple[
             "a person three quarters of the frame tall, walking fast (3 s)",
             9.0,
             Person(_walk(3.0, 6.0, left_to_right=True, margin=0.2), height=0.75, feet_y=0.99),
+        ),
+        scene(
+            "walk-away",
+            True,
+            "a person seen from behind, half the frame tall, walking across (5 s)",
+            11.0,
+            Person(
+                _walk(3.0, 8.0, left_to_right=True, margin=0.15), height=0.5, feet_y=0.9, back=True
+            ),
         ),
         scene(
             "two-crossing",

@@ -73,6 +73,11 @@ def photograph(name: str) -> Image:
     return np.asarray(photo, dtype=np.uint8)
 
 
+def _hair() -> Image:
+    """The astronaut's hair, above her forehead: a head seen from behind."""
+    return np.ascontiguousarray(photograph("astronaut.png")[18:48, 180:270], dtype=np.uint8)
+
+
 def _photographs() -> tuple[Image, Image]:
     """The face and the suit of the astronaut in scikit-image's "astronaut" photograph."""
     photo = photograph("astronaut.png")
@@ -82,12 +87,14 @@ def _photographs() -> tuple[Image, Image]:
 
 
 @lru_cache(maxsize=256)
-def person_sprite(height: int, stride: float = 0.03) -> tuple[Image, NDArray[np.bool_]]:
+def person_sprite(
+    height: int, stride: float = 0.03, *, back: bool = False
+) -> tuple[Image, NDArray[np.bool_]]:
     """A standing person ``height`` pixels tall, as a BGR image and its mask.
 
     The head and the jacket are cut from a photograph; the figure is drawn upright with
     its legs ``stride`` (a fraction of its height) apart, the shape person detectors
-    are trained on.
+    are trained on. Seen from the ``back``, the head is hair, with no face.
     """
     h = height
     w = max(2, int(round(h * SPRITE_ASPECT)))
@@ -119,7 +126,8 @@ def person_sprite(height: int, stride: float = 0.03) -> tuple[Image, NDArray[np.
     head = np.zeros((h, w), dtype=np.uint8)
     cv2.ellipse(head, (int(cx), int(0.08 * h)), (int(0.055 * h), int(0.07 * h)), 0, 0, 360, 1, -1)
     face_box = (int(cx - 0.06 * h), 0, int(cx + 0.06 * h), int(0.16 * h))
-    scaled = cv2.resize(face, (max(1, face_box[2] - face_box[0]), max(1, face_box[3])))
+    head_photo = _hair() if back else face
+    scaled = cv2.resize(head_photo, (max(1, face_box[2] - face_box[0]), max(1, face_box[3])))
     inside = head.astype(bool)
     canvas = np.zeros_like(image)
     canvas[face_box[1] : face_box[3], face_box[0] : face_box[2]] = scaled[
