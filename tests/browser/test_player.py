@@ -66,6 +66,9 @@ def player(browser: Browser, site: Site) -> Iterator[Page]:
     page.close()
 
 
+FIRST_FRAME = "() => window.h.state().firstFrameMs !== null"
+
+
 def start(page: Page, site: Site, sealed: bytes, keys: dict[str, Any], **resource: Any) -> None:
     url = site.publish(f"/media/{uuid.uuid4()}.sealed", Resource(sealed, **resource))
     page.evaluate("(c) => window.h.arm(c)", {**keys, "url": url})
@@ -75,6 +78,20 @@ def start(page: Page, site: Site, sealed: bytes, keys: dict[str, Any], **resourc
 def state(page: Page) -> dict[str, Any]:
     result: dict[str, Any] = page.evaluate("() => window.h.state()")
     return result
+
+
+def state_while_held(
+    page: Page, site: Site, sealed: bytes, keys: dict[str, Any], *, split_at: int, until: str
+) -> dict[str, Any]:
+    """Play ``sealed`` with the server holding back all from ``split_at`` on; the player's
+    state once ``until`` holds in the page, and then the rest is let through."""
+    gate = threading.Event()
+    start(page, site, sealed, keys, gate=gate, split_at=split_at)
+    try:
+        page.wait_for_function(until, timeout=10_000)
+        return state(page)
+    finally:
+        gate.set()
 
 
 def finished(page: Page) -> dict[str, Any]:
@@ -105,15 +122,9 @@ def test_audio_codec_is_read_from_the_init_segment(
 def test_playback_starts_before_the_clip_has_arrived(player: Page, site: Site, clip: bytes) -> None:
     sealed, keys = seal(clip, "clip", chunk_size=CHUNK)
     assert len(split(sealed)[2]) > 20
-    gate = threading.Event()
     half = len(sealed) // 2
-    start(player, site, sealed, keys, gate=gate, split_at=half)
-    try:
-        # The first frame is decoded while the server still holds back half the clip.
-        player.wait_for_function("() => window.h.state().firstFrameMs !== null", timeout=10_000)
-        during = state(player)
-    finally:
-        gate.set()
+    # The first frame is decoded while the server still holds back half the clip.
+    during = state_while_held(player, site, sealed, keys, split_at=half, until=FIRST_FRAME)
     assert during["readyState"] >= 2
     assert during["videoWidth"] == WIDTH
     assert during["progress"]["mode"] == "stream"
@@ -134,15 +145,14 @@ def test_a_non_fragmented_clip_plays_only_once_verified_whole(
 ) -> None:
     faststart = (media / "camera.mp4").read_bytes()  # moov first, one mdat: no fragments
     sealed, keys = seal(faststart, "clip", chunk_size=CHUNK)
-    gate = threading.Event()
-    start(player, site, sealed, keys, gate=gate, split_at=len(sealed) // 2)
-    try:
-        player.wait_for_function(
-            "() => (window.h.state().progress?.chunks ?? 0) >= 4", timeout=10_000
-        )
-        during = state(player)
-    finally:
-        gate.set()
+    during = state_while_held(
+        player,
+        site,
+        sealed,
+        keys,
+        split_at=len(sealed) // 2,
+        until="() => (window.h.state().progress?.chunks ?? 0) >= 4",
+    )
     assert during["progress"]["mode"] == "blob"
     assert during["src"] is None and during["readyState"] == 0
     after = finished(player)
@@ -235,14 +245,8 @@ def test_a_tampered_chunk_stops_playback_and_says_so(player: Page, site: Site, c
     chunks[bad] = flip(chunks[bad], 50)
     tampered = aad + block + b"".join(chunks)
     # Held back just before the tampered chunk, until the clip is seen playing.
-    gate = threading.Event()
     before = len(aad) + len(block) + bad * (CHUNK + 16)
-    start(player, site, tampered, keys, gate=gate, split_at=before)
-    try:
-        player.wait_for_function("() => window.h.state().firstFrameMs !== null", timeout=10_000)
-        playing = state(player)
-    finally:
-        gate.set()
+    playing = state_while_held(player, site, tampered, keys, split_at=before, until=FIRST_FRAME)
     assert playing["readyState"] >= 2 and playing["src"] is not None
 
     after = finished(player)
