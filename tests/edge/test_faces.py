@@ -118,6 +118,24 @@ def test_faces_are_looked_for_only_where_no_person_was_found(region: Box, looked
     assert unexplained([region], []) == [region]
 
 
+def test_cameras_starting_at_once_share_one_model_session() -> None:
+    """Each camera makes its detector in its own thread; the model is loaded once."""
+    faces_module._open_session.cache_clear()
+    start = threading.Barrier(3)
+    made: list[FaceDetector] = []
+
+    def make() -> None:
+        start.wait()
+        made.append(FaceDetector(FaceConfig()))
+
+    threads = [threading.Thread(target=make) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(detector._session) for detector in made}) == 1
+
+
 def test_enabled_without_the_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(faces_module, "face_model_path", lambda: None)
     with pytest.raises(ConfigurationError, match=r"detect\.faces\.enabled is true.*setup\.sh"):

