@@ -129,6 +129,7 @@ window.arm = (c) => {
 def measure_playback(hub: WebHub, options: WebBenchOptions, report: Report) -> dict[str, Any]:
     """Median ms from click to first frame: the sealed clip via player.js, the plain one."""
     del hub  # the hub never holds plaintext to serve; both come from one plain server
+    require_chromium()  # before the clip is encoded, not after
     with TemporaryDirectory(prefix="doorstep-bench-playback-") as tmp:
         report(f"playback: encoding a clip of about {options.playback_mb:g} MB")
         plain = encode_clip(Path(tmp) / "clip.mp4", megabytes=options.playback_mb)
@@ -194,7 +195,6 @@ def seal_clip(plain: bytes) -> tuple[bytes, dict[str, str]]:
 
 
 def time_first_frames(base: str, keys: dict[str, str], *, runs: int) -> dict[str, list[float]]:
-    require_chromium()
     arms = {
         "sealed": {**keys, "url": f"{base}/media/clip.sealed"},
         "plain": {"plain": f"{base}/media/clip.mp4"},
