@@ -55,14 +55,6 @@ class Actor(Protocol):
         ...
 
 
-class Figure(Actor, Protocol):
-    """An actor that is a person: the truth knows their body and face boxes."""
-
-    def body(self, seconds: float, width: int, height: int) -> Pixels | None: ...
-
-    def face(self, seconds: float, width: int, height: int) -> Pixels | None: ...
-
-
 def _along(keys: Sequence[tuple[float, float]], seconds: float) -> float | None:
     """The value at ``seconds`` on a path of (second, value) keys, linear between them."""
     if not keys or not keys[0][0] <= seconds <= keys[-1][0]:
@@ -237,13 +229,13 @@ def _dog() -> tuple[Image, Mask]:
 
 
 @cache
-def _car(colour: tuple[int, int, int] = (60, 60, 170)) -> tuple[Image, Mask]:
+def _car() -> tuple[Image, Mask]:
     """A side view of a car: body, cabin with dark windows, wheels."""
     w, h = 400, 150
     image = np.zeros((h, w, 3), dtype=np.uint8)
     mask = np.zeros((h, w), dtype=np.uint8)
     cabin = np.array([[90, 60], [130, 8], [290, 8], [340, 60]])
-    for layer, value in ((mask, 1), (image, colour)):
+    for layer, value in ((mask, 1), (image, (60, 60, 170))):
         cv2.rectangle(layer, (0, 55), (w - 1, 120), value, -1)
         cv2.fillPoly(layer, [cabin], value)
     cv2.fillPoly(image, [np.array([[110, 56], [140, 16], [205, 16], [205, 56]])], (50, 40, 30))
