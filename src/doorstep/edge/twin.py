@@ -52,8 +52,10 @@ FACE_MARGIN = 0.35
 # a little wider than the box.
 HEAD_FRACTION = 0.35
 HEAD_MARGIN = 0.2
-# Before its first box and after its last, a track's head is followed this far.
+# Before its first box and after its last, a track's head is followed this far, its
+# box grown by this share of its size for every second (of the speed measured) it runs on.
 PERSON_REACH_S = 2.0
+RUN_MARGIN = 0.25
 # Blurred regions keep this many cells across their shorter side: no features survive.
 BLUR_CELLS = 5
 # Faces are looked for this many times a second, on a copy of the frame this wide: what
@@ -160,7 +162,7 @@ def _near(a: Box, b: Box) -> bool:
     return abs(ax - bx) <= reach and abs(ay - by) <= reach
 
 
-class _PersonHeads:
+class PersonHeads:
     """The head regions of the track's person boxes, for any moment of the clip.
 
     Between two boxes, the hull of their heads. Before the track's first box (the
@@ -206,7 +208,8 @@ class _PersonHeads:
         (hx, hy), (ox, oy) = head.center, self._heads[other].center
         dx, dy = (hx - ox) * factor, (hy - oy) * factor
         moved = Box(head.x1 + dx, head.y1 + dy, head.x2 + dx, head.y2 + dy)
-        return head.union(moved).expanded(HEAD_MARGIN).clipped()
+        # The further from the track's boxes, the less sure where the head is.
+        return moved.expanded(HEAD_MARGIN + RUN_MARGIN * abs(factor)).clipped()
 
 
 def face_boxes(finder: FaceFinder, image: Image, width: int = DETECT_WIDTH) -> list[Box]:
@@ -265,7 +268,7 @@ def twin_clip(
     if not detect_fps > 0:
         raise InvalidInput(f"detect_fps must be above 0, got {detect_fps}", field="detect_fps")
     started = time.perf_counter()
-    heads = _PersonHeads(people)
+    heads = PersonHeads(people)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with (
@@ -315,7 +318,7 @@ def _decoded(reader: av.container.InputContainer, stream: av.VideoStream) -> Ite
 
 
 def _blurred(
-    frames: Iterator[_Frame], finder: FaceFinder, heads: _PersonHeads, stride: int
+    frames: Iterator[_Frame], finder: FaceFinder, heads: PersonHeads, stride: int
 ) -> Iterator[tuple[_Frame, list[Box]]]:
     """Each frame with the regions to blur in it, once enough detections after it are in.
 
