@@ -15,6 +15,9 @@ from doorstep.crypto.keys import key_id
 from doorstep.crypto.stream import new_content_key
 from doorstep.crypto.unwrap import unwrap_key
 from doorstep.errors import CryptoError
+from doorstep.hub.clips.evidence import package_clips
+from doorstep.hub.clips.models import Clip
+from doorstep.hub.state import HubState
 from tests.hub.actors import Actor, Actors, DeviceHeaders
 from tests.hub.clips.uploads import PARTS, commit_body, home_key_wrap, seal_parts, upload_clip
 from tests.hub.keys.test_router import add_member
@@ -126,6 +129,17 @@ async def test_a_twin_comes_whole_with_its_key(
     )
     assert committed.status_code == 422
     assert committed.json()["detail"] == detail
+
+
+async def test_packages_hold_the_clips_own_parts_not_the_twins(
+    client: AsyncClient, actors: Actors, hub: HubState, household: Household
+) -> None:
+    owner, _, home_id, camera_id = household
+    clip_id, _, committed = await upload_with_twin(client, actors.device(owner, home_id), camera_id)
+    assert committed.status_code == 201, committed.text
+    with hub.sessions() as session:
+        [packaged] = package_clips(session, hub.storage, [session.get_one(Clip, clip_id)])
+    assert [part.name for part in packaged.parts] == list(PARTS)
 
 
 async def test_sharing_the_twin_hands_over_no_key_to_the_clip(

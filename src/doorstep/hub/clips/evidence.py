@@ -22,8 +22,9 @@ from doorstep.hub.clips.models import Clip, ClipPart, PartName
 from doorstep.hub.devices.models import EdgeDevice
 from doorstep.hub.storage.base import BlobStore
 
-# The order parts appear in a package.
-PART_ORDER = tuple(PartName)
+# The parts a package holds, in order: the clip's own, which its clip key opens. A blurred
+# twin's parts are sealed under a key of their own, which no package carries.
+PART_ORDER = (PartName.CLIP, PartName.SNAPSHOT, PartName.DETAILS)
 
 
 class DeviceKeyMissing(Conflict):
@@ -52,7 +53,9 @@ def _parts(session: Session, clips: Sequence[Clip]) -> dict[uuid.UUID, list[Clip
     found: dict[uuid.UUID, list[ClipPart]] = {clip.id: [] for clip in clips}
     if not clips:
         return found
-    rows = session.scalars(select(ClipPart).where(ClipPart.clip_id.in_(list(found))))
+    rows = session.scalars(
+        select(ClipPart).where(ClipPart.clip_id.in_(list(found)), ClipPart.part.in_(PART_ORDER))
+    )
     homes = {clip.id: clip.home_id for clip in clips}
     for row in rows:
         if homes.get(row.clip_id) == row.home_id:
