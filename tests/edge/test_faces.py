@@ -60,6 +60,30 @@ def test_finds_the_astronauts_face_where_it_is(detector: FaceDetector, size: int
         assert only.box.iou(face) >= 0.7, (only.box, face)
 
 
+def test_a_far_away_face_is_zoomed_into_view(detector: FaceDetector) -> None:
+    """A 60 px photo (a face about 10 px wide) moving as a narrow, body-like region."""
+    frame, face = pasted(astronaut(), 60, 300, 100)
+    body = Box.from_pixels(315, 100, 345, 160, WIDTH, HEIGHT)
+    (found,) = detector.detect(frame, [body])
+    assert found.score >= 0.65  # at its own size CenterFace gives it about 0.5
+    assert found.box.iou(face) >= 0.7
+
+
+@pytest.mark.parametrize(
+    ("pixels", "zoom"),
+    [
+        (2_000, 2.0),  # small: zoomed 2×, 8,000 pixels
+        (8_192, 2.0),  # the largest zoomed 2×: 32,768 pixels, twice the cap
+        (8_193, 1.414),  # from here, scaled to hold the cap (16,384 pixels)
+        (16_384, 1.0),
+        (65_536, 0.5),
+        (230_400, 0.267),  # a whole 640×360 frame
+    ],
+)
+def test_crops_are_scaled_to_a_bounded_cost(pixels: int, zoom: float) -> None:
+    assert faces_module._zoom(pixels) == pytest.approx(zoom, abs=0.001)
+
+
 def test_no_face_on_a_cat_or_an_empty_frame(detector: FaceDetector) -> None:
     cat = np.asarray(cv2.cvtColor(data.chelsea(), cv2.COLOR_RGB2BGR), dtype=np.uint8)
     whole = [Box(0.0, 0.0, 1.0, 1.0)]

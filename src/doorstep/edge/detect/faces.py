@@ -11,11 +11,12 @@ to the blurred twin, and are dropped with the frame.
 
 Where it looks: :meth:`FaceDetector.detect` runs on the motion regions, each grown by
 :data:`PADDING` (a moving body's head may stick out of its motion), overlapping ones
-merged, one inference per crop. A crop is scaled so that it holds at most
-:data:`MAX_PIXELS` pixels and is zoomed at most :data:`MAX_ZOOM` times (a far-away
-person's face becomes big enough to find), then padded right and bottom to a multiple of
-32, which the network needs. The cost of an inference grows with its pixels, so the cap
-keeps a close-up that fills the frame as cheap as a walker: a big face survives the
+merged, one inference per crop. A small crop (a far-away person) is zoomed
+:data:`MAX_ZOOM` times when that keeps it under twice :data:`MAX_PIXELS`, so a 12 px face
+becomes one CenterFace finds; any other crop is scaled to hold :data:`MAX_PIXELS` pixels
+(zoomed at most :data:`MAX_ZOOM` times). Then it is padded right and bottom to a multiple
+of 32, which the network needs. The cost of an inference grows with its pixels, so the
+cap keeps a close-up that fills the frame as cheap as a walker: a big face survives the
 downscale. :meth:`FaceDetector.detect_full` runs on a whole frame at the size it is given,
 for redaction.
 
@@ -108,8 +109,7 @@ class FaceDetector:
         height, width = image.shape[:2]
         found: list[tuple[Box, float]] = []
         for crop in _crops(regions, width, height):
-            pixels = (crop.x2 - crop.x1) * (crop.y2 - crop.y1)
-            zoom = min(MAX_ZOOM, math.sqrt(MAX_PIXELS / pixels))
+            zoom = _zoom((crop.x2 - crop.x1) * (crop.y2 - crop.y1))
             found += self._infer(image, crop, zoom, self._config.min_score)
         return self._kept(found)
 
@@ -196,6 +196,13 @@ def decode(
         axis=1,
     ).astype(np.float32)
     return boxes, scores.astype(np.float32)
+
+
+def _zoom(pixels: int) -> float:
+    """How much a crop of ``pixels`` is scaled before inference (see the module)."""
+    if pixels * MAX_ZOOM**2 <= 2 * MAX_PIXELS:
+        return MAX_ZOOM
+    return min(MAX_ZOOM, math.sqrt(MAX_PIXELS / pixels))
 
 
 def unexplained(regions: list[Box], people: list[Detection]) -> list[Box]:
