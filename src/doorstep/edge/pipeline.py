@@ -133,10 +133,12 @@ class CameraPipeline:
         live: LiveFrames | None = None,
         on_presence: Callable[[bool], None] | None = None,
         workdir: Path | None = None,
+        twins: bool = True,
     ) -> None:
         self.camera = camera
         self.detector = detector
         self.faces = faces
+        self.twins = twins  # off: events without a blurred twin (tests of events alone)
         self.on_event = on_event
         self.live = live
         self.on_presence = on_presence
@@ -231,7 +233,7 @@ class CameraPipeline:
             event = self.events.get(track.id)
             if event is None:
                 continue
-            event.people[track.last_seen] = track.last_box
+            event.people[track.end_s] = track.last_box  # last_box is where it was at end_s
             # A snapshot from the start (the top score may have come before the track
             # qualified), replaced whenever the score rises.
             if image is not None and (track.best_seconds == seconds or event.snapshot is None):
@@ -332,7 +334,7 @@ class CameraPipeline:
     def _twin_clip(self, event: _OpenEvent, clip: Path, clip_start_s: float) -> bytes:
         """The clip's blurred twin, or b"" without a face detector (or when it failed:
         the event is kept without a twin rather than lost)."""
-        if self.faces is None:
+        if self.faces is None or not self.twins:
             return b""
         people = [TimedBox(at - clip_start_s, box) for at, box in event.people.items()]
         path = clip.with_name(f"{clip.stem}.twin.mp4")
