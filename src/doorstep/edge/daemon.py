@@ -54,6 +54,8 @@ class CameraWorker:
 
 class EdgeDaemon:
     def __init__(self, config: EdgeConfig, *, base_dir: Path) -> None:
+        for camera in config.cameras:  # a face model asked for but missing stops us here
+            make_face_detector(camera.detect.faces)
         self.config = config
         self.data_dir = base_dir / config.data_dir
         self.token_file = base_dir / config.hub.token_file
