@@ -76,10 +76,10 @@ class Track:
     top_score: float
     best_box: Box  # the box at the top score
     best_seconds: float  # when the top score was seen: the moment to take the snapshot at
-    last_box: Box
+    last_box: Box  # where the track was at end_s
+    start_s: float  # first evidence: the motion that led to the first detection
+    end_s: float  # last evidence: a detection, or motion where the track was
     zones: tuple[str, ...] = ()  # require zones entered, in the order entered
-    start_s: float = 0.0  # first evidence: the motion that led to the first detection
-    end_s: float = 0.0  # last evidence: a detection, or motion where the track was
 
 
 @dataclass(frozen=True)
