@@ -287,6 +287,14 @@ def test_a_person_detection_must_explain_its_motion(case: str) -> None:
     assert spans(Tracker(CONFIG), frames) == expected
 
 
+def test_the_motion_shape_check_can_be_turned_off() -> None:
+    # With an ONNX person model, which labels a dog a dog: a person pushing a pram.
+    region, _ = SHAPE_CASES["a dog's long body under the box"]
+    frames = [(step * STEP, [person(0.1)], [Box(*region)]) for step in range(5)]
+    tracker = Tracker(TrackConfig(motion_shape=0))
+    assert spans(tracker, frames) == [(1, 0.0, pytest.approx(0.8))]
+
+
 def test_motion_alone_never_keeps_flicker_alive() -> None:
     # Two detections (min_frames is 3), motion all along, a third detection 3 s later:
     # the flicker ended after quiet_s unseen, so the third starts a new, unqualified track.

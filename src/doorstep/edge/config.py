@@ -153,6 +153,13 @@ class TrackConfig(Section):
         le=60,
         title="A track ends after this long with neither a detection nor motion where it was",
     )
+    motion_shape: float = Field(
+        0.7,
+        ge=0,
+        le=2,
+        title="Drop a person detection whose motion is less than this tall for its width, "
+        "relative to its box (HOG on animals); 0 turns it off",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -52,11 +52,6 @@ MOTION_COVER = 0.1
 # A motion region over this many times the track's box is not the person's own motion
 # (leaves swaying over the whole garden, a bus going by): it is no evidence for them.
 MOTION_REGION_BOXES = 8.0
-# A person detection whose motion region is less than this tall for its width, compared
-# with the detection's box, does not explain that motion: a person-shaped window on a
-# dog's or a cat's long body (HOG's false events on the generated set have 0.25-0.58,
-# people 0.88 and more: tests/edge/test_track.py). It is dropped.
-MOTION_SHAPE = 0.7
 # A body around a face, in face sizes: a person is about 3 face widths wide and 7 face
 # heights tall, the face at the top.
 BODY_WIDTH_FACES = 3.0
@@ -149,7 +144,8 @@ class Tracker:
             detections = [
                 detection
                 for detection in detections
-                if detection.label != "person" or _explains(detection.box, motion)
+                if detection.label != "person"
+                or _explains(detection.box, motion, self._config.motion_shape)
             ]
         kept = [
             detection
@@ -344,10 +340,15 @@ def _faces_as_people(detections: list[Detection]) -> list[Detection]:
     return result
 
 
-def _explains(box: Box, motion: list[Box]) -> bool:
+def _explains(box: Box, motion: list[Box], shape: float) -> bool:
     """Whether a person's ``box`` could be what moves in the motion region around it: one
-    at least :data:`MOTION_SHAPE` as tall for its width as the box (none around, or one
-    too large to be one thing: yes)."""
+    at least ``shape`` (``TrackConfig.motion_shape``) as tall for its width as the box
+    (none around, or one too large to be one thing: yes).
+
+    A person-shaped window on a dog's or a cat's long body fails: the regions around
+    HOG's hits on the generated set measured 0.25-0.58 for animals, 0.88 and more for
+    people (tests/edge/test_track.py); the default, 0.7, lies between.
+    """
     x, y = box.center
     around = [
         region for region in motion if region.x1 <= x <= region.x2 and region.y1 <= y <= region.y2
@@ -357,7 +358,7 @@ def _explains(box: Box, motion: list[Box]) -> bool:
     region = max(around, key=lambda region: region.intersection(box).area)
     if region.area > MOTION_REGION_BOXES * box.area:
         return True  # not one thing's motion (leaf shadows, a crowd): it tells nothing
-    return _tallness(region) >= MOTION_SHAPE * _tallness(box)
+    return _tallness(region) >= shape * _tallness(box)
 
 
 def _tallness(box: Box) -> float:
