@@ -107,6 +107,13 @@ def share(
         int | None,
         typer.Option(help="How long the agency may download them (default 180, at most 180)."),
     ] = None,
+    twin: Annotated[
+        bool,
+        typer.Option(
+            "--twin",
+            help="Share each clip's blurred twin only (faces blurred); its own key stays here.",
+        ),
+    ] = False,
     hub: HubOption = None,
 ) -> None:
     """Share chosen clips with the agency: their keys are re-wrapped here, to its key."""
@@ -122,7 +129,9 @@ def share(
         else:
             chosen = list(clips or [])
         with console.status(f"Opening and re-wrapping {len(chosen)} clip(s)…"):
-            shared = answer_request(api, entry_id, chosen, user_key, expires_in_days=days)
+            shared = answer_request(
+                api, entry_id, chosen, user_key, expires_in_days=days, twin=twin
+            )
     console.print(
         f"Shared {len(shared['clips'])} clip(s) with {shared['agency']} until "
         f"{shared['expires_at']} (share {shared['id']}). Your receipt: "

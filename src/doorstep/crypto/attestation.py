@@ -28,12 +28,13 @@ from doorstep.crypto.format import (
     ATTESTATION_NONCE_BYTES,
     DIGEST_BYTES,
     MAX_SEALED_ATTESTATION_BYTES,
-    PARTS,
+    PART_SETS,
     SIGNATURE_BYTES,
     TAG_BYTES,
     b64decode,
     b64encode,
     hkdf,
+    one_key_parts,
 )
 from doorstep.errors import CryptoError
 
@@ -121,8 +122,8 @@ def _parse(body: bytes) -> Attestation:
     if not _is_hex(device_key_id, 32):
         raise CryptoError("the attestation's device_key_id is not a key id (32 hex digits)")
     raw_parts = value["parts"]
-    if not isinstance(raw_parts, dict) or not raw_parts or not set(raw_parts) <= set(PARTS):
-        raise CryptoError(f"the attestation's parts must be some of {', '.join(PARTS)}")
+    if not isinstance(raw_parts, dict) or not one_key_parts(raw_parts):
+        raise CryptoError(f"the attestation's parts must be {PART_SETS}")
     parts = {name: _part(name, seen) for name, seen in raw_parts.items()}
     attestation = Attestation(device_key_id=device_key_id, parts=parts)
     if attestation.body() != body:

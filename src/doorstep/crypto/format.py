@@ -12,6 +12,7 @@ import json
 import re
 import struct
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +40,13 @@ PARTS = ("clip", "snapshot", "details")  # sealed under the clip's content key
 # sharing the twin hands over nothing that opens the parts above.
 TWIN_PARTS = ("twin_clip", "twin_snapshot")
 SEALED_PARTS = PARTS + TWIN_PARTS
+# What an attestation or an evidence package may hold of one clip: parts under one key.
+PART_SETS = "some of clip, snapshot, details, or of twin_clip, twin_snapshot"
+
+
+def one_key_parts(names: Collection[str]) -> bool:
+    """Whether ``names`` are some of one key's parts: the clip's own, or its twin's."""
+    return bool(names) and (set(names) <= set(PARTS) or set(names) <= set(TWIN_PARTS))
 # A clip's attestation sealed under its clip key (crypto/attestation.py): the nonce in
 # front, and the most a sealed one may take (three parts take about 700 bytes).
 ATTESTATION_NONCE_BYTES = 12

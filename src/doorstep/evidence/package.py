@@ -34,10 +34,11 @@ from doorstep.crypto.envelope import WRAPPED_KEY_BYTES
 from doorstep.crypto.format import (
     ATTESTATION_NONCE_BYTES,
     MAX_SEALED_ATTESTATION_BYTES,
-    PARTS,
+    PART_SETS,
     TAG_BYTES,
     b64decode,
     format_time,
+    one_key_parts,
 )
 from doorstep.crypto.keys import ed25519_public, key_id
 from doorstep.errors import CryptoError, InvalidInput
@@ -56,7 +57,13 @@ KEY_LISTS = "key-lists.json"
 # Files the manifest can't list: the manifest itself and what checks it.
 UNLISTED = (MANIFEST, SIGNATURE, HUB_KEY)
 # What a decrypted part is written as.
-PLAINTEXT_NAMES = {"clip": "clip.mp4", "snapshot": "snapshot.jpg", "details": "details.json"}
+PLAINTEXT_NAMES = {
+    "clip": "clip.mp4",
+    "snapshot": "snapshot.jpg",
+    "details": "details.json",
+    "twin_clip": "twin_clip.mp4",  # a share of the blurred twin alone
+    "twin_snapshot": "twin_snapshot.jpg",
+}
 
 
 @dataclass(frozen=True)
@@ -236,9 +243,9 @@ def _check_clip(clip: PackageClip, *, share: bool) -> None:
             f"{where}: a share carries each clip's wrapped key, a demand none", field="wrapped_key"
         )
     names = [part.name for part in clip.parts]
-    if not names or len(set(names)) != len(names) or not set(names) <= set(PARTS):
+    if len(set(names)) != len(names) or not one_key_parts(names):
         raise InvalidInput(
-            f"{where}: parts {names} are not distinct names from {', '.join(PARTS)}",
+            f"{where}: parts {names} are not distinct names, {PART_SETS}",
             field="parts",
         )
     sealed = clip.sealed_attestation
@@ -394,8 +401,8 @@ def _clip(data: Any, where: str, *, share: bool) -> ClipEntry:
             MANIFEST, "parse", f"{where}device_key_id is not the key id of device_public_key"
         )
     raw_parts = _field(data, "parts", dict, where, MANIFEST)
-    if not raw_parts or not set(raw_parts) <= set(PARTS):
-        raise EvidenceError(MANIFEST, "parse", f"{where}parts must be some of {PARTS}")
+    if not one_key_parts(raw_parts):
+        raise EvidenceError(MANIFEST, "parse", f"{where}parts must be {PART_SETS}")
     parts = []
     for name, entry in raw_parts.items():
         inner = f"{where}parts.{name}."

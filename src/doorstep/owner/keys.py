@@ -293,13 +293,17 @@ class ClipAccess:
     device_public: Ed25519PublicKey
 
 
-def clip_access(api: HubApi, clip_id: uuid.UUID, user_key: X25519PrivateKey) -> ClipAccess:
-    """The clip's content key, unwrapped here through a home key or a share to you.
+def clip_access(
+    api: HubApi, clip_id: uuid.UUID, user_key: X25519PrivateKey, *, twin: bool = False
+) -> ClipAccess:
+    """The clip's content key (or, with ``twin``, its blurred twin's), unwrapped here
+    through a home key or a share to you.
 
     The device key its signature is checked with must be a device in the home's
     owner-signed key list, whatever key the hub serves.
     """
-    record = api.call("GET", f"/v1/clips/{clip_id}/keys")
+    scope = "twin" if twin else "clip"
+    record = api.call("GET", f"/v1/clips/{clip_id}/keys?scope={scope}")
     if record["device_public_key"] is None:
         raise NotFound(f"clip {clip_id}'s device is gone; its signature can't be checked")
     home_id = uuid.UUID(record["home_id"])

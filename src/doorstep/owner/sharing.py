@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from doorstep.crypto.attestation import Attestation, PartAttestation, seal_attestation
 from doorstep.crypto.decrypt import open_part
 from doorstep.crypto.envelope import clip_subject, wrap_key
-from doorstep.crypto.format import PARTS
+from doorstep.crypto.format import PARTS, TWIN_PARTS
 from doorstep.crypto.keys import key_id, x25519_public
 from doorstep.errors import Conflict
 from doorstep.owner.api import HubApi
@@ -70,8 +70,12 @@ def answer_request(
     user_key: X25519PrivateKey,
     *,
     expires_in_days: int | None = None,
+    twin: bool = False,
 ) -> dict[str, Any]:
-    """Share ``clip_ids`` with the agency that sent inbox entry ``delivery_id``."""
+    """Share ``clip_ids`` with the agency that sent inbox entry ``delivery_id``.
+
+    With ``twin``, each clip's blurred twin alone: its own key, its two parts attested.
+    """
     entry = api.call("GET", f"/v1/inbox/{delivery_id}")
     if entry["agency"]["public_key"] is None:
         raise Conflict(
@@ -81,17 +85,17 @@ def answer_request(
     agency_public_key = verified_agency_key(api, entry["agency"])
     choices = []
     for clip_id in clip_ids:
-        access = clip_access(api, clip_id, user_key)
-        sealed = {part: api.download(f"/v1/clips/{clip_id}/parts/{part}") for part in PARTS}
-        choices.append(
-            share_choice(
-                clip_id=clip_id,
-                content_key=access.content_key,
-                sealed_parts=sealed,
-                device_public=access.device_public,
-                agency_public_key=agency_public_key,
-            )
+        access = clip_access(api, clip_id, user_key, twin=twin)
+        parts = TWIN_PARTS if twin else PARTS
+        sealed = {part: api.download(f"/v1/clips/{clip_id}/parts/{part}") for part in parts}
+        choice = share_choice(
+            clip_id=clip_id,
+            content_key=access.content_key,
+            sealed_parts=sealed,
+            device_public=access.device_public,
+            agency_public_key=agency_public_key,
         )
+        choices.append(choice | {"twin": True} if twin else choice)
     shared: dict[str, Any] = api.call(
         "POST",
         f"/v1/inbox/{delivery_id}/share",

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import base64
-import os
 import uuid
 
 import pytest
-from httpx import AsyncClient, Response
+from httpx import AsyncClient
 
 from doorstep.crypto.decrypt import open_part
 from doorstep.crypto.envelope import clip_subject, wrap_key
@@ -18,41 +17,9 @@ from doorstep.errors import CryptoError
 from doorstep.hub.clips.evidence import package_clips
 from doorstep.hub.clips.models import Clip
 from doorstep.hub.state import HubState
-from tests.hub.actors import Actor, Actors, DeviceHeaders
-from tests.hub.clips.uploads import PARTS, commit_body, home_key_wrap, seal_parts, upload_clip
+from tests.hub.actors import Actor, Actors
+from tests.hub.clips.uploads import PARTS, TWIN, upload_clip, upload_with_twin
 from tests.hub.keys.test_router import add_member
-
-TWIN = ("twin_clip", "twin_snapshot")
-
-
-async def upload_with_twin(
-    client: AsyncClient,
-    device: DeviceHeaders,
-    camera_id: uuid.UUID,
-    *,
-    twin_key: bool = True,
-    twin_parts: tuple[str, ...] = TWIN,
-) -> tuple[uuid.UUID, dict[str, bytes], Response]:
-    """Upload a clip with a twin sealed under a second key; returns its id, the sealed
-    parts and the hub's answer to the commit."""
-    clip_id, clip_key, key_of_twin = uuid.uuid4(), new_content_key(), new_content_key()
-    sealed = seal_parts(device, clip_id, camera_id, {n: os.urandom(500) for n in PARTS}, clip_key)
-    sealed |= seal_parts(
-        device, clip_id, camera_id, {n: os.urandom(300) for n in twin_parts}, key_of_twin
-    )
-    for name, data in sealed.items():
-        put = await client.put(
-            f"/v1/device/clips/{clip_id}/parts/{name}", content=data, headers=device
-        )
-        assert put.status_code == 200, put.text
-    keys = await home_key_wrap(client, device, clip_id, clip_key)
-    if twin_key:
-        [twin] = await home_key_wrap(client, device, clip_id, key_of_twin)
-        keys.append(twin | {"scope": "twin"})
-    body = commit_body(clip_id, camera_id, sealed, keys)
-    committed = await client.post("/v1/device/clips", json=body, headers=device)
-    return clip_id, sealed, committed
-
 
 Household = tuple[Actor, Actor, uuid.UUID, uuid.UUID]  # owner, member, home, camera
 
@@ -71,7 +38,8 @@ async def test_the_twin_has_a_key_of_its_own_that_opens_only_the_twin(
 ) -> None:
     owner, _, home_id, camera_id = household
     device = actors.device(owner, home_id)
-    clip_id, sealed, committed = await upload_with_twin(client, device, camera_id)
+    twin = await upload_with_twin(client, device, camera_id)
+    clip_id, sealed, committed = twin.clip_id, twin.sealed, twin.committed
     assert committed.status_code == 201, committed.text
     listed = await client.get(f"/v1/cameras/{camera_id}/clips", headers=owner.headers)
     [clip] = listed.json()["data"]
@@ -124,9 +92,9 @@ async def test_a_twin_comes_whole_with_its_key(
 ) -> None:
     owner, _, home_id, camera_id = household
     device = actors.device(owner, home_id)
-    _, _, committed = await upload_with_twin(
-        client, device, camera_id, twin_key=twin_key, twin_parts=twin_parts
-    )
+    committed = (
+        await upload_with_twin(client, device, camera_id, twin_key=twin_key, twin_parts=twin_parts)
+    ).committed
     assert committed.status_code == 422
     assert committed.json()["detail"] == detail
 
@@ -135,7 +103,8 @@ async def test_packages_hold_the_clips_own_parts_not_the_twins(
     client: AsyncClient, actors: Actors, hub: HubState, household: Household
 ) -> None:
     owner, _, home_id, camera_id = household
-    clip_id, _, committed = await upload_with_twin(client, actors.device(owner, home_id), camera_id)
+    twin = await upload_with_twin(client, actors.device(owner, home_id), camera_id)
+    clip_id, committed = twin.clip_id, twin.committed
     assert committed.status_code == 201, committed.text
     with hub.sessions() as session:
         [packaged] = package_clips(session, hub.storage, [session.get_one(Clip, clip_id)])
@@ -148,7 +117,8 @@ async def test_sharing_the_twin_hands_over_no_key_to_the_clip(
     owner, member, home_id, camera_id = household
     actors.home_key(owner, home_id, rotate=True)  # wrapped to the member's key from now on
     device = actors.device(owner, home_id)
-    clip_id, _, committed = await upload_with_twin(client, device, camera_id)
+    twin = await upload_with_twin(client, device, camera_id)
+    clip_id, committed = twin.clip_id, twin.committed
     assert committed.status_code == 201, committed.text
     member_key = actors.user_keys[member.user_id]
     twin_key = new_content_key()

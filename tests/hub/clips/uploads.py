@@ -6,10 +6,11 @@ import base64
 import hashlib
 import os
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 
 from doorstep.crypto.envelope import clip_subject, wrap_key
 from doorstep.crypto.keys import x25519_public
@@ -17,6 +18,7 @@ from doorstep.crypto.stream import PartContext, new_content_key, seal_part
 from tests.hub.actors import DeviceHeaders
 
 PARTS = ("clip", "snapshot", "details")
+TWIN = ("twin_clip", "twin_snapshot")
 
 
 def clip_times() -> tuple[datetime, datetime]:
@@ -109,3 +111,42 @@ async def upload_clip(
     )
     assert response.status_code == 201, response.text
     return clip_id
+
+
+@dataclass
+class Twinned:
+    clip_id: uuid.UUID
+    plaintexts: dict[str, bytes]
+    sealed: dict[str, bytes]
+    committed: Response  # the hub's answer to the commit
+
+
+async def upload_with_twin(
+    client: AsyncClient,
+    device: DeviceHeaders,
+    camera_id: uuid.UUID,
+    *,
+    twin_key: bool = True,
+    twin_parts: tuple[str, ...] = TWIN,
+    times: tuple[datetime, datetime] | None = None,
+) -> Twinned:
+    """Upload a clip with a blurred twin sealed under a second key, as an edge with faces
+    does, and commit it (with the twin's key unless ``twin_key`` is false)."""
+    clip_id, clip_key, key_of_twin = uuid.uuid4(), new_content_key(), new_content_key()
+    plaintexts = {name: os.urandom(500) for name in (*PARTS, *twin_parts)}
+    own = {name: data for name, data in plaintexts.items() if name in PARTS}
+    twin = {name: data for name, data in plaintexts.items() if name not in PARTS}
+    sealed = seal_parts(device, clip_id, camera_id, own, clip_key, times)
+    sealed |= seal_parts(device, clip_id, camera_id, twin, key_of_twin, times)
+    for name, data in sealed.items():
+        put = await client.put(
+            f"/v1/device/clips/{clip_id}/parts/{name}", content=data, headers=device
+        )
+        assert put.status_code == 200, put.text
+    keys = await home_key_wrap(client, device, clip_id, clip_key)
+    if twin_key:
+        [wrapped] = await home_key_wrap(client, device, clip_id, key_of_twin)
+        keys.append(wrapped | {"scope": "twin"})
+    body = commit_body(clip_id, camera_id, sealed, keys, times)
+    committed = await client.post("/v1/device/clips", json=body, headers=device)
+    return Twinned(clip_id, plaintexts, sealed, committed)

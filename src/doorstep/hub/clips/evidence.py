@@ -10,7 +10,7 @@ demand gets neither.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import partial
 
 from sqlalchemy import select
@@ -22,9 +22,10 @@ from doorstep.hub.clips.models import Clip, ClipPart, PartName
 from doorstep.hub.devices.models import EdgeDevice
 from doorstep.hub.storage.base import BlobStore
 
-# The parts a package holds, in order: the clip's own, which its clip key opens. A blurred
-# twin's parts are sealed under a key of their own, which no package carries.
+# The parts a package holds, in order: the clip's own, which its clip key opens, or, for a
+# share of the blurred twin alone, the twin's, which the twin's key opens. Never both.
 PART_ORDER = (PartName.CLIP, PartName.SNAPSHOT, PartName.DETAILS)
+TWIN_ORDER = (PartName.TWIN_CLIP, PartName.TWIN_SNAPSHOT)
 
 
 class DeviceKeyMissing(Conflict):
@@ -49,19 +50,21 @@ def _device_keys(session: Session, clips: Sequence[Clip]) -> dict[uuid.UUID, byt
     return {device_id: bytes(key) for device_id, key in rows}
 
 
-def _parts(session: Session, clips: Sequence[Clip]) -> dict[uuid.UUID, list[ClipPart]]:
+def _parts(
+    session: Session, clips: Sequence[Clip], twins: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[ClipPart]]:
     found: dict[uuid.UUID, list[ClipPart]] = {clip.id: [] for clip in clips}
     if not clips:
         return found
-    rows = session.scalars(
-        select(ClipPart).where(ClipPart.clip_id.in_(list(found)), ClipPart.part.in_(PART_ORDER))
-    )
+    rows = session.scalars(select(ClipPart).where(ClipPart.clip_id.in_(list(found))))
     homes = {clip.id: clip.home_id for clip in clips}
     for row in rows:
-        if homes.get(row.clip_id) == row.home_id:
+        order = TWIN_ORDER if row.clip_id in twins else PART_ORDER
+        if homes.get(row.clip_id) == row.home_id and row.part in order:
             found[row.clip_id].append(row)
-    for parts in found.values():
-        parts.sort(key=lambda row: PART_ORDER.index(PartName(row.part)))
+    for clip_id, parts in found.items():
+        order = TWIN_ORDER if clip_id in twins else PART_ORDER
+        parts.sort(key=lambda row: order.index(PartName(row.part)))
     return found
 
 
@@ -73,6 +76,7 @@ def package_clips(
     wrapped_keys: Mapping[uuid.UUID, bytes] | None = None,
     sealed_attestations: Mapping[uuid.UUID, bytes] | None = None,
     device_keys: Mapping[uuid.UUID, bytes] | None = None,
+    twins: Collection[uuid.UUID] = (),
 ) -> list[PackageClip]:
     """The package form of ``clips``, in the order given; nothing is read from storage yet.
 
@@ -81,6 +85,7 @@ def package_clips(
     it at share time), else the clip's device record's. ``sealed_attestations[clip.id]``
     is the attestation the owner's client sealed. A clip with no device key either way is
     not skipped in silence: :class:`DeviceKeyMissing` (409) names every such clip.
+    Clips in ``twins`` (shared as their blurred twin alone) hold the twin's parts.
     """
     given = device_keys or {}
     on_record = _device_keys(session, [clip for clip in clips if clip.id not in given])
@@ -94,7 +99,7 @@ def package_clips(
     missing = [clip.id for clip in clips if clip.id not in keys]
     if missing:
         raise DeviceKeyMissing(missing)
-    parts = _parts(session, clips)
+    parts = _parts(session, clips, twins)
     packaged = []
     for clip in clips:
         packaged.append(

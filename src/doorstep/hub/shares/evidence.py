@@ -156,6 +156,7 @@ def write_share_package(out: BinaryIO, session: Session, state: HubState, share:
             if row.sealed_attestation
         },
         device_keys={clip_id: row.device_public_key for clip_id, row in held.items()},
+        twins={clip_id for clip_id, row in held.items() if row.twin},
     )
     write_package(
         out,

@@ -11,7 +11,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.hub.db import Base, CreatedMixin, IdMixin
@@ -66,6 +66,9 @@ class SharedClip(Base):
     # The attestation sealed for the agency under the clip's content key.
     sealed_attestation: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary(128), default=None)
+    # Only the clip's blurred twin was shared: ``wrapped_key`` is the twin's key, and the
+    # agency's package holds the twin's parts, never the clip's own.
+    twin: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ShareDownload(IdMixin, Base):

@@ -32,6 +32,7 @@ def share(
                 clip_id=choice.clip_id,
                 wrapped_key=choice.wrapped_key,
                 sealed_attestation=choice.sealed_attestation,
+                twin=choice.twin,
             )
             for choice in body.clips
         ],

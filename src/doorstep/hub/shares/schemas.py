@@ -21,6 +21,12 @@ class ClipChoiceBody(RequestBody):
         description="Each part's plaintext digest and device signature, as your client saw "
         "them, sealed under the clip key: only the agency opens it.",
     )
+    twin: bool = Field(
+        False,
+        description="Share only the clip's blurred twin (faces blurred): wrapped_key is the "
+        "twin's key and the attestation covers twin_clip and twin_snapshot; the clip's own "
+        "key stays with the household.",
+    )
 
 
 class ShareCreate(RequestBody):
@@ -36,6 +42,7 @@ class SharedClipPublic(PublicModel):
     started_at: datetime
     ended_at: datetime
     ciphertext_sha256: str
+    twin: bool = Field(description="Only the blurred twin was shared.")
     key_held: bool = Field(description="The agency still holds a key to this clip.")
     held_past_retention: bool = Field(
         description="Past its home's retention, the clip is kept only while an agency's "

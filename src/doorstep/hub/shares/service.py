@@ -46,6 +46,7 @@ class ClipChoice:
     clip_id: uuid.UUID
     wrapped_key: bytes
     sealed_attestation: bytes
+    twin: bool = False  # only its blurred twin, under the twin's own key
 
 
 def append_share_entries(
@@ -179,6 +180,9 @@ def _shared_clip(
             field=field,
         )
     parts = list(session.scalars(select(ClipPart).where(ClipPart.clip_id == clip.id)))
+    video = PartName.TWIN_CLIP if choice.twin else PartName.CLIP
+    if not any(p.part == video for p in parts):
+        raise InvalidInput(f"{field}.twin: clip {clip.id} has no blurred twin", field=field)
     return SharedClip(
         share_id=share.id,
         clip_id=clip.id,
@@ -186,9 +190,10 @@ def _shared_clip(
         started_at=clip.started_at,
         ended_at=clip.ended_at,
         device_public_key=device.public_key,
-        ciphertext_sha256=next(p.sha256 for p in parts if p.part == PartName.CLIP),
+        ciphertext_sha256=next(p.sha256 for p in parts if p.part == video),
         sealed_attestation=choice.sealed_attestation,
         wrapped_key=checked_wrapped_key(choice.wrapped_key, f"{field}.wrapped_key"),
+        twin=choice.twin,
     )
 
 

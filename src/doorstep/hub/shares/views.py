@@ -49,6 +49,7 @@ def for_owner(session: Session, share: Share) -> SharePublic:
             started_at=clip.started_at,
             ended_at=clip.ended_at,
             ciphertext_sha256=clip.ciphertext_sha256,
+            twin=clip.twin,
             key_held=clip.wrapped_key is not None,
             held_past_retention=clip.clip_id in held,
         )

@@ -557,8 +557,10 @@ export async function openAttestation(sealed, { contentKey, clipId }) {
   }
   const names = value.parts !== null && typeof value.parts === 'object'
     && !Array.isArray(value.parts) ? Object.keys(value.parts) : [];
-  if (!names.length || !names.every((name) => PARTS.includes(name))) {
-    fail(`the attestation's parts must be some of ${PARTS.join(', ')}`);
+  const oneKey = (set) => names.every((name) => set.includes(name));
+  if (!names.length || !(oneKey(PARTS) || oneKey(TWIN_PARTS))) {
+    fail("the attestation's parts must be some of clip, snapshot, details, "
+      + 'or of twin_clip, twin_snapshot');
   }
   const [parts, written] = [{}, {}];
   for (const name of names) {
