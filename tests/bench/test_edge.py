@@ -6,16 +6,21 @@ import json
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from doorstep.bench import edge as bench_edge
 from doorstep.bench import edge_memory
 from doorstep.bench.edge import FPS, motion_walkers
 from doorstep.bench.edge_memory import MemoryResult, _tree_rss_kb
 from doorstep.cli import app
 from doorstep.cli.bench import _edge_memory_table
+from doorstep.edge.detect.faces import FaceDetector
+from doorstep.edge.pipeline import CameraPipeline
+from doorstep.edge.synthetic import scene, write_h264
 
 MEMORY_GOALS_MB = {"rss_mb_per_camera": 150, "up_rss_mb": 600}  # issue 19
 
@@ -137,3 +142,23 @@ def _rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise AssertionError(f"no VmRSS for {pid}")
+
+
+def test_the_pipeline_measured_has_faces_on_and_no_twins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Faces as shipped (on: the model is installed); twins are bench detect's to measure."""
+    made: list[dict[str, object]] = []
+
+    class Recording(CameraPipeline):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            made.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(bench_edge, "CameraPipeline", Recording)
+    video = tmp_path / "still.mp4"
+    write_h264(video, scene(width=320, height=180, fps=10, duration_s=1, walkers=[]), fps=10)
+    assert bench_edge.run_pipeline(video, tmp_path) == 0
+    (kwargs,) = made
+    assert isinstance(kwargs["faces"], FaceDetector)
+    assert kwargs["twins"] is False

@@ -10,9 +10,13 @@ thread: FFmpeg's decoder threads and OpenCV's included) per second of stream:
 
 - the floor: demux and decode every frame with PyAV exactly as capture does (the same
   build, the codec context's default threading, untouched), over each input;
-- idle: :class:`CameraPipeline` fed by :func:`capture` over the static input;
+- idle: :class:`CameraPipeline` fed by :func:`capture` over the static input, with
+  the shipped detectors (HOG, and faces when the face model is installed);
 - motion: the same over the moving input, where events are recorded (counted, then
-  dropped).
+  dropped) without their blurred twins: a twin costs per second of *clip*, once per
+  event, not per second of stream, and ``doorstep bench detect`` measures it
+  (``redact_realtime_factor``). Here the moving input makes an event every 3 s, whose
+  clips, pre- and post-roll included, add up to about six times the stream's length.
 
 Idle is compared with the static input's floor, motion with the moving input's: what the
 pipeline adds over decoding that very stream. Each is repeated and the median is kept.
@@ -252,6 +256,7 @@ def run_pipeline(path: Path, workdir: Path) -> int:
         camera,
         detector=make_detector(camera.detect),
         faces=make_face_detector(camera.detect.faces),
+        twins=False,  # measured per clip second by bench detect (see the module)
         on_event=count,
         workdir=workdir,
     )
