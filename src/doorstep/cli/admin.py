@@ -15,10 +15,6 @@ import typer
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from doorstep.cli.output import console, fail
-from doorstep.hub.accounts.admin_service import count_admins, create_admin
-from doorstep.hub.audit.service import session_info
-from doorstep.hub.db import make_engine, make_session_factory, transaction
-from doorstep.hub.migrate import upgrade_database
 from doorstep.settings import get_settings
 
 app = typer.Typer(help="Set up a hub from its own machine.", no_args_is_help=True)
@@ -55,6 +51,12 @@ def create(
         fail(f"--email: {email!r} is not an email address")
     if not 1 <= len(name.strip()) <= 100:
         fail("--name: give 1 to 100 characters")
+    # The hub's database layer loads here, so other commands start without it.
+    from doorstep.hub.accounts.admin_service import count_admins, create_admin
+    from doorstep.hub.audit.service import session_info
+    from doorstep.hub.db import make_engine, make_session_factory, transaction
+    from doorstep.hub.migrate import upgrade_database
+
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url())
     try:

@@ -25,19 +25,17 @@ from doorstep.audit.checkpoint import CheckpointError, LogKey
 from doorstep.cli.output import console, errors, fail, print_json
 from doorstep.crypto.keys import ed25519_public, fingerprint, key_id, public_raw
 from doorstep.crypto.pairing import check_tag, device_tag, owner_tag, split_code
-from doorstep.edge.config import load_edge_config
-from doorstep.edge.daemon import EdgeDaemon
 from doorstep.edge.identity import (
     load_or_create_device_key,
     public_key_base64,
     read_token,
     write_secret,
 )
-from doorstep.edge.probe import probe_camera
-from doorstep.edge.scan import scan_file
 from doorstep.edge.trust import TRUST_FILE, EdgeTrust, save_trust
-from doorstep.edge.upload import hub_error
 from doorstep.errors import CryptoError
+
+# The video pipeline (PyAV, OpenCV, NumPy, Shapely) loads inside the commands that use it,
+# so `doorstep --help` and every other command start without it.
 
 app = typer.Typer(help="The edge recorder that runs beside the cameras.", no_args_is_help=True)
 
@@ -66,6 +64,8 @@ def toml_string(value: str) -> str:
 
 
 def _hub_call(method: str, url: str, **options: Any) -> Any:
+    from doorstep.edge.upload import hub_error
+
     try:
         response = httpx.request(method, url, timeout=15, **options)
     except httpx.TransportError as exc:
@@ -223,6 +223,8 @@ def scan(
     json: Annotated[bool, typer.Option("--json", help="Print the events as JSON.")] = False,
 ) -> None:
     """Run the edge pipeline over a file as fast as possible and list the events found."""
+    from doorstep.edge.scan import scan_file
+
     if not video.is_file():
         fail(f"{video} is not a file")
     out = out or video.with_name(f"{video.stem}-events")
@@ -275,6 +277,9 @@ def run(
     ),
 ) -> None:
     """Record every configured camera and upload sealed events until Ctrl-C or SIGTERM."""
+    from doorstep.edge.config import load_edge_config
+    from doorstep.edge.daemon import EdgeDaemon
+
     settings = load_edge_config(config)
     logging.basicConfig(
         level=logging.INFO,
@@ -301,6 +306,9 @@ def check(
     json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Check the configuration, the hub and every camera once; exit 1 if anything fails."""
+    from doorstep.edge.config import load_edge_config
+    from doorstep.edge.probe import probe_camera
+
     settings = load_edge_config(config)
     token = read_token(config.parent / settings.hub.token_file)
     device = _hub_call(

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from doorstep.cli.output import fail
 from doorstep.settings import get_settings
@@ -62,6 +61,8 @@ def serve(
     check_tls_options(host, tls_cert, tls_key, proxied=proxy_headers)
     # Refuse bad settings here, in one line, before uvicorn starts any worker.
     get_settings()
+    import uvicorn  # loaded here, so other commands start without it
+
     uvicorn.run(
         "doorstep.hub.app:create_app",
         factory=True,

@@ -21,7 +21,6 @@ import typer
 
 from doorstep.browser import chromium, require_chromium, sign_in
 from doorstep.cli.output import console, fail
-from doorstep.local_server import serve_in_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -134,6 +133,7 @@ def _demo_hub(directory: Path) -> Iterator[tuple[str, dict[str, Login]]]:
     """A fresh demo hub (the accounts `doorstep up` makes, no edge) on a free port."""
     from doorstep.demo.start import prepare_demo
     from doorstep.hub.app import create_app
+    from doorstep.local_server import serve_in_thread
     from doorstep.settings import Settings
 
     with socket.socket() as probe:

@@ -6,6 +6,7 @@ is enough to store them: a stolen database alone can't be used to sign in.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -15,8 +16,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 TOKEN_PREFIX = "dst_"
 _HASHER = PasswordHasher()
-# Verified against when the account does not exist, so both paths take the same time.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when the account does not exist, so both paths take the same time:
+    made by ``hasher`` (at its cost) on first need, not at import."""
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
@@ -25,7 +31,10 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _HASHER.verify(password_hash or _dummy_hash(_HASHER), password)
+            and password_hash is not None
+        )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
