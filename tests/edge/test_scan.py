@@ -226,3 +226,17 @@ def test_each_visit_is_one_event_covering_it_and_negatives_make_none(
         left.remove(best)
         covered.append(coverage(visit, best))
     assert min(covered) >= LEAST_COVERAGE, covered
+
+
+def test_walk_bys_one_after_another_are_one_event_each(tmp_path: Path) -> None:
+    # Three walk-bys, 3 s apart (more than track.quiet_s): as a camera watching a street
+    # sees them, each its own event, each ending before the next begins.
+    walkers = [Walker(1.0, 4.0), Walker(7.0, 10.0, left_to_right=False), Walker(13.0, 16.0)]
+    video = tmp_path / "three.mp4"
+    write_h264(video, scene(width=320, height=180, fps=10, duration_s=18, walkers=walkers), fps=10)
+    events = [found.event for found in scan_file(video, out=tmp_path / "events", twins=False)]
+    spans = [(event.start_s, event.end_s) for event in events]
+    assert len(spans) == 3, spans
+    for (start, end), walker in zip(spans, walkers, strict=True):
+        assert walker.enter_s <= start <= walker.enter_s + 0.6, spans
+        assert walker.exit_s - 0.6 <= end <= walker.exit_s + 0.3, spans
