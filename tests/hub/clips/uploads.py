@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from httpx import AsyncClient, Response
 
+from doorstep.crypto.decrypt import open_part
 from doorstep.crypto.envelope import clip_subject, wrap_key
 from doorstep.crypto.keys import x25519_public
 from doorstep.crypto.stream import PartContext, new_content_key, seal_part
+from doorstep.errors import CryptoError
 from tests.hub.actors import DeviceHeaders
 
 PARTS = ("clip", "snapshot", "details")
@@ -150,3 +154,28 @@ async def upload_with_twin(
     body = commit_body(clip_id, camera_id, sealed, keys, times)
     committed = await client.post("/v1/device/clips", json=body, headers=device)
     return Twinned(clip_id, plaintexts, sealed, committed)
+
+
+def opened_by_their_own_keys(
+    sealed: dict[str, bytes],
+    keys: dict[str, bytes],
+    clip_id: uuid.UUID,
+    device_public: Ed25519PublicKey,
+) -> dict[str, bytes]:
+    """Each part opened with its key (``keys["twin"]`` for the twin's, ``keys["clip"]`` for
+    the others), after checking that the other key fails on it; the plaintexts."""
+    opened = {}
+    for name, data in sealed.items():
+        right, wrong = ("twin", "clip") if name in TWIN else ("clip", "twin")
+        with pytest.raises(CryptoError):
+            open_part(
+                data,
+                content_key=keys[wrong],
+                clip_id=clip_id,
+                part=name,
+                device_public=device_public,
+            )
+        opened[name] = open_part(
+            data, content_key=keys[right], clip_id=clip_id, part=name, device_public=device_public
+        ).plaintext
+    return opened
