@@ -42,7 +42,8 @@ def test_the_owner_shares_the_twin_and_the_agency_opens_only_it(
         twin = clip_access(owner, clip_id, user_key, twin=True)
         own = clip_access(owner, clip_id, user_key)
         assert twin.content_key != own.content_key
-        assert open_clip_part(owner, clip_id, "details", user_key).plaintext == b"{}"
+        for part in ("details", "twin_snapshot"):  # each with its own key (keys decrypt)
+            assert open_clip_part(owner, clip_id, part, user_key).plaintext == CONTENTS[part]
     with served_officer(served_hub, tmp_path) as officer:
         key_file = tmp_path / "agency.key"
         publish_agency_key(officer, key_file)

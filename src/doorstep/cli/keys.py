@@ -239,7 +239,9 @@ def share(
 def decrypt(
     clip_id: uuid.UUID,
     out: Annotated[Path, typer.Option(help="Where to write the decrypted part.")],
-    part: Annotated[str, typer.Option(help="clip, snapshot or details.")] = "clip",
+    part: Annotated[
+        str, typer.Option(help="clip, snapshot or details; twin_clip or twin_snapshot.")
+    ] = "clip",
     sealed: Annotated[
         Path | None, typer.Option(help="A sealed part saved earlier, instead of downloading it.")
     ] = None,

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from doorstep.audit.keyproof import KeyRefused
 from doorstep.crypto.decrypt import OpenedPart, open_part
 from doorstep.crypto.envelope import clip_subject, home_subject, wrap_key
-from doorstep.crypto.format import BoxParameters
+from doorstep.crypto.format import TWIN_PARTS, BoxParameters
 from doorstep.crypto.keylist import (
     KeyList,
     ListedHomeKey,
@@ -337,8 +337,11 @@ def open_clip_part(
     *,
     sealed: bytes | None = None,
 ) -> OpenedPart:
-    """Open a part downloaded from the hub (or ``sealed``, a copy downloaded before)."""
-    access = clip_access(api, clip_id, user_key)
+    """Open a part downloaded from the hub (or ``sealed``, a copy downloaded before).
+
+    The blurred twin's parts open with the twin's key, the others with the clip's.
+    """
+    access = clip_access(api, clip_id, user_key, twin=part in TWIN_PARTS)
     if sealed is None:
         sealed = api.download(f"/v1/clips/{clip_id}/parts/{part}")
     return open_part(
