@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 from sqlalchemy import delete, update
+from typer.testing import CliRunner
 
 from doorstep.audit import merkle
 from doorstep.audit.checkpoint import Checkpoint, generate_log_key, sign_checkpoint
+from doorstep.cli.audit import app as audit_app
 from doorstep.hub.audit.checkpoints import issue_checkpoint, log_key
 from doorstep.hub.audit.models import AuditCheckpoint, AuditEntry
 from doorstep.hub.audit.service import append_entry
@@ -17,18 +19,22 @@ from doorstep.hub.db import transaction
 from doorstep.hub.state import HubState
 
 
-def verify(hub: HubState, *options: str) -> tuple[int, str]:
-    """The CLI, in its own process, on the hub's database and pinned to the hub's log key."""
+def verify(hub: HubState, *options: str, installed: bool = False) -> tuple[int, str]:
+    """`audit verify` on the hub's database, pinned to the hub's log key: the Typer command
+    in this process, or with ``installed`` the installed command in its own process."""
     vkey = log_key(hub.secret_key, hub.settings.audit_origin).vkey()
-    result = subprocess.run(
-        [sys.executable, "-m", "doorstep", "audit", "verify"]
-        + ["--db", hub.settings.database_url, "--key", vkey, *options],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    return result.returncode, result.stdout + result.stderr
+    arguments = ["verify", "--db", hub.settings.database_url, "--key", vkey, *options]
+    if installed:
+        result = subprocess.run(
+            [sys.executable, "-m", "doorstep", "audit", *arguments],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        return result.returncode, result.stdout + result.stderr
+    ran = CliRunner().invoke(audit_app, arguments, env={"COLUMNS": "200"}, catch_exceptions=False)
+    return ran.exit_code, ran.stdout + ran.stderr
 
 
 def grow(hub: HubState, count: int) -> None:
@@ -48,7 +54,8 @@ async def test_an_edited_entry_is_named_by_its_index(hub: HubState) -> None:
         session.execute(update(AuditEntry).where(AuditEntry.index == 4).values(public=forged))
     code, output = verify(hub)
     assert code != 0 and "entry 4 differs" in output, output
-    code, output = verify(hub, "--workers", "2")  # worker processes check and hash
+    # The installed command, its worker processes checking and hashing.
+    code, output = verify(hub, "--workers", "2", installed=True)
     assert code != 0 and "entry 4 differs" in output, output
 
 

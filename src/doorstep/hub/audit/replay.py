@@ -37,11 +37,13 @@ def stored_log(url: str) -> Iterator[StoredLog]:
         with engine.connect() as connection:
             notes = [r[0] for r in connection.execute(text("SELECT note FROM audit_checkpoints"))]
             size = int(connection.execute(text("SELECT size FROM audit_head")).scalar_one())
-            rows = connection.execution_options(yield_per=STREAM_ROWS).execute(ENTRIES)
-            entries = (
-                (int(index), bytes(public), bytes(leaf) if leaf is not None else None)
-                for index, public, leaf in rows
-            )
-            yield StoredLog(size=size, notes=notes, entries=entries)
+            # Closed even when the replay stops early (a failed check): an open server-side
+            # cursor at the connection's close is a resource leak.
+            with connection.execution_options(yield_per=STREAM_ROWS).execute(ENTRIES) as rows:
+                entries = (
+                    (int(index), bytes(public), bytes(leaf) if leaf is not None else None)
+                    for index, public, leaf in rows
+                )
+                yield StoredLog(size=size, notes=notes, entries=entries)
     finally:
         engine.dispose()
