@@ -7,6 +7,7 @@ person and face detectors, the tracker), so the twin gets the event's own track.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import av
 import cv2
@@ -15,10 +16,11 @@ import pytest
 
 from doorstep.edge.config import FaceConfig
 from doorstep.edge.detect.faces import FaceDetector
-from doorstep.edge.geometry import Box
+from doorstep.edge.geometry import Box, polygon_mask
 from doorstep.edge.scan import ScannedEvent, scan_file
 from doorstep.edge.scenes import Scene, evaluation_set
-from doorstep.edge.twin import PersonHeads, TimedBox, carried, twin_snapshot
+from doorstep.edge.twin import PersonHeads, TimedBox, carried, twin_clip, twin_snapshot
+from tests.edge.conftest import face_frames
 
 # A real face filling the door, a fast walker whose face the detector finds, and a far
 # walker whose face is too small for it: only the track's head region covers that one.
@@ -169,3 +171,21 @@ def test_a_face_coming_into_view_is_covered_before_it_is_first_found() -> None:
 
 def _contains(box: Box, point: tuple[float, float]) -> bool:
     return box.x1 <= point[0] <= box.x2 and box.y1 <= point[1] <= box.y2
+
+
+def test_privacy_zones_stay_black_in_the_twin(
+    face_video: Path, finder: FaceDetector, tmp_path: Path
+) -> None:
+    """A zone across the close-up's path: black in every frame, where the blur meets it too."""
+    zone = ((0.55, 0.2), (0.75, 0.2), (0.75, 0.45), (0.55, 0.45))
+    twin = twin_clip(face_video, tmp_path / "twin.mp4", finder, polygons=[zone]).path
+    inside = polygon_mask([zone], 640, 360)
+    inside &= np.roll(inside, 6, axis=0) & np.roll(inside, -6, axis=0)  # lossy coding: away
+    inside &= np.roll(inside, 6, axis=1) & np.roll(inside, -6, axis=1)  # from its edge
+    with av.open(str(twin)) as container:
+        for frame in container.decode(video=0):
+            image = frame.to_ndarray(format="bgr24")
+            assert image[inside].max() <= 8, f"the zone shows at {frame.time}"
+    jpeg = cv2.imencode(".jpg", next(face_frames()))[1].tobytes()
+    snapshot = cv2.imdecode(np.frombuffer(twin_snapshot(jpeg, finder, (), [zone]), np.uint8), 1)
+    assert snapshot[inside].max() <= 8

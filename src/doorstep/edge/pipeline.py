@@ -339,7 +339,7 @@ class CameraPipeline:
         people = [TimedBox(at - clip_start_s, box) for at, box in event.people.items()]
         path = clip.with_name(f"{clip.stem}.twin.mp4")
         try:
-            twin_clip(clip, path, self.faces, people)
+            twin_clip(clip, path, self.faces, people, polygons=self.privacy)
             return path.read_bytes()
         except (DoorstepError, OSError) as exc:
             logger.error("camera %s: no blurred twin for this event: %s", self.camera.name, exc)
@@ -349,7 +349,7 @@ class CameraPipeline:
 
     def _twin_snapshot(self, event: _OpenEvent, snapshot: bytes) -> bytes:
         assert self.faces is not None  # only called when the clip has a twin
-        return twin_snapshot(snapshot, self.faces, event.snapshot_people)
+        return twin_snapshot(snapshot, self.faces, event.snapshot_people, self.privacy)
 
     def _snapshot(self, event: _OpenEvent) -> bytes:
         if event.snapshot is None:

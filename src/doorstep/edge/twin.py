@@ -38,8 +38,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from doorstep.edge.detect.base import Detection
-from doorstep.edge.geometry import Box
+from doorstep.edge.geometry import Box, Polygon
 from doorstep.edge.record import MP4_OPTIONS
+from doorstep.edge.redact import mask_frame
 from doorstep.errors import InvalidInput, StorageError
 
 Image = NDArray[np.uint8]
@@ -225,8 +226,14 @@ def face_boxes(finder: FaceFinder, image: Image, width: int = DETECT_WIDTH) -> l
     return [face.box.expanded(FACE_MARGIN) for face in found]
 
 
-def twin_snapshot(jpeg: bytes, finder: FaceFinder, people: Sequence[Box] = ()) -> bytes:
-    """The snapshot with its faces and the heads of ``people`` blurred (b"" stays b"")."""
+def twin_snapshot(
+    jpeg: bytes,
+    finder: FaceFinder,
+    people: Sequence[Box] = (),
+    polygons: Sequence[Polygon] = (),
+) -> bytes:
+    """The snapshot with its faces and the heads of ``people`` blurred (b"" stays b""),
+    the privacy zones ``polygons`` black again after it."""
     if not jpeg:
         return b""
     decoded = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_COLOR)
@@ -234,7 +241,8 @@ def twin_snapshot(jpeg: bytes, finder: FaceFinder, people: Sequence[Box] = ()) -
         raise InvalidInput("the snapshot is not an image", field="snapshot")
     image: Image = np.asarray(decoded, dtype=np.uint8)
     regions = face_boxes(finder, image) + [head_region(box) for box in people]
-    ok, encoded = cv2.imencode(".jpg", blur_regions(image, regions), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    blurred = mask_frame(blur_regions(image, regions), polygons)
+    ok, encoded = cv2.imencode(".jpg", blurred, [cv2.IMWRITE_JPEG_QUALITY, 85])
     if not ok:
         raise InvalidInput("the blurred snapshot could not be encoded as JPEG")
     return encoded.tobytes()
@@ -255,6 +263,7 @@ def twin_clip(
     finder: FaceFinder,
     people: Sequence[TimedBox] = (),
     *,
+    polygons: Sequence[Polygon] = (),
     detect_fps: float = DETECT_FPS,
     crf: int = 23,
     preset: str = "veryfast",
@@ -262,8 +271,9 @@ def twin_clip(
     """Write the twin of the clip at ``source`` to ``path`` (fragmented MP4, atomically).
 
     Faces are detected ``detect_fps`` times a second (and on the last frame); ``people``
-    are the track's person boxes on the clip's clock. FFmpeg and file errors become
-    :class:`StorageError`.
+    are the track's person boxes on the clip's clock. ``polygons``, the camera's privacy
+    zones (already black in the clip), are blacked out again after blurring, so that no
+    blur reaches into them. FFmpeg and file errors become :class:`StorageError`.
     """
     if not detect_fps > 0:
         raise InvalidInput(f"detect_fps must be above 0, got {detect_fps}", field="detect_fps")
@@ -290,7 +300,8 @@ def twin_clip(
             stride = max(1, round(float(rate) / detect_fps))
             frames = detected = 0
             for item, regions in _blurred(_decoded(reader, template), finder, heads, stride):
-                out = av.VideoFrame.from_ndarray(blur_regions(item.image, regions), "bgr24")
+                blurred = mask_frame(blur_regions(item.image, regions), polygons)
+                out = av.VideoFrame.from_ndarray(blurred, "bgr24")
                 out.pts, out.time_base = item.pts, time_base
                 writer.mux(video.encode(out))
                 frames += 1
