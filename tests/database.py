@@ -80,15 +80,20 @@ def empty_tables(engine: Engine) -> None:
         connection.execute(text("INSERT INTO audit_head (id, size) VALUES (1, 0)"))
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database on each backend in turn."""
+def fresh_database(request: pytest.FixtureRequest, directory: Path) -> str:
+    """A migrated, empty database on the backend ``request.param`` names: a SQLite file in
+    ``directory``, or the run's PostgreSQL schema emptied."""
     if request.param == "sqlite":
-        copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "doorstep.db")
-        yield f"sqlite:///{tmp_path / 'doorstep.db'}"
-        return
-    url = request.getfixturevalue("postgres_schema_url")
+        copy_sqlite(request.getfixturevalue("sqlite_template"), directory / "doorstep.db")
+        return f"sqlite:///{directory / 'doorstep.db'}"
+    url: str = request.getfixturevalue("postgres_schema_url")
     engine = make_engine(url)
     empty_tables(engine)
     engine.dispose()
-    yield url
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database on each backend in turn."""
+    return fresh_database(request, tmp_path)

@@ -9,30 +9,22 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from moto.server import ThreadedMotoServer
-from pydantic import SecretStr
 
-from doorstep.hub.app import create_app
 from doorstep.hub.state import HubState
 from doorstep.settings import Settings
 from tests.cli.processes import free_port
 from tests.hub.actors import Actors
+from tests.hub.running import hub_settings, running_app
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path,
-        database_url=database_url,
-        storage_url=(tmp_path / "blobs").as_uri(),
-        bus_url="memory://",
-        secret_key=SecretStr("test-secret-key-" + "x" * 32),
-    )
+    return hub_settings(tmp_path, database_url)
 
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with running_app(settings) as application:
         yield application
 
 

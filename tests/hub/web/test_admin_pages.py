@@ -24,6 +24,7 @@ from tests.hub.actors import JURISDICTION, Actors
 from tests.hub.demands import DOCUMENT_SHA256
 from tests.hub.shares import scene
 from tests.hub.web.browsers import HTML, browser
+from tests.hub.web.isolated import own_app, own_database_url, own_settings  # noqa: F401
 from tests.hub.web.test_agency_composer import message
 
 

@@ -20,6 +20,7 @@ from tests.hub.shares.scene import (
     share,
 )
 from tests.hub.web.browsers import browser
+from tests.hub.web.isolated import own_app, own_database_url, own_settings  # noqa: F401
 
 Entry = dict[str, Any]
 

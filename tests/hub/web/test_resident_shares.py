@@ -15,6 +15,7 @@ from doorstep.hub.state import HubState
 from tests.hub.actors import Actors
 from tests.hub.shares.scene import Agency, Home, police_request, share
 from tests.hub.web.browsers import browser
+from tests.hub.web.isolated import own_app, own_database_url, own_settings  # noqa: F401
 
 
 async def _shared(actors: Actors, client: AsyncClient) -> tuple[Home, dict[str, Any], Agency]:
