@@ -35,6 +35,7 @@ from doorstep.crypto.keylist import (
     with_home_key,
 )
 from doorstep.crypto.keys import key_id, public_raw
+from doorstep.edge import daemon as daemon_module
 from doorstep.edge.config import load_edge_config
 from doorstep.edge.daemon import EdgeDaemon
 from doorstep.edge.identity import load_device_key
@@ -51,6 +52,13 @@ from tests.lying_hub import LyingHub, ServedHub
 from tests.owner.residents import Home, current_home_key, make_home
 
 KEY_LISTS = r"/v1/device/key-lists"
+
+
+@pytest.fixture(autouse=True)
+def prompt_health_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The edge reports its health every half second, not every 10 s: the alarm reaches the
+    hub's camera health at the next report, and the tests wait for it."""
+    monkeypatch.setattr(daemon_module, "HEALTH_INTERVAL_S", 0.5)
 
 
 @pytest.fixture(scope="module")
