@@ -18,6 +18,7 @@ from doorstep.owner.keys import clip_access
 from doorstep.owner.sharing import answer_request
 from doorstep.settings import Settings
 from tests.agencies import OFFICER, make_agency
+from tests.cli.processes import run_here
 from tests.cli.test_keys import run
 from tests.edge.hub_process import HubProcess, pair_camera
 from tests.owner.test_household import upload
@@ -74,7 +75,7 @@ def test_an_agency_makes_its_key_and_opens_what_an_owner_shared(
         published = officer.call("GET", "/v1/agency")
         assert published["key_id"] == key_id(x25519_private(raw).public_key())
         assert fingerprint(published["key_id"]) in output.replace("\n", "")
-        code, again = run(config, "agency", "key")
+        code, again = run_here(config, "agency", "key")
         assert code != 0 and "exists already" in again and len(again.strip().splitlines()) == 1
         assert base64.b64decode(key_file.read_bytes()) == raw
         assert officer.call("GET", "/v1/agency")["key_id"] == published["key_id"]
@@ -83,7 +84,7 @@ def test_an_agency_makes_its_key_and_opens_what_an_owner_shared(
         [entry] = owner.call("GET", "/v1/inbox")["data"]
         share = answer_request(owner, uuid.UUID(entry["id"]), [clip_id], camera.owner.user_key)
 
-        code, listed = run(config, "agency", "shares", request["id"], "--json")
+        code, listed = run_here(config, "agency", "shares", request["id"], "--json")
         assert code == 0, listed
         assert [(row["id"], row["clips"]) for row in json.loads(listed)["data"]] == [
             (share["id"], 1)
@@ -93,7 +94,7 @@ def test_an_agency_makes_its_key_and_opens_what_an_owner_shared(
         assert code == 0, output
         assert not package.with_name("evidence.zip.part").exists()
         opened = tmp_path / "opened"
-        code, output = run(
+        code, output = run_here(
             config, "evidence", "verify", str(package), "--key", str(key_file), "--out", str(opened)
         )
         assert code == 0, output
@@ -112,9 +113,9 @@ def test_an_agency_makes_its_key_and_opens_what_an_owner_shared(
         as_agency = {path.stem: path.read_bytes() for path in (opened / str(clip_id)).iterdir()}
         assert as_agency == as_owner
 
-        code, output = run(config, "agency", "package", share["id"], "--out", str(package))
+        code, output = run_here(config, "agency", "package", share["id"], "--out", str(package))
         assert code != 0 and "exists already" in output
-        code, output = run(
+        code, output = run_here(
             config, "agency", "package", str(uuid.uuid4()), "--out", str(tmp_path / "none.zip")
         )
         assert code != 0 and "404" in output and len(output.strip().splitlines()) == 1

@@ -24,6 +24,7 @@ from doorstep.audit.checkpoint import generate_log_key
 from doorstep.cli import app
 from doorstep.owner.api import HubApi
 from doorstep.owner.keys import publish_user_key
+from tests.cli.processes import run_here
 from tests.edge.hub_process import OWNER, HubProcess, create_home
 from tests.hub.actors import TEST_BOX
 from tests.lying_hub import ServedHub
@@ -77,14 +78,19 @@ def test_verify_and_watch_a_healthy_log(hub: HubProcess, tmp_path: Path) -> None
 
 
 def test_tampering_with_the_database_is_found(hub: HubProcess, tmp_path: Path) -> None:
+    # The commands' logic, in this process; test_verify_and_watch_a_healthy_log runs them
+    # as real processes.
+    def audit(*arguments: str) -> tuple[int, str]:
+        return run_here(tmp_path / "client", "audit", *arguments)
+
     size = busy_hub(hub)
     latest = wait_for_checkpoint(hub, size)
     vkey = httpx.get(f"{hub.url}/v1/audit/key").json()["vkey"]
     database = hub.data_dir / "doorstep.db"
     url = f"sqlite:///{database}"
-    assert run("verify", "--db", url, "--key", vkey)[0] == 0
+    assert audit("verify", "--db", url, "--key", vkey)[0] == 0
     state = tmp_path / "witness.json"
-    assert run("watch", "--hub", hub.url, "--state", str(state), "--once")[0] == 0
+    assert audit("watch", "--hub", hub.url, "--state", str(state), "--once")[0] == 0
 
     with sqlite3.connect(database) as db:
         (public,) = db.execute('SELECT public FROM audit_entries WHERE "index" = 2').fetchone()
@@ -92,27 +98,27 @@ def test_tampering_with_the_database_is_found(hub: HubProcess, tmp_path: Path) -
             'UPDATE audit_entries SET public = ? WHERE "index" = 2',
             (bytes(public).replace(b'"at":"', b'"at":"1', 1),),
         )
-    code, output = run("verify", "--db", url, "--key", vkey)
+    code, output = audit("verify", "--db", url, "--key", vkey)
     assert code != 0 and "entry 2 differs" in output, output
 
     with sqlite3.connect(database) as db:
         db.execute('DELETE FROM audit_entries WHERE "index" >= ?', (size - 2,))
         db.execute('UPDATE audit_entries SET public = ? WHERE "index" = 2', (public,))
-    code, output = run("verify", "--db", url, "--key", vkey)
+    code, output = audit("verify", "--db", url, "--key", vkey)
     assert code != 0 and "no longer has" in output, output
 
     _, impostor = generate_log_key(str(latest["note"]).split("\n")[0])
-    code, output = run("verify", "--db", url, "--key", impostor.vkey())
+    code, output = audit("verify", "--db", url, "--key", impostor.vkey())
     assert code != 0 and "no signature by" in output, output
 
     # The witness saw the log at some size; the log goes back to an older checkpoint.
     httpx.post(f"{hub.url}/v1/auth/login", json=OWNER)
     grown = wait_for_checkpoint(hub, size + 1)["size"]
-    assert run("watch", "--hub", hub.url, "--state", str(state), "--once")[0] == 0
+    assert audit("watch", "--hub", hub.url, "--state", str(state), "--once")[0] == 0
     with sqlite3.connect(database) as db:
         db.execute("UPDATE audit_head SET size = ?", (size,))
         db.execute("DELETE FROM audit_checkpoints WHERE size > ?", (size,))
-    code, output = run("watch", "--hub", hub.url, "--state", str(state), "--once")
+    code, output = audit("watch", "--hub", hub.url, "--state", str(state), "--once")
     assert code == 2 and "ALARM: rollback" in output and str(grown) in output, output
 
 

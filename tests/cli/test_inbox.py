@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from doorstep.owner.credentials import Credentials, save_credentials, save_user_key
+from tests.cli.processes import run_here
 from tests.cli.test_agency import file_request, officer_password, signed_in_officer
 from tests.cli.test_keys import run
 from tests.edge.hub_process import HubProcess, pair_camera
@@ -35,35 +36,35 @@ def test_a_resident_answers_requests_from_the_command_line(
     entries = {entry["request"]["id"]: entry for entry in json.loads(listed)["data"]}
     assert set(entries) == {shared_request["id"], declined_request["id"]}
     entry = entries[shared_request["id"]]["id"]
-    code, shown = run(home_config, "inbox", "show", entry)
+    code, shown = run_here(home_config, "inbox", "show", entry)
     assert code == 0, shown
     assert "Test Police" in shown and "CASE-INBOX-1" in shown
     assert str(first) in shown and str(second) in shown
 
     code, output = run(home_config, "inbox", "share", entry)
     assert code != 0 and "--all" in output and len(output.strip().splitlines()) == 1
-    code, output = run(home_config, "inbox", "share", entry, str(first), "--days", "30")
+    code, output = run_here(home_config, "inbox", "share", entry, str(first), "--days", "30")
     assert code == 0, output
-    code, mine = run(home_config, "inbox", "shares", "--json")
+    code, mine = run_here(home_config, "inbox", "shares", "--json")
     [share] = json.loads(mine)["data"]
     assert [clip["clip_id"] for clip in share["clips"]] == [str(first)]
     assert share["id"] in output.replace("\n", "")
 
     receipt = tmp_path / "receipt.json"
-    code, output = run(home_config, "inbox", "receipt", share["id"], "--out", str(receipt))
+    code, output = run_here(home_config, "inbox", "receipt", share["id"], "--out", str(receipt))
     assert code == 0, output
-    code, output = run(home_config, "evidence", "verify-receipt", str(receipt))
+    code, output = run_here(home_config, "evidence", "verify-receipt", str(receipt))
     assert code == 0, output
     assert "CASE-INBOX-1" in output
 
-    code, output = run(home_config, "inbox", "withdraw", share["id"])
+    code, output = run_here(home_config, "inbox", "withdraw", share["id"])
     assert code == 0, output
     package = tmp_path / "late.zip"
-    code, output = run(agency_config, "agency", "package", share["id"], "--out", str(package))
+    code, output = run_here(agency_config, "agency", "package", share["id"], "--out", str(package))
     assert code != 0 and "409" in output and not package.exists()
 
-    code, output = run(home_config, "inbox", "decline", entries[declined_request["id"]]["id"])
+    code, output = run_here(home_config, "inbox", "decline", entries[declined_request["id"]]["id"])
     assert code == 0, output
-    code, listed = run(home_config, "inbox", "list", "--json")
+    code, listed = run_here(home_config, "inbox", "list", "--json")
     answers = {row["request"]["id"]: row["answer"] for row in json.loads(listed)["data"]}
     assert answers == {shared_request["id"]: "shared", declined_request["id"]: "declined"}

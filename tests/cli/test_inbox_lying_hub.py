@@ -13,8 +13,9 @@ from sqlalchemy import text
 from doorstep.agency.keys import publish_agency_key
 from doorstep.crypto.keys import public_raw
 from doorstep.hub.db import make_engine
+from tests.cli.processes import run_here
 from tests.cli.test_agency import file_request
-from tests.cli.test_keys import client, run
+from tests.cli.test_keys import client
 from tests.hub.shares.officers import served_officer
 from tests.lying_hub import ServedHub
 from tests.owner.residents import make_home, pair_device, record_clip
@@ -39,7 +40,7 @@ def test_a_share_to_a_swapped_agency_key_fails_in_one_line(
         lambda body: {**body, "agency": {**body["agency"], "public_key": HUB_KEY}},
     )
     config = client(tmp_path / "home-machine", home.owner)
-    code, output = run(config, "inbox", "share", str(entry_id), str(clip_id))
+    code, output = run_here(config, "inbox", "share", str(entry_id), str(clip_id))
     lines = output.strip().splitlines()
     assert (code, len(lines)) == (1, 1), output
     assert lines[0].startswith("error: agency Test Police's key does not match its id"), output

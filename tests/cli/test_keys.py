@@ -30,6 +30,7 @@ from doorstep.hub.keys.models import HomeKeyGrant
 from doorstep.owner.credentials import Credentials, save_credentials, save_user_key
 from doorstep.owner.keys import clip_access, grant_member
 from tests.agencies import make_agency
+from tests.cli.processes import run_here
 from tests.lying_hub import ServedHub
 from tests.owner.residents import (
     PASSPHRASE,
@@ -124,7 +125,7 @@ def test_weak_and_sign_in_passphrases_are_refused(tmp_path: Path, served_hub: Se
     login(config, member)
     for case, (passphrase, rule) in REFUSED_PASSPHRASES.items():
         given = passphrase.replace("SIGN-IN", member.password).replace("EMAIL", member.email)
-        code, output = run(config, "keys", "generate", DOORSTEP_PASSPHRASE=given)
+        code, output = run_here(config, "keys", "generate", DOORSTEP_PASSPHRASE=given)
         assert code == 1, (case, output)
         assert rule in output and len(output.strip().splitlines()) == 1, (case, output)
         assert not (config / "user-key.pem").exists(), case
@@ -136,7 +137,7 @@ def test_weak_and_sign_in_passphrases_are_refused(tmp_path: Path, served_hub: Se
             ).status_code
             == 404
         )
-    code, output = run(config, "keys", "generate", DOORSTEP_PASSPHRASE=PASSPHRASE)
+    code, output = run_here(config, "keys", "generate", DOORSTEP_PASSPHRASE=PASSPHRASE)
     assert code == 0, output
 
 
@@ -201,7 +202,7 @@ def test_tampered_clips_give_a_clear_error_and_no_output(
     for case, (tamper, expected) in TAMPERING.items():
         altered = config / "altered.sealed"
         altered.write_bytes(tamper(sealed, content_key))
-        code, output = run(
+        code, output = run_here(
             config, "keys", "decrypt", str(clip_id), "--sealed", str(altered), "--out", str(out)
         )
         assert code != 0, case
@@ -236,7 +237,7 @@ def test_a_clip_the_hub_made_with_a_device_key_of_its_own_is_refused(
         },
     )
     out = config / "clip.bin"
-    code, output = run(
+    code, output = run_here(
         config, "keys", "decrypt", str(clip_id), "--sealed", str(forged), "--out", str(out)
     )
     assert code == 1, output
@@ -253,7 +254,7 @@ def test_a_member_without_a_wrapped_key_opens_nothing(
     _, home, clip_id, _ = recorded
     member = client(tmp_path / "member", add_member(home))
     out = member / "clip.bin"
-    code, output = run(member, "keys", "decrypt", str(clip_id), "--out", str(out))
+    code, output = run_here(member, "keys", "decrypt", str(clip_id), "--out", str(out))
     assert code != 0 and "none of clip" in output, output
     assert not out.exists()
 
@@ -319,7 +320,7 @@ def test_safety_numbers_are_the_same_on_both_clients(tmp_path: Path, served_hub:
     views = {}
     for resident in (home.owner, member):
         config = client(tmp_path / resident.email, resident)
-        code, output = run(config, "keys", "show", "--json")
+        code, output = run_here(config, "keys", "show", "--json")
         assert code == 0, output
         (shown,) = json.loads(output)["homes"]
         views[resident.email] = {m["user_id"]: m for m in shown["members"]}
@@ -393,7 +394,7 @@ def test_show_agency_compares_the_fingerprint_computed_here(
     agency_id, public = _agency_with_key(served_hub, tmp_path)
     config = client(tmp_path / "owner", home.owner)
     computed = fingerprint(key_id(public))
-    code, output = run(config, "keys", "show", "--agency", str(agency_id))
+    code, output = run_here(config, "keys", "show", "--agency", str(agency_id))
     assert code == 0, output
     assert f"computed here {computed}, published {computed}: MATCH" in output
 
@@ -404,7 +405,7 @@ def test_show_agency_compares_the_fingerprint_computed_here(
         "/v1/agencies",
         lambda body: {**body, "data": [{**a, "key_fingerprint": published} for a in body["data"]]},
     )
-    code, output = run(config, "keys", "show", "--agency", str(agency_id))
+    code, output = run_here(config, "keys", "show", "--agency", str(agency_id))
     assert code == 2, output
     assert f"computed here {computed}, published {published}: MISMATCH" in output
     assert f"ALARM: agency Test Police's key fingerprint {computed} does not match" in output
@@ -420,7 +421,7 @@ def test_show_agency_compares_the_fingerprint_computed_here(
             "data": [{**a, "public_key": base64.b64encode(swapped).decode()} for a in body["data"]],
         },
     )
-    code, output = run(config, "keys", "show", "--agency", str(agency_id))
+    code, output = run_here(config, "keys", "show", "--agency", str(agency_id))
     assert code == 1, output
     assert "log entry says key_id is" in output and "MATCH" not in output
 
@@ -434,7 +435,7 @@ def test_a_log_older_than_one_seen_is_an_alarm_exit_2(
         old = api.call("GET", f"/v1/homes/{home.home_id}/member-keys")
         grant_member(api, home.home_id, home.owner.user_key, member.user_id)  # the log grows
     config = client(tmp_path / "owner", home.owner)
-    code, output = run(config, "keys", "show")  # this client sees the newer checkpoint
+    code, output = run_here(config, "keys", "show")  # this client sees the newer checkpoint
     assert code == 0, output
     served_hub.lying.rewrite("GET", r"/v1/homes/[^/]+/member-keys", lambda body: old)
     code, output = run(config, "keys", "share", str(uuid.uuid4()), str(home.home_id), member.email)
