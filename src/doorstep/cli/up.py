@@ -48,6 +48,7 @@ def up(
     ] = False,
 ) -> None:
     """Start the hub on SQLite and local files, creating a demo neighbourhood on first start."""
+    settings = Settings(data_dir=data)  # bad settings refused before the hub loads
     # Loaded here, not at import, so every other command starts without the hub and edge.
     import uvicorn
 
@@ -59,7 +60,6 @@ def up(
     )
     from doorstep.hub.app import create_app
 
-    settings = Settings(data_dir=data)
     tls = listener = None
     if lan:
         tls = ensure_local_tls(data / "tls")
