@@ -557,7 +557,10 @@ def _frame_pairs(original: Path, twin: Path) -> Iterator[tuple[float, Image, Ima
         for frame in second.decode(video=0):
             seconds = round(float(frame.time or 0.0), 3)
             if seconds in wanted:
-                image = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+                height, width = wanted[seconds].shape[:2]  # a twin is at most 640 px wide
+                image = np.asarray(
+                    frame.to_ndarray(width=width, height=height, format="bgr24"), dtype=np.uint8
+                )
                 yield seconds - start, np.asarray(wanted[seconds], dtype=np.uint8), image
 
 
