@@ -1,8 +1,8 @@
 """Integers a route reads from its path or query, bounded where they are declared.
 
-Both databases hold integers in 64 bits: a larger offset or index would fail inside a
-query (a 500), so every integer path or query parameter is one of these, and a value
-out of range is refused with a 422 that names the parameter. Wrap one in ``Query`` or
+A value past its column's width (64 bits, or 32 for a key list's version) would fail
+inside a query (a 500), so every integer path or query parameter is one of these, and a
+value out of range is refused with a 422 that names the parameter. Wrap one in ``Query`` or
 ``Path`` (``Annotated[Offset, Query(description=...)]``) to describe it.
 """
 
@@ -13,9 +13,12 @@ from typing import Annotated
 from annotated_types import Ge, Le
 
 MAX_INT64 = 2**63 - 1
+MAX_INT32 = 2**31 - 1
 
 # A position or count: an entry index, a page offset, a tree size to start after.
 Offset = Annotated[int, Ge(0), Le(MAX_INT64)]
+# A home key list's version: its column holds 32 bits.
+ListVersion = Annotated[int, Ge(0), Le(MAX_INT32)]
 # A Merkle tree size (number of entries); the empty tree has no checkpoint or proof.
 TreeSize = Annotated[int, Ge(1), Le(MAX_INT64)]
 # How many rows one page holds; the audit log's pages are longer, for verifiers replaying it.

@@ -260,3 +260,32 @@ async def test_two_owners_signing_the_same_version_at_once_store_one(
     assert sorted(answer.status_code for answer in answers) == [201, 409, 409, 409]
     page = (await client.get(f"/v1/homes/{home_id}/key-lists", headers=owner.headers)).json()
     assert [item["version"] for item in page["data"]] == [1, 2]
+
+
+# The version column holds 32 bits: past it, a 422 naming the parameter, never a 500.
+AFTER_VERSION = {2**31 - 1: 200, 2**31: 422, -1: 422}
+
+
+async def test_after_a_version_past_32_bits_is_refused_naming_it(
+    client: AsyncClient, actors: Actors
+) -> None:
+    owner = actors.resident()
+    home_id, _ = actors.home(owner)
+    device = actors.device(owner, home_id)
+    answers = {}
+    for after in AFTER_VERSION:
+        for path, headers in (
+            (f"/v1/homes/{home_id}/key-lists", owner.headers),
+            ("/v1/device/key-lists", device),
+        ):
+            response = await client.get(path, params={"after": after}, headers=headers)
+            answers[path, after] = response.status_code
+            if response.status_code == 422:
+                assert response.json()["detail"].startswith("query.after: "), response.text
+            else:
+                assert response.json()["data"] == [], response.text
+    assert answers == {
+        (path, after): status
+        for after, status in AFTER_VERSION.items()
+        for path in (f"/v1/homes/{home_id}/key-lists", "/v1/device/key-lists")
+    }

@@ -36,7 +36,7 @@ from doorstep.hub.keys.schemas import (
     UserKeyRecovery,
     UserKeySet,
 )
-from doorstep.hub.params import Offset
+from doorstep.hub.params import ListVersion
 from doorstep.hub.schemas import Page
 from doorstep.hub.state import HubState
 
@@ -45,7 +45,7 @@ router = APIRouter(prefix="/v1", tags=["keys"])
 KeyIdParam = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="32 hex digits")]
 
 
-AfterVersion = Annotated[Offset, Query(description="Only versions above this one.")]
+AfterVersion = Annotated[ListVersion, Query(description="Only versions above this one.")]
 
 
 def _user_key(session: Session, state: HubState, row: UserKey) -> UserKeyPublic:
