@@ -156,6 +156,13 @@ def test_an_edge_scan_with_faces_keeps_no_face_data(
     event = scanned[0].event
     names = [field.name for field in dataclasses.fields(RecordedEvent)]
     assert face_named(names + list(event.details())) == []
+    # The blurred twin the edge seals beside the clip: whole frames as well.
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    (twin / "clip.mp4").write_bytes(event.twin_clip)
+    (twin / "snapshot.jpg").write_bytes(event.twin_snapshot)
+    for path in twin.iterdir():
+        assert frame_size(path) == FRAME, f"the twin's {path.name} is not a whole frame"
 
 
 def test_the_edge_outbox_has_no_face_data_columns(tmp_path: Path) -> None:
