@@ -20,7 +20,7 @@ from skimage import data
 from doorstep.edge.capture import capture
 from doorstep.edge.config import CameraConfig, FaceConfig, FileSource, HogDetector
 from doorstep.edge.detect import faces as faces_module
-from doorstep.edge.detect.base import Detection
+from doorstep.edge.detect.base import Detection, Detector
 from doorstep.edge.detect.faces import FaceDetector, unexplained
 from doorstep.edge.detect.factory import make_face_detector
 from doorstep.edge.geometry import Box
@@ -206,20 +206,18 @@ def test_on_by_default_when_the_model_is_installed() -> None:
     assert make_face_detector(FaceConfig(enabled=False)) is None
 
 
-def test_the_pipeline_looks_for_faces_in_motion_at_most_detect_fps(
-    face_video: Path, tmp_path: Path
-) -> None:
-    """The close-up: faces reach the tracker beside (absent) people, only where and when
-    detection runs."""
+def run_close_up(video: Path, workdir: Path, people: Detector) -> tuple[_SpyFaces, list[Detection]]:
+    """The close-up through a pipeline with ``people`` and a spied face detector: the
+    spy, and every detection the tracker got."""
     camera = CameraConfig(
         id=uuid.uuid4(),
         name="Door",
-        source=FileSource(path=face_video, realtime=False),
+        source=FileSource(path=video, realtime=False),
         detect=HogDetector(fps=4.0),
     )
     spy = _SpyFaces(FaceDetector(FaceConfig()))
     pipeline = CameraPipeline(
-        camera, detector=_NoPeople(), faces=spy, on_event=lambda event: None, workdir=tmp_path
+        camera, detector=people, faces=spy, on_event=lambda event: None, workdir=workdir
     )
     seen: list[Detection] = []
     update = pipeline.tracker.update
@@ -231,14 +229,37 @@ def test_the_pipeline_looks_for_faces_in_motion_at_most_detect_fps(
     pipeline.tracker.update = tracked  # type: ignore[method-assign]
     spy.clock = lambda: pipeline._last_frame_s  # the frame being analysed
     stop = threading.Event()
-    for item in capture(camera, stop=stop, health=CameraHealth(), data_dir=tmp_path):
+    for item in capture(camera, stop=stop, health=CameraHealth(), data_dir=workdir):
         pipeline.process(item)
     pipeline.finish()
+    return spy, seen
+
+
+def test_the_pipeline_looks_for_faces_in_motion_at_most_detect_fps(
+    face_video: Path, tmp_path: Path
+) -> None:
+    """The close-up: faces reach the tracker beside (absent) people, only where and when
+    detection runs."""
+    spy, seen = run_close_up(face_video, tmp_path, _NoPeople())
     assert spy.regions, "the face detector never ran"
     assert all(regions for regions in spy.regions)  # only where motion is
     gaps = np.diff(spy.seconds)
     assert gaps.min() >= 1 / 4.0 - 1 / FACE_VIDEO_FPS * 0.3  # at most detect.fps
     assert [d for d in seen if d.label == "face"], "no face reached the tracker"
+
+
+def test_the_pipeline_skips_faces_where_a_person_was_found(
+    face_video: Path, tmp_path: Path
+) -> None:
+    spy, seen = run_close_up(face_video, tmp_path, _EveryoneIsAPerson())
+    assert spy.regions, "the face detector was never called"
+    assert not any(spy.regions)  # called with no region: no inference
+    assert [d for d in seen if d.label == "face"] == []
+
+
+class _EveryoneIsAPerson:
+    def detect(self, image: Image, regions: list[Box]) -> list[Detection]:
+        return [Detection("person", 0.9, Box(0.0, 0.0, 1.0, 1.0))] if regions else []
 
 
 class _NoPeople:
