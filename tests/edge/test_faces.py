@@ -164,6 +164,35 @@ def test_cameras_starting_at_once_share_one_model_session() -> None:
     assert len({id(detector._session) for detector in made}) == 1
 
 
+def test_the_model_is_loaded_with_free_image_dimensions_and_one_input() -> None:
+    """Read back with the ``onnx`` package (a test dependency only): the edit is ONNX."""
+    import onnx
+
+    path = faces_module.face_model_path()
+    assert path is not None
+    model = onnx.load_from_string(faces_module.free_input_dims(path.read_bytes()))
+
+    def dims(value: onnx.ValueInfoProto) -> list[str | int]:
+        return [d.dim_param or d.dim_value for d in value.type.tensor_type.shape.dim]
+
+    assert [(value.name, dims(value)) for value in model.graph.input] == [
+        ("input.1", ["batch", 3, "height", "width"])
+    ]
+    assert [dims(value) for value in model.graph.output] == [
+        ["batch", channels, "height", "width"] for channels in (1, 2, 2, 10)
+    ]
+    assert len(model.graph.initializer) > 100  # the weights, untouched
+    onnx.checker.check_model(model)
+
+
+def test_a_file_that_is_not_a_model_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "centerface.onnx"
+    broken.write_bytes(b"\x0f\xff")  # wire type 7: no protobuf has it
+    faces_module._open_session.cache_clear()
+    with pytest.raises(ConfigurationError, match=r"can't load the face model .*not an ONNX"):
+        FaceDetector(FaceConfig(), model=broken)
+
+
 def test_enabled_without_the_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(faces_module, "face_model_path", lambda: None)
     with pytest.raises(ConfigurationError, match=r"detect\.faces\.enabled is true.*setup\.sh"):

@@ -35,6 +35,7 @@ import importlib.resources
 import importlib.util
 import math
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -238,33 +239,110 @@ def _crops(regions: list[Box], width: int, height: int) -> list[_Crop]:
 
 @functools.cache
 def _open_session(path: Path) -> onnxruntime.InferenceSession:
-    """The model's session, one per process: ``run`` is thread-safe, so cameras share it.
-
-    The file declares the fixed 10×3×32×32 input it was exported with, and ONNX Runtime
-    refuses any other, so batch, height and width are made free first. The initializers
-    listed as graph inputs (an old exporter's habit) are dropped from the inputs, which
-    lets ONNX Runtime fold them as constants.
-    """
-    import onnx
+    """The model's session, one per process: ``run`` is thread-safe, so cameras share it."""
     import onnxruntime
 
-    model = onnx.load(str(path))
-    graph = model.graph
-    constants = {initializer.name for initializer in graph.initializer}
-    inputs = [value for value in graph.input if value.name not in constants]
-    del graph.input[:]
-    graph.input.extend(inputs)
-    for value in [*graph.input, *graph.output]:
-        dims = value.type.tensor_type.shape.dim
-        for index, name in ((0, "batch"), (2, "height"), (3, "width")):
-            dims[index].dim_param = name
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only
     try:
-        return onnxruntime.InferenceSession(
-            model.SerializeToString(), options, providers=["CPUExecutionProvider"]
-        )
+        model = free_input_dims(path.read_bytes())
+        return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # ONNX Runtime raises its own pybind classes
         raise ConfigurationError(f"can't load the face model {path}: {exc}") from exc
+
+
+# The model file declares the fixed 10×3×32×32 input it was exported with, and ONNX Runtime
+# refuses any other, so batch, height and width are made free (named) before loading. The
+# file also lists its initializers as graph inputs (an old exporter's habit), which stops
+# ONNX Runtime folding them as constants: only the image stays an input. Both are edits of
+# a few fields of the ONNX protobuf, made on its wire format (ModelProto.graph = 7;
+# GraphProto.input = 11, output = 12; ValueInfoProto.name = 1, type = 2; TypeProto
+# .tensor_type = 1; its shape = 2; TensorShapeProto.dim = 1; Dimension.dim_param = 2), so
+# the edge needs no ``onnx`` package, 17 MB and a second to import.
+FREE_DIMS = {0: "batch", 2: "height", 3: "width"}
+_Edit = Callable[[bytes], bytes | None]
+
+
+def free_input_dims(model: bytes) -> bytes:
+    """The serialized ONNX ``model`` with its image input's and outputs' batch, height and
+    width made free, and every other graph input dropped."""
+
+    def shape(payload: bytes) -> bytes:
+        out = bytearray()
+        for index, (number, _, raw) in enumerate(_fields(payload)):
+            name = FREE_DIMS.get(index) if number == 1 else None
+            out += _field(1, _field(2, name.encode())) if name else raw
+        return bytes(out)
+
+    def value(payload: bytes) -> bytes:
+        tensor = functools.partial(_edit, edits={2: shape})
+        return _edit(payload, {2: functools.partial(_edit, edits={1: tensor})})
+
+    def graph_input(payload: bytes) -> bytes | None:
+        name = next((part for number, part, _ in _fields(payload) if number == 1), b"")
+        return value(payload) if name == INPUT.encode() else None
+
+    return _edit(model, {7: functools.partial(_edit, edits={11: graph_input, 12: value})})
+
+
+def _edit(data: bytes, edits: dict[int, _Edit]) -> bytes:
+    """``data`` (a message) with each field numbered in ``edits`` replaced by what its edit
+    makes of its payload, or dropped where that is None."""
+    out = bytearray()
+    for number, payload, raw in _fields(data):
+        edit = edits.get(number)
+        if edit is None:
+            out += raw
+        elif (changed := edit(payload)) is not None:
+            out += _field(number, changed)
+    return bytes(out)
+
+
+def _fields(data: bytes) -> Iterator[tuple[int, bytes, bytes]]:
+    """Each field of a message: its number, its payload if length-delimited, its bytes."""
+    position = 0
+    while position < len(data):
+        start = position
+        key, position = _varint(data, position)
+        wire_type, payload = key & 7, b""
+        if wire_type == 0:
+            _, position = _varint(data, position)
+        elif wire_type == 2:
+            length, position = _varint(data, position)
+            payload = data[position : position + length]
+            position += length
+        elif wire_type in (1, 5):
+            position += 8 if wire_type == 1 else 4
+        else:
+            raise ValueError(f"not an ONNX model: protobuf wire type {wire_type} at {start}")
+        if position > len(data):
+            raise ValueError("not an ONNX model: it ends inside a field")
+        yield key >> 3, payload, data[start:position]
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    return _varint_bytes(number << 3 | 2) + _varint_bytes(len(payload)) + payload
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if position >= len(data):
+            raise ValueError("not an ONNX model: it ends inside a number")
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, position
+        shift += 7
+
+
+def _varint_bytes(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
