@@ -207,23 +207,30 @@ AGENCY_SWAPS: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(AGENCY_SWAPS))
-def test_a_swapped_agency_key_is_refused_before_any_key_is_wrapped(world: World, case: str) -> None:
-    swap, words = AGENCY_SWAPS[case]
-    world.served.lying.rewrite(
-        "GET", INBOX_ENTRY, lambda entry: {**entry, "agency": {**entry["agency"], **swap}}
-    )
-    api, recording = _recording_api(world)
-    with api, pytest.raises(KeyRefused, match=words):
-        answer_request(api, world.entry_id, [world.clip_id], world.home.owner.user_key)
-    assert world.served.lying.rewritten == [("GET", f"/v1/inbox/{world.entry_id}")]
-    # Refused at the entry (after reading the log to check the proof): no clip key was
-    # fetched, so none was opened or wrapped, and nothing was posted.
-    sent = {(method, path) for method, path, _ in recording.sent}
-    assert sent - {("GET", "/v1/audit/key"), ("GET", "/v1/audit/checkpoint")} == {
-        ("GET", f"/v1/inbox/{world.entry_id}")
-    }
-    assert _share_rows(world) == 0
+def test_a_swapped_agency_key_is_refused_before_any_key_is_wrapped(
+    world: World, subtests: pytest.Subtests
+) -> None:
+    """Each swap in turn on one world: a refusal writes nothing, and the hub tells the
+    truth again before the next swap."""
+    for case, (swap, words) in sorted(AGENCY_SWAPS.items()):
+        with subtests.test(case):
+            world.served.lying.reset()
+            world.served.lying.rewrite(
+                "GET",
+                INBOX_ENTRY,
+                lambda entry, swap=swap: {**entry, "agency": {**entry["agency"], **swap}},
+            )
+            api, recording = _recording_api(world)
+            with api, pytest.raises(KeyRefused, match=words):
+                answer_request(api, world.entry_id, [world.clip_id], world.home.owner.user_key)
+            assert world.served.lying.rewritten == [("GET", f"/v1/inbox/{world.entry_id}")]
+            # Refused at the entry (after reading the log to check the proof): no clip key
+            # was fetched, so none was opened or wrapped, and nothing was posted.
+            sent = {(method, path) for method, path, _ in recording.sent}
+            assert sent - {("GET", "/v1/audit/key"), ("GET", "/v1/audit/checkpoint")} == {
+                ("GET", f"/v1/inbox/{world.entry_id}")
+            }
+            assert _share_rows(world) == 0
 
 
 def test_a_clip_from_a_device_the_owner_never_signed_is_refused(world: World) -> None:
