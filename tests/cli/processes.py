@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import socket
 import subprocess
 import sys
@@ -32,6 +33,19 @@ def wait_healthy(url: str, process: subprocess.Popen[str], limit: float = 20.0) 
         except httpx.TransportError:
             time.sleep(0.2)
     raise AssertionError(f"/healthz did not answer within {limit} s")
+
+
+def run(config: Path, *arguments: str, **env: str) -> tuple[int, str]:
+    """The real command in a child process, with ``config`` as the client directory: its
+    exit code, and stdout and stderr together."""
+    result = subprocess.run(
+        [sys.executable, "-m", "doorstep", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DOORSTEP_CONFIG_DIR": str(config), "COLUMNS": "200", **env},
+    )
+    return result.returncode, result.stdout + result.stderr
 
 
 def run_here(config: Path, *arguments: str, **env: str) -> tuple[int, str]:

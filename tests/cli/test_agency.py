@@ -18,8 +18,7 @@ from doorstep.owner.keys import clip_access
 from doorstep.owner.sharing import answer_request
 from doorstep.settings import Settings
 from tests.agencies import OFFICER, make_agency
-from tests.cli.processes import run_here
-from tests.cli.test_keys import run
+from tests.cli.processes import run, run_here
 from tests.edge.hub_process import HubProcess, pair_camera
 from tests.owner.test_household import upload
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,21 +21,10 @@ from doorstep.audit.checkpoint import generate_log_key
 from doorstep.cli import app
 from doorstep.owner.api import HubApi
 from doorstep.owner.keys import publish_user_key
-from tests.cli.processes import run_here
+from tests.cli.processes import run, run_here
 from tests.edge.hub_process import OWNER, HubProcess, create_home
 from tests.hub.actors import TEST_BOX
 from tests.lying_hub import ServedHub
-
-
-def run(*arguments: str) -> tuple[int, str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "doorstep", "audit", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    return result.returncode, result.stdout + result.stderr
 
 
 def wait_for_checkpoint(hub: HubProcess, size: int) -> dict[str, object]:
@@ -62,18 +48,19 @@ def busy_hub(hub: HubProcess) -> int:
 
 
 def test_verify_and_watch_a_healthy_log(hub: HubProcess, tmp_path: Path) -> None:
+    client = tmp_path / "client"
     size = busy_hub(hub)
     assert size >= 5
     wait_for_checkpoint(hub, size)
-    code, output = run("verify", "--hub", hub.url, "--json")
+    code, output = run(client, "audit", "verify", "--hub", hub.url, "--json")
     assert code == 0, output
     assert json.loads(output)["entries"] == size
     state = tmp_path / "witness.json"
-    code, output = run("watch", "--hub", hub.url, "--state", str(state), "--once")
+    code, output = run(client, "audit", "watch", "--hub", hub.url, "--state", str(state), "--once")
     assert code == 0, output
     httpx.post(f"{hub.url}/v1/auth/login", json=OWNER)
     wait_for_checkpoint(hub, size + 1)
-    code, output = run("watch", "--hub", hub.url, "--state", str(state), "--once")
+    code, output = run(client, "audit", "watch", "--hub", hub.url, "--state", str(state), "--once")
     assert code == 0 and "consistent" in output, output
 
 

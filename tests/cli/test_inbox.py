@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from doorstep.owner.credentials import Credentials, save_credentials, save_user_key
-from tests.cli.processes import run_here
+from tests.cli.processes import run, run_here
 from tests.cli.test_agency import file_request, officer_password, signed_in_officer
-from tests.cli.test_keys import run
 from tests.edge.hub_process import HubProcess, pair_camera
 from tests.owner.test_household import upload
 

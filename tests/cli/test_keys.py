@@ -30,7 +30,7 @@ from doorstep.hub.keys.models import HomeKeyGrant
 from doorstep.owner.credentials import Credentials, save_credentials, save_user_key
 from doorstep.owner.keys import clip_access, grant_member
 from tests.agencies import make_agency
-from tests.cli.processes import run_here
+from tests.cli.processes import run, run_here
 from tests.lying_hub import ServedHub
 from tests.owner.residents import (
     PASSPHRASE,
@@ -45,18 +45,6 @@ from tests.owner.residents import (
     seal_clip,
     sign_up,
 )
-
-
-def run(config: Path, *arguments: str, **env: str) -> tuple[int, str]:
-    """The real command in a child process: its exit code, and stdout and stderr together."""
-    result = subprocess.run(
-        [sys.executable, "-m", "doorstep", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "DOORSTEP_CONFIG_DIR": str(config), "COLUMNS": "200", **env},
-    )
-    return result.returncode, result.stdout + result.stderr
 
 
 def client(config: Path, resident: Resident) -> Path:
