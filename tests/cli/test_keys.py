@@ -56,9 +56,12 @@ def client(config: Path, resident: Resident) -> Path:
     return config
 
 
-def login(config: Path, resident: Resident) -> None:
+def login(config: Path, resident: Resident, *, installed: bool = True) -> None:
+    """`doorstep login` as the real command, or in this process unless ``installed``."""
     login = ("login", "--hub", resident.url, "--email", resident.email)
-    code, output = run(config, *login, DOORSTEP_PASSWORD=resident.password)
+    code, output = (run if installed else run_here)(
+        config, *login, DOORSTEP_PASSWORD=resident.password
+    )
     assert code == 0, output
 
 
@@ -66,18 +69,18 @@ def test_generate_show_and_recover_on_a_new_machine(tmp_path: Path, served_hub: 
     member = sign_up(served_hub.url, "member@doorstep.example", "Member")
     laptop, phone = tmp_path / "laptop", tmp_path / "phone"
     for machine in (laptop, phone):
-        login(machine, member)
+        login(machine, member, installed=machine is laptop)
         assert ((machine / "credentials.json").stat().st_mode & 0o777) == 0o600
         assert ((machine / "password-check.json").stat().st_mode & 0o777) == 0o600
     assert member.password not in (laptop / "password-check.json").read_text()
     code, output = run(laptop, "keys", "generate", DOORSTEP_PASSPHRASE=PASSPHRASE)
     assert code == 0, output
     assert ((laptop / "user-key.pem").stat().st_mode & 0o777) == 0o600
-    code, shown = run(laptop, "keys", "show", "--json")
+    code, shown = run_here(laptop, "keys", "show", "--json")
     assert code == 0, shown
     fingerprint_shown = json.loads(shown)["key"]
     assert fingerprint_shown.replace(" ", "") in output.replace(" ", "")
-    code, output = run(phone, "keys", "recover", DOORSTEP_PASSPHRASE="wrong passphrase")
+    code, output = run_here(phone, "keys", "recover", DOORSTEP_PASSPHRASE="wrong passphrase")
     assert code != 0
     assert "passphrase does not open" in output and len(output.strip().splitlines()) == 1
     assert not (phone / "user-key.pem").exists()
@@ -110,7 +113,7 @@ REFUSED_PASSPHRASES = {
 def test_weak_and_sign_in_passphrases_are_refused(tmp_path: Path, served_hub: ServedHub) -> None:
     member = sign_up(served_hub.url, "alice@doorstep.example", "Alice Liddell")
     config = tmp_path / "alice"
-    login(config, member)
+    login(config, member, installed=False)
     for case, (passphrase, rule) in REFUSED_PASSPHRASES.items():
         given = passphrase.replace("SIGN-IN", member.password).replace("EMAIL", member.email)
         code, output = run_here(config, "keys", "generate", DOORSTEP_PASSPHRASE=given)
