@@ -17,13 +17,15 @@ from tests.pmtiles import HEADER_BYTES, solid_png, write_pmtiles
 TILES = {(0, 0, 0): solid_png(10, 20, 30), (1, 1, 0): solid_png(200, 100, 0)}
 
 
-@pytest.fixture
-def pmtiles(tmp_path: Path) -> tuple[Path, bytes]:
-    path = tmp_path / "basemap.pmtiles"
+@pytest.fixture(scope="module")
+def pmtiles(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+    path = tmp_path_factory.mktemp("basemap") / "basemap.pmtiles"
     return path, write_pmtiles(path, TILES)
 
 
-@pytest.fixture
+# One app with the basemap for the module's tests, which only read it (as the page tests
+# share theirs: tests/hub/web/conftest.py).
+@pytest.fixture(scope="module")
 async def basemap_client(
     settings: Settings, pmtiles: tuple[Path, bytes]
 ) -> AsyncIterator[AsyncClient]:
