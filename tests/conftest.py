@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import inspect
 import os
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx._transports.default as httpx_transports
 import pytest
 from argon2 import PasswordHasher
 from pydantic import SecretStr
@@ -37,6 +40,32 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     if request.node.get_closest_marker("production_password_hasher") is None:
         monkeypatch.setattr(security, "_HASHER", CHEAP_HASHER)
+
+
+def _ca_settings() -> tuple[str | None, str | None]:
+    return os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_default_tls_context() -> Iterator[None]:
+    """httpx clients in this process share one default TLS context: each client would
+    otherwise load the CA bundle again (about 25 ms, more under load), and tests make
+    thousands of clients, nearly all to local servers over plain HTTP. A client given
+    another ``verify``, or made while SSL_CERT_FILE or SSL_CERT_DIR differ from the run's
+    start (an HTTPS hub's own CA), still gets what httpx makes of it."""
+    make = httpx_transports.create_ssl_context
+    at_start, default = _ca_settings(), make()
+
+    def shared(
+        verify: ssl.SSLContext | str | bool = True, cert: Any = None, trust_env: bool = True
+    ) -> ssl.SSLContext:
+        if verify is True and cert is None and trust_env and _ca_settings() == at_start:
+            return default
+        return make(verify=verify, cert=cert, trust_env=trust_env)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx_transports, "create_ssl_context", shared)
+        yield
 
 
 @pytest.fixture(autouse=True)
