@@ -39,9 +39,8 @@ from doorstep.crypto.keylist import SignedKeyList, parse_list
 from doorstep.evidence.package import signature_text
 from doorstep.hub.audit.checkpoints import log_private_key
 from doorstep.owner.sharing import answer_request
-from tests.cli.processes import free_port
+from tests.cli.processes import free_port, run, run_here
 from tests.cli.test_agency import file_request, officer_password, signed_in_officer
-from tests.cli.test_keys import run
 from tests.edge.hub_process import HubProcess, pair_camera
 from tests.evidence.factory import members, rewrite
 from tests.owner.test_household import upload
@@ -97,7 +96,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
             signed_in_officer(config, hub, officer_password(hub)) as officer,
             camera.owner.api(hub.url) as owner,
         ):
-            code, output = run(config, "agency", "key")
+            code, output = run_here(config, "agency", "key")
             assert code == 0, output
             file_request(officer, "CASE-TAMPER-1")
             [entry] = owner.call("GET", "/v1/inbox")["data"]
