@@ -68,6 +68,8 @@ DETECT_WIDTH = 640
 # The twin is at most this wide (a 720p or 1080p clip's twin is scaled down): it is for
 # sharing, and at full 720p it took 3 times the memory and half as much CPU again.
 TWIN_WIDTH = 640
+# libx264's frames of lookahead (veryfast's 10 held 7 MB more at 640 px; docs/benchmarks.md).
+LOOKAHEAD = {"rc-lookahead": "5"}
 # Detection frames on each side of a frame whose boxes it blurs (robust to one miss).
 NEIGHBOURS = 2
 
@@ -300,7 +302,8 @@ def twin_clip(
             video.time_base = time_base
             video.width, video.height = _size(template, TWIN_WIDTH)
             video.pix_fmt = "yuv420p"
-            video.codec_context.options = {"preset": preset, "crf": str(crf)}
+            # Five frames of lookahead, not veryfast's ten: each is a frame libx264 holds.
+            video.codec_context.options = {"preset": preset, "crf": str(crf), **LOOKAHEAD}
             # One thread each way: the twin is made on the camera's own thread, and a
             # thread pool holds a set of frames per thread.
             video.codec_context.thread_count = 1

@@ -104,6 +104,7 @@ class FaceDetector:
             )
         with _SESSION_LOCK:  # cameras start in threads of their own: one session still
             self._session = _open_session(path)
+        self._whole_frame = _shrinking_run()
 
     def detect(self, image: NDArray[np.uint8], regions: list[Box]) -> list[Detection]:
         """Faces in ``image`` (BGR) near ``regions``; no regions, no crops, no inference."""
@@ -123,7 +124,8 @@ class FaceDetector:
         """
         height, width = image.shape[:2]
         threshold = self._config.min_score if min_score is None else min_score
-        return self._kept(self._infer(image, _Crop(0, 0, width, height), 1.0, threshold))
+        crop = _Crop(0, 0, width, height)
+        return self._kept(self._infer(image, crop, 1.0, threshold, self._whole_frame))
 
     def _kept(self, found: list[tuple[Box, float]]) -> list[Detection]:
         boxes, scores = [box for box, _ in found], [score for _, score in found]
@@ -133,7 +135,12 @@ class FaceDetector:
         ]
 
     def _infer(
-        self, image: NDArray[np.uint8], crop: _Crop, zoom: float, threshold: float
+        self,
+        image: NDArray[np.uint8],
+        crop: _Crop,
+        zoom: float,
+        threshold: float,
+        run: onnxruntime.RunOptions | None = None,
     ) -> list[tuple[Box, float]]:
         """The faces over ``threshold`` in ``crop`` of ``image`` zoomed by ``zoom``:
         boxes normalized to ``image``, and scores."""
@@ -156,7 +163,7 @@ class FaceDetector:
             value=(0, 0, 0),
         )
         blob = cv2.dnn.blobFromImage(padded, 1.0, swapRB=True)  # RGB, 0-255, NCHW
-        heatmap, scale, offset = self._session.run([HEATMAP, SCALE, OFFSET], {INPUT: blob})
+        heatmap, scale, offset = self._session.run([HEATMAP, SCALE, OFFSET], {INPUT: blob}, run)
         boxes, scores = decode(
             np.asarray(heatmap), np.asarray(scale), np.asarray(offset), threshold
         )
@@ -251,6 +258,20 @@ def _open_session(path: Path) -> onnxruntime.InferenceSession:
         return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # ONNX Runtime raises its own pybind classes
         raise ConfigurationError(f"can't load the face model {path}: {exc}") from exc
+
+
+def _shrinking_run() -> onnxruntime.RunOptions:
+    """Run options that hand the session's memory arena back after the run.
+
+    The arena keeps, for the life of the process, what its largest inference needed: a
+    whole 640 px frame for the blurred twin kept about 50 MB more than the pipeline's
+    128×128 crops (docs/benchmarks.md, bench edge memory), so whole-frame runs give it back.
+    """
+    import onnxruntime
+
+    options = onnxruntime.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return options
 
 
 # The model file declares the fixed 10×3×32×32 input it was exported with, and ONNX Runtime
