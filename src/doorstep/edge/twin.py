@@ -14,8 +14,9 @@ face missed by one detection is still covered by its neighbours.
 
 The twin is made from the finished clip, so privacy zones, already black there, stay
 black; it is encoded once (libx264, like :mod:`doorstep.edge.redact`), at most
-``TWIN_WIDTH`` pixels wide: for a 720p15 clip on one core that took 0.20 s of CPU per
-second of clip and 54 MB at its peak, where a full-size twin took 0.30 s and 176 MB.
+``TWIN_WIDTH`` pixels wide: for a 720p15 clip on one core that takes 0.23 s of CPU per
+second of clip and 85 MB at its peak, where a full-size twin took 0.30 s and more than
+twice the memory (docs/benchmarks.md, bench edge memory).
 Audio is dropped: voices are not for sharing. Nothing about the faces is kept: the
 boxes live as long as the frames around them.
 """
