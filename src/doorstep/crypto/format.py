@@ -47,6 +47,8 @@ PART_SETS = "some of clip, snapshot, details, or of twin_clip, twin_snapshot"
 def one_key_parts(names: Collection[str]) -> bool:
     """Whether ``names`` are some of one key's parts: the clip's own, or its twin's."""
     return bool(names) and (set(names) <= set(PARTS) or set(names) <= set(TWIN_PARTS))
+
+
 # A clip's attestation sealed under its clip key (crypto/attestation.py): the nonce in
 # front, and the most a sealed one may take (three parts take about 700 bytes).
 ATTESTATION_NONCE_BYTES = 12
