@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from doorstep import __version__
 from doorstep.hub.accounts.admin_router import router as admin_accounts_router
 from doorstep.hub.accounts.router import router as accounts_router
+from doorstep.hub.accounts.security import prepare_password_checks
 from doorstep.hub.agencies.router import router as agencies_router
 from doorstep.hub.api_docs import install_api_docs
 from doorstep.hub.audit.checkpoints import checkpoint_periodically, issue_checkpoint
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         secret_key = settings.resolved_secret_key()
         engine = make_engine(settings.resolved_database_url())
         await run_in_threadpool(upgrade_database, engine)
+        await run_in_threadpool(prepare_password_checks)
         sessions = make_session_factory(engine, info=session_info(secret_key))
         await run_in_threadpool(_record_web_manifest, sessions, secret_key, settings.audit_origin)
         storage = open_blob_store(settings)

@@ -25,6 +25,12 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return hasher.hash(secrets.token_urlsafe(16))
 
 
+def prepare_password_checks() -> None:
+    """Make the dummy hash at the hub's start, so that the first sign-in for an unknown
+    account costs no more than any later one."""
+    _dummy_hash(_HASHER)
+
+
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
