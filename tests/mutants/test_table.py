@@ -32,6 +32,9 @@ SECURITY_MODULES = (
     # Issue 21: the log, the web code and every client that checks what the hub serves.
     "src/doorstep/hub/audit/",
     "src/doorstep/hub/web/",
+    # Issue 22: the headers every answer gets, and the transparency page's own policy.
+    "src/doorstep/hub/middleware.py",
+    "src/doorstep/hub/transparency/page.py",
     "src/doorstep/audit/",
     "src/doorstep/crypto/",
     "src/doorstep/owner/",
