@@ -15,8 +15,24 @@ from doorstep.owner.api import HubApi
 from doorstep.owner.sharing import answer_request
 from tests.cli.test_agency import file_request
 from tests.hub.shares.officers import _token
-from tests.owner.residents import Home, add_member, make_home, pair_device, record_clip
+from tests.owner.residents import (
+    Home,
+    add_member,
+    current_home_key,
+    make_home,
+    pair_device,
+    seal_clip,
+    upload_clip,
+)
 from tests.web.hub import Account, HttpsHub
+
+TWINNED = {
+    "clip": b"\x00" * 5000,
+    "snapshot": b"\x01" * 500,
+    "details": b"{}",
+    "twin_clip": b"\x02" * 5000,
+    "twin_snapshot": b"\x03" * 500,
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +70,10 @@ def make_world(hub: HttpsHub, directory: Path) -> WebWorld:
     with hub.trusted():
         home = make_home(hub.url)
         member = add_member(home, "member@web.doorstep.example")
-        clip_id = record_clip(directory, home, pair_device(home))
+        device = pair_device(home)
+        # With a blurred twin, so the inbox entry shows "Share only the blurred copy" too.
+        clip = seal_clip(home, device.key, current_home_key(home), contents=TWINNED)
+        clip_id = upload_clip(directory, home, device, clip)
         officer = hub.agency_member()
         with HubApi(hub.url, _token(hub.url, officer.email, officer.password)) as api:
             publish_agency_key(api, directory / "agency.key")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,10 +13,12 @@ from httpx import AsyncClient
 from doorstep.hub.requests.models import DeliveryAnswer, RequestDelivery
 from doorstep.hub.state import HubState
 from tests.hub.actors import Actors
+from tests.hub.clips.uploads import upload_with_twin
 from tests.hub.shares.scene import (
     Agency,
     Home,
     delivery_of,
+    now,
     police_request,
     share,
 )
@@ -66,6 +69,26 @@ async def test_entry_shows_details_area_and_own_clips(
     assert json.loads(geometry)["type"] == "Polygon"
     assert f'data-clip-id="{home.clip_id}"' in text and f'href="/clips/{home.clip_id}"' in text
     assert 'id="share-form"' in text and 'id="decline-button"' in text
+
+
+async def test_entry_offers_sharing_the_blurred_copy_only_for_a_clip_with_a_twin(
+    app: FastAPI, actors: Actors, client: AsyncClient
+) -> None:
+    home, _, entry = await request_in_inbox(actors, client)
+    started = now() - timedelta(minutes=10)
+    twinned = await upload_with_twin(
+        client,
+        actors.device(home.owner, home.home_id),
+        home.camera_id,
+        times=(started, started + timedelta(seconds=20)),
+    )
+    assert twinned.committed.status_code == 201, twinned.committed.text
+    async with browser(app, home.owner) as page:
+        text = (await page.get(f"/inbox/{entry['id']}")).text
+    assert f'id="clip-{twinned.clip_id}"' in text and f'id="clip-{home.clip_id}"' in text
+    assert f'id="twin-{twinned.clip_id}"' in text
+    assert f'id="twin-{home.clip_id}"' not in text  # a clip without a twin: whole or nothing
+    assert "The original stays encrypted and is not shared" in text
 
 
 async def test_decline_is_a_plain_post_and_is_shown(

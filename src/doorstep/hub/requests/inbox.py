@@ -7,6 +7,7 @@ not on the public audit log: to an agency it is indistinguishable from silence.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from doorstep.errors import Conflict, NotFound
 from doorstep.hub.accounts.models import User
 from doorstep.hub.agencies.models import Agency
-from doorstep.hub.clips.models import Clip
+from doorstep.hub.clips.models import Clip, ClipPart, PartName
 from doorstep.hub.db import utcnow
 from doorstep.hub.homes.service import owned_home_ids
 from doorstep.hub.requests.models import DeliveryAnswer, FootageRequest, RequestDelivery
@@ -70,6 +71,20 @@ def clips_in_window(session: Session, *, entry: InboxEntry) -> list[Clip]:
                 Clip.ended_at > request.window_start,
             )
             .order_by(Clip.started_at, Clip.id)
+        )
+    )
+
+
+def clips_with_twin(session: Session, clips: Sequence[Clip]) -> set[uuid.UUID]:
+    """Which of ``clips`` have a blurred twin: those the owner may share as their twin alone."""
+    if not clips:
+        return set()
+    return set(
+        session.scalars(
+            select(ClipPart.clip_id).where(
+                ClipPart.clip_id.in_([clip.id for clip in clips]),
+                ClipPart.part == PartName.TWIN_CLIP,
+            )
         )
     )
 

@@ -77,6 +77,7 @@ def entry_page(
 ) -> HTMLResponse:
     entry = inbox.inbox_entry(session, user=user, delivery_id=entry_id)
     clips = inbox.clips_in_window(session, entry=entry)
+    twinned = inbox.clips_with_twin(session, clips)
     cameras = {
         camera.id: camera.name
         for camera in list_cameras(session, user=user, home_id=entry.delivery.home_id)
@@ -94,7 +95,11 @@ def entry_page(
         "area_json": entry.request.area,
         "area_text": area_description(entry),
         "clips": [
-            {"clip": clip, "camera": cameras.get(clip.camera_id, "a removed camera")}
+            {
+                "clip": clip,
+                "camera": cameras.get(clip.camera_id, "a removed camera"),
+                "twin": clip.id in twinned,
+            }
             for clip in clips
         ],
         "done": DONE.get(done or ""),

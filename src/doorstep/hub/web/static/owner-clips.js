@@ -75,12 +75,13 @@ function recipientOf(record, key, homeKeys) {
 }
 
 /**
- * `{clipId, homeId, contentKey, devicePublicKey}` for a clip you may open. Asks to unlock
- * your key when it is locked (owner-session.js).
+ * `{clipId, homeId, contentKey, devicePublicKey}` for a clip you may open (with `twin`, the
+ * content key of its blurred twin). Asks to unlock your key when it is locked
+ * (owner-session.js).
  */
-export async function clipAccess(clipId, { key } = {}) {
+export async function clipAccess(clipId, { key, twin = false } = {}) {
   key ??= await getUnlockedKey();
-  const record = await get(`/v1/clips/${clipId}/keys`);
+  const record = await get(`/v1/clips/${clipId}/keys${twin ? '?scope=twin' : ''}`);
   if (record.device_public_key == null) {
     fail(`clip ${clipId}'s device is gone; its signature can't be checked`);
   }

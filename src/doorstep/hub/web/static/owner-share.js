@@ -7,7 +7,7 @@
 //
 //   import { shareClips, declineRequest } from '/static/owner-share.js';
 
-import { PARTS, fingerprint, keyId, openPart, toBase64, clipSubject } from './doorstep-crypto.js';
+import { PARTS, TWIN_PARTS, fingerprint, keyId, openPart, toBase64, clipSubject } from './doorstep-crypto.js';
 import { KeyRefused } from './doorstep-trust.js';
 import { call, download, get } from './owner-api.js';
 import { checkAgencyKey } from './owner-checks.js';
@@ -30,11 +30,14 @@ export async function checkedAgencyKey(agency) {
   return publicKey;
 }
 
-/** One clip of a share: every part opened and attested, the key wrapped to the agency. */
-export async function shareChoice(clipId, agencyPublicKey, { key } = {}) {
-  const access = await clipAccess(clipId, { key });
+/**
+ * One clip of a share: every part opened and attested, the key wrapped to the agency. With
+ * `twin`, the blurred twin alone: its own key, its two parts; the clip's key stays here.
+ */
+export async function shareChoice(clipId, agencyPublicKey, { key, twin = false } = {}) {
+  const access = await clipAccess(clipId, { key, twin });
   const parts = {};
-  for (const part of PARTS) {
+  for (const part of twin ? TWIN_PARTS : PARTS) {
     const sealed = await download(`/v1/clips/${clipId}/parts/${part}`);
     const opened = await openPart(sealed, {
       contentKey: access.contentKey, clipId, part, devicePublicKey: access.devicePublicKey,
@@ -47,23 +50,31 @@ export async function shareChoice(clipId, agencyPublicKey, { key } = {}) {
     { contentKey: access.contentKey, clipId });
   const wrapped = await wrapKey(access.contentKey, agencyPublicKey, clipSubject(clipId));
   access.contentKey.fill(0);
-  return {
+  const choice = {
     clip_id: clipId, wrapped_key: toBase64(wrapped), sealed_attestation: toBase64(attestation),
   };
+  return twin ? { ...choice, twin: true } : choice;
 }
 
 /**
  * Share `clipIds` with the agency that sent inbox entry `entryId`; resolves to the hub's
  * answer (the share). `expiresInDays`: shorter access than the agency's stated retention.
+ * `twinIds`: those of `clipIds` to share as their blurred twin alone (faces blurred).
  */
-export async function shareClips(entryId, clipIds, { expiresInDays = null } = {}) {
+export async function shareClips(entryId, clipIds, { expiresInDays = null, twinIds = [] } = {}) {
   if (!clipIds.length) throw new TypeError('choose at least one clip to share');
+  if (twinIds.some((id) => !clipIds.includes(id))) {
+    throw new TypeError('a clip shared as its blurred copy must be one of the clips chosen');
+  }
   const key = await getUnlockedKey({ reason: 'Sharing opens each clip here, in your browser, '
     + 'and wraps its key to the agency. Your passphrase unlocks your key on this page only.' });
   const entry = await get(`/v1/inbox/${entryId}`);
   const agencyPublicKey = await checkedAgencyKey(entry.agency);
   const clips = [];
-  for (const clipId of clipIds) clips.push(await shareChoice(clipId, agencyPublicKey, { key }));
+  const twins = new Set(twinIds);
+  for (const clipId of clipIds) {
+    clips.push(await shareChoice(clipId, agencyPublicKey, { key, twin: twins.has(clipId) }));
+  }
   return call('POST', `/v1/inbox/${entryId}/share`, { clips, expires_in_days: expiresInDays });
 }
 

@@ -66,22 +66,28 @@ async function showPreviews() {
 
 async function share(event) {
   event.preventDefault();
-  const clipIds = [...form.querySelectorAll('input[name="clip"]:checked')].map((box) => box.value);
+  const checked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)]
+    .map((box) => box.value);
+  const clipIds = checked('clip');
   if (!clipIds.length) {
     say('Choose at least one clip to share.', 'error');
     return;
   }
+  // "Only the blurred copy" ticked on a clip not chosen shares nothing of that clip.
+  const twinIds = checked('twin').filter((id) => clipIds.includes(id));
   const button = document.getElementById('share-button');
   button.disabled = true;
   say(`Opening and re-wrapping ${clipIds.length} clip(s) in your browser…`);
   try {
     const { shareClips } = await import('./owner-share.js');
-    const shared = await shareClips(form.dataset.entryId, clipIds);
+    const shared = await shareClips(form.dataset.entryId, clipIds, { twinIds });
     document.getElementById('entry-answer').textContent = 'You shared clips';
     document.getElementById('decline-section')?.remove();
-    for (const box of form.querySelectorAll('input[name="clip"]')) box.disabled = true;
+    for (const box of form.querySelectorAll('input[type="checkbox"]')) box.disabled = true;
     const until = new Date(shared.expires_at).toISOString().slice(0, 16).replace('T', ' ');
-    say(`Shared ${shared.clips.length} clip(s) with ${shared.agency} until ${until} UTC. `
+    const blurred = shared.clips.filter((clip) => clip.twin).length;
+    const only = blurred ? ` (${blurred} as the blurred copy only)` : '';
+    say(`Shared ${shared.clips.length} clip(s)${only} with ${shared.agency} until ${until} UTC. `
       + 'Your signed receipt is on the Receipts page.');
     const link = document.getElementById('receipts-link');
     if (link) link.hidden = false;
