@@ -28,7 +28,7 @@ from doorstep.hub.homes import service as homes
 from doorstep.hub.homes.models import Camera, HouseholdRole
 from doorstep.hub.homes.schemas import CameraCreate, HomeCreate
 from doorstep.hub.web.auth import PageCsrf, PageResident
-from doorstep.hub.web.pages.resident_settings import settings_context
+from doorstep.hub.web.pages.resident_settings import field_errors, settings_context
 from doorstep.hub.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,14 +39,6 @@ FIELD_LIMITS = {
     "latitude": "Latitude in degrees, -90 to 90.",
     "longitude": "Longitude in degrees, -180 to 180.",
 }
-
-
-def _errors(exc: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else "form"
-        errors.setdefault(field, f"{error['msg']}. {FIELD_LIMITS.get(field, '')}".strip())
-    return errors
 
 
 @router.get("/homes/new")
@@ -67,7 +59,7 @@ async def create_home(
     try:
         body = HomeCreate.model_validate(values)  # a blank field is refused, not defaulted
     except ValidationError as exc:
-        context = {"values": values, "errors": _errors(exc)}
+        context = {"values": values, "errors": field_errors(exc, FIELD_LIMITS)}
         return render(request, "resident/home_new.html", context, 422)
     homes.create_home(session, user=user, name=body.name, retention_days=body.retention_days)
     return RedirectResponse("/home", status_code=303)
@@ -87,7 +79,10 @@ async def add_camera(
         body = CameraCreate.model_validate(values | {"audio_enabled": audio})
     except ValidationError as exc:
         context: dict[str, Any] = settings_context(session, user, home)
-        context |= {"camera_values": values | {"audio_enabled": audio}, "errors": _errors(exc)}
+        context |= {
+            "camera_values": values | {"audio_enabled": audio},
+            "errors": field_errors(exc, FIELD_LIMITS),
+        }
         return render(request, "resident/settings.html", context | {"oob": False}, 422)
     homes.create_camera(session, user=user, home_id=home_id, **body.model_dump())
     return RedirectResponse(f"/homes/{home_id}/settings#cameras-heading", status_code=303)

@@ -9,6 +9,7 @@ save is announced in the page's status region (an htmx out-of-band swap).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -49,11 +50,12 @@ def _clock(minutes: int | None) -> str:
     return "" if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _field_errors(exc: ValidationError) -> dict[str, str]:
+def field_errors(exc: ValidationError, limits: Mapping[str, str] = FIELD_LIMITS) -> dict[str, str]:
+    """The first problem with each form field, followed by its limit where ``limits`` has one."""
     errors: dict[str, str] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "form"
-        limit = FIELD_LIMITS.get(field, "")
+        limit = limits.get(field, "")
         errors.setdefault(field, f"{error['msg']}. {limit}".strip())
     return errors
 
@@ -120,7 +122,7 @@ async def save_retention(
             raise InvalidInput("retention_days: required", field="retention_days")
     except (ValidationError, InvalidInput) as exc:
         errors = (
-            _field_errors(exc)
+            field_errors(exc)
             if isinstance(exc, ValidationError)
             else {"retention_days": f"Required. {FIELD_LIMITS['retention_days']}"}
         )
@@ -183,7 +185,7 @@ async def save_requests(
             preferences=preferences.from_body(body),
         )
     except ValidationError as exc:
-        errors = _field_errors(exc)
+        errors = field_errors(exc)
     except InvalidInput as exc:
         errors = {exc.field or "form": exc.detail}
     else:
