@@ -6,6 +6,8 @@ person and face detectors, the tracker), so the twin gets the event's own track.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -191,17 +193,35 @@ def test_privacy_zones_stay_black_in_the_twin(
     assert snapshot[inside].max() <= 8
 
 
-def _rss_mb() -> float:
+# Run in a process of its own: a test worker's other threads (servers of earlier tests,
+# their allocator arenas) move its RSS by tens of MB while the detector runs.
+_WHOLE_FRAME_GROWTH = """
+from pathlib import Path
+import numpy as np
+from doorstep.edge.config import FaceConfig
+from doorstep.edge.detect.faces import FaceDetector
+
+def rss_mb():
     status = Path("/proc/self/status").read_text().splitlines()
     return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
 
+finder = FaceDetector(FaceConfig())
+rng = np.random.default_rng(0)
+finder.detect_full(rng.integers(0, 256, (360, 640, 3), dtype=np.uint8))  # a twin's frame
+frame = rng.integers(0, 256, (720, 1280, 3), dtype=np.uint8)
+before = rss_mb()
+for _ in range(2):
+    finder.detect_full(frame)
+print(rss_mb() - before)
+"""
 
-def test_a_whole_frame_detection_hands_its_memory_back(finder: FaceDetector) -> None:
+
+def test_a_whole_frame_detection_hands_its_memory_back() -> None:
     """The model's arena would keep what its largest inference needed for the life of the
-    process: 190 MB after a 1280×720 frame (larger than any other test's, so the arena
-    can't have held that much before), 50 MB after a twin's 640 px frame."""
-    frame = np.random.default_rng(0).integers(0, 256, (720, 1280, 3), dtype=np.uint8)
-    before = _rss_mb()
-    for _ in range(2):
-        finder.detect_full(frame)
-    assert _rss_mb() - before < 40
+    process: a 1280×720 frame after a twin's 640 px one leaves the process 160 MB larger
+    when the arena keeps it, 26 MB larger when the run hands it back (measured)."""
+    run = subprocess.run(
+        [sys.executable, "-c", _WHOLE_FRAME_GROWTH], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert float(run.stdout) < 80
