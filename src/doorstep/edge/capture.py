@@ -246,21 +246,27 @@ class _Capture:
             yield Captured(kind, packet, packet.stream, seconds, now, frames)
 
     def _rebase(self, packet: av.Packet[av.stream.Stream]) -> float:
-        """Shift the packet's pts and dts onto the timeline; its seconds there."""
+        """Shift the packet's pts and dts onto the timeline; its seconds there.
+
+        Time bases are Fractions, whose arithmetic costs microseconds a step on every
+        packet; int * int / int rounds once, as float(Fraction) does, so these are the
+        same floats."""
         timestamp = packet.pts if packet.pts is not None else packet.dts
         if timestamp is None:
             return self.last
-        source_seconds = float(timestamp * packet.time_base)
+        time_base = packet.time_base
+        num, den = time_base.numerator, time_base.denominator
+        source_seconds = timestamp * num / den
         if self.shift is None:
             origin = source_seconds if self.earliest is None else min(source_seconds, self.earliest)
             self.shift = self.base - origin
         elif source_seconds + self.shift < self.last - 1.0:  # the source's clock went back
             self.shift = self.end - source_seconds
-        ticks = round(self.shift / packet.time_base)
+        ticks = round(self.shift / (num / den))
         packet.pts = None if packet.pts is None else packet.pts + ticks
         packet.dts = None if packet.dts is None else packet.dts + ticks
-        self.last = float((timestamp + ticks) * packet.time_base)
-        duration = float((packet.duration or 0) * packet.time_base)
+        self.last = (timestamp + ticks) * num / den
+        duration = (packet.duration or 0) * num / den
         self.end = max(self.end, self.last + max(duration, 0.001))
         return self.last
 

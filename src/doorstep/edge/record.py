@@ -17,7 +17,7 @@ import os
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal, NewType
@@ -57,17 +57,17 @@ class BufferedPacket:
     is_keyframe: bool
     stream: av.stream.Stream  # our own copy of the source's: the stream-copy template
     seconds: float
+    # When the packet is decoded (earlier than ``seconds`` by the B-frame delay) and when
+    # it ends: worked out once here, as clips and spans read them for every packet.
+    decode_seconds: float = field(init=False)
+    end_seconds: float = field(init=False)
 
-    @property
-    def decode_seconds(self) -> float:
-        """When the packet is decoded: earlier than ``seconds`` by the B-frame delay."""
-        if self.pts is None or self.dts is None:
-            return self.seconds
-        return self.seconds - float((self.pts - self.dts) * self.time_base)
-
-    @property
-    def end_seconds(self) -> float:
-        return self.seconds + float((self.duration or 0) * self.time_base)
+    def __post_init__(self) -> None:
+        # int * int / int is rounded once, as float(Fraction) is: the same floats as before.
+        num, den = self.time_base.numerator, self.time_base.denominator
+        delay = 0 if self.pts is None or self.dts is None else self.pts - self.dts
+        object.__setattr__(self, "decode_seconds", self.seconds - delay * num / den)
+        object.__setattr__(self, "end_seconds", self.seconds + (self.duration or 0) * num / den)
 
     def to_packet(self, ticks: int, stream: av.stream.Stream | None) -> av.Packet[av.stream.Stream]:
         """A fresh ``av.Packet`` of these bytes, timestamps moved back by ``ticks``."""
