@@ -6,7 +6,10 @@ when ``detect.faces`` is on: :mod:`doorstep.edge.detect.faces`); the tracker tur
 detections into events. Packets go to a rolling buffer, from which each event's
 clip is cut by stream copy once its post-roll has passed (cameras with privacy zones
 re-encode instead, with the zones blacked out). Privacy zones are blacked out of the
-grey and detection frames too, so no stage ever looks inside them.
+grey and detection frames too, so no stage ever looks inside them. With a face detector,
+each event's blurred twin is made on the process's twin thread
+(:mod:`doorstep.edge.twin_queue`), which then hands the event on; :meth:`finish` waits
+for them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import logging
 import tempfile
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent import futures
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +43,7 @@ from doorstep.edge.record import ClipInfo, PinHandle, SegmentBuffer, cut_clip
 from doorstep.edge.redact import reencode_clip, snapshot_jpeg
 from doorstep.edge.track import Track, Tracker
 from doorstep.edge.twin import TimedBox, twin_clip, twin_snapshot
+from doorstep.edge.twin_queue import TwinQueue, shared_twin_queue
 from doorstep.errors import DoorstepError
 
 logger = logging.getLogger("doorstep.edge.pipeline")
@@ -134,11 +140,14 @@ class CameraPipeline:
         on_presence: Callable[[bool], None] | None = None,
         workdir: Path | None = None,
         twins: bool = True,
+        twin_queue: TwinQueue | None = None,
     ) -> None:
         self.camera = camera
         self.detector = detector
         self.faces = faces
         self.twins = twins  # off: events without a blurred twin (tests of events alone)
+        self.twin_queue = twin_queue or shared_twin_queue()
+        self._twins_made: list[Future[None]] = []  # this camera's, not yet waited for
         self.on_event = on_event
         self.live = live
         self.on_presence = on_presence
@@ -199,6 +208,8 @@ class CameraPipeline:
             self._record(
                 key, clip_end_s=min(self.now_s, event.end_s + self.camera.record.post_roll_s)
             )
+        futures.wait(self._twins_made)  # every event is handed on before this returns
+        self._twins_made.clear()
 
     # -- analysis ------------------------------------------------------------------------
 
@@ -288,21 +299,18 @@ class CameraPipeline:
             )
         clip_start = max(0.0, event.start_s - self.camera.record.pre_roll_s)
         path = self.workdir / f"{event.id}.mp4"
-        twin = b""
         try:
             info = self._cut(clip_start, clip_end_s, path)
             clip = path.read_bytes()
-            twin = self._twin_clip(event, path, info.start_s)
         except (DoorstepError, OSError) as exc:
             # One clip that can't be written must not stop the camera's recording.
             logger.error("camera %s: %s event not recorded: %s", self.camera.name, event.label, exc)
+            path.unlink(missing_ok=True)
             self._presence()
             return
         finally:
-            path.unlink(missing_ok=True)
             self.buffer.unpin(event.pin)
         offset = self._wallclock_offset or datetime.now().astimezone()
-        snapshot = self._snapshot(event)
         recorded = RecordedEvent(
             id=event.id,
             camera_id=self.camera.id,
@@ -315,14 +323,14 @@ class CameraPipeline:
             started_at=offset + timedelta(seconds=info.start_s),
             ended_at=offset + timedelta(seconds=info.end_s),
             clip=clip,
-            snapshot=snapshot,
+            snapshot=self._snapshot(event),
             zones=event.zones,
             trigger=event.trigger,
-            twin_clip=twin,
-            twin_snapshot=self._twin_snapshot(event, snapshot) if twin else b"",
         )
         self._presence()
-        self.on_event(recorded)
+        if not self._twin_later(recorded, event, path):
+            path.unlink(missing_ok=True)
+            self.on_event(recorded)
 
     def _cut(self, start_s: float, end_s: float, path: Path) -> ClipInfo:
         if self.privacy:
@@ -331,25 +339,43 @@ class CameraPipeline:
             )
         return cut_clip(self.buffer, start_s, end_s, path, audio=self.camera.audio)
 
-    def _twin_clip(self, event: _OpenEvent, clip: Path, clip_start_s: float) -> bytes:
-        """The clip's blurred twin, or b"" without a face detector (or when it failed:
-        the event is kept without a twin rather than lost)."""
+    def _twin_later(self, recorded: RecordedEvent, event: _OpenEvent, clip: Path) -> bool:
+        """Hand the event on from the twin thread once its blurred twin is made
+        (:mod:`doorstep.edge.twin_queue`); False when it gets none and goes on now."""
         if self.faces is None or not self.twins:
-            return b""
-        people = [TimedBox(at - clip_start_s, box) for at, box in event.people.items()]
-        path = clip.with_name(f"{clip.stem}.twin.mp4")
-        try:
-            twin_clip(clip, path, self.faces, people, polygons=self.privacy)
-            return path.read_bytes()
-        except (DoorstepError, OSError) as exc:
-            logger.error("camera %s: no blurred twin for this event: %s", self.camera.name, exc)
-            return b""
-        finally:
-            path.unlink(missing_ok=True)
+            return False
+        faces = self.faces
+        people = [TimedBox(at - recorded.clip_start_s, box) for at, box in event.people.items()]
+        heads = event.snapshot_people
 
-    def _twin_snapshot(self, event: _OpenEvent, snapshot: bytes) -> bytes:
-        assert self.faces is not None  # only called when the clip has a twin
-        return twin_snapshot(snapshot, self.faces, event.snapshot_people, self.privacy)
+        def make() -> None:
+            twin = b""
+            try:
+                path = clip.with_name(f"{clip.stem}.twin.mp4")
+                try:
+                    twin_clip(clip, path, faces, people, polygons=self.privacy)
+                    twin = path.read_bytes()
+                finally:
+                    path.unlink(missing_ok=True)
+                snapshot = twin_snapshot(recorded.snapshot, faces, heads, self.privacy)
+            except (DoorstepError, OSError, cv2.error) as exc:
+                # The event is kept without a twin rather than lost.
+                logger.error("camera %s: no blurred twin for this event: %s", self.camera.name, exc)
+                twin = snapshot = b""
+            finally:
+                clip.unlink(missing_ok=True)
+            self.on_event(replace(recorded, twin_clip=twin, twin_snapshot=snapshot))
+
+        made = self.twin_queue.submit(make)
+        if made is None:
+            logger.error(
+                "camera %s: %d blurred twins are waiting to be made; this event goes without one",
+                self.camera.name,
+                self.twin_queue.max_waiting,
+            )
+            return False
+        self._twins_made = [*(f for f in self._twins_made if not f.done()), made]
+        return True
 
     def _snapshot(self, event: _OpenEvent) -> bytes:
         if event.snapshot is None:
