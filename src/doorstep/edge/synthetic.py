@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from doorstep.edge.heap import release_freed_memory
 from doorstep.errors import ConfigurationError
 
 Image = NDArray[np.uint8]
@@ -259,3 +260,4 @@ def write_h264(
             frame = av.VideoFrame.from_ndarray(image, format="bgr24")
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
+    release_freed_memory()  # what libx264 and the frames left in this thread's arena
