@@ -89,6 +89,19 @@ def _doorbell_camera(video: Path) -> CameraConfig:
     )
 
 
+def _pipeline(
+    camera: CameraConfig, twins: TwinQueue, events: list[RecordedEvent], workdir: Path
+) -> CameraPipeline:
+    return CameraPipeline(
+        camera,
+        detector=make_detector(camera.detect),
+        faces=FaceDetector(FaceConfig()),
+        on_event=events.append,
+        workdir=workdir,
+        twin_queue=twins,
+    )
+
+
 def _play(pipeline: CameraPipeline, camera: CameraConfig, workdir: Path) -> None:
     """The whole video through ``pipeline``, the doorbell pressed at each of TRIGGERS_AT."""
     pressed = list(TRIGGERS_AT)
@@ -107,14 +120,7 @@ def test_the_camera_goes_on_while_its_twins_wait_and_finish_hands_them_on(
     busy = twins.submit(lambda: release.wait(60))  # another camera's twin, being made
     assert busy is not None
     events: list[RecordedEvent] = []
-    pipeline = CameraPipeline(
-        camera,
-        detector=make_detector(camera.detect),
-        faces=FaceDetector(FaceConfig()),
-        on_event=events.append,
-        workdir=tmp_path,
-        twin_queue=twins,
-    )
+    pipeline = _pipeline(camera, twins, events, tmp_path)
 
     _play(pipeline, camera, tmp_path)  # the whole 30 s, both events' clips cut on the way
 
@@ -143,14 +149,7 @@ def test_an_event_goes_on_without_a_twin_when_the_queue_is_full(
     busy = twins.submit(lambda: release.wait(60))
     assert busy is not None
     events: list[RecordedEvent] = []
-    pipeline = CameraPipeline(
-        camera,
-        detector=make_detector(camera.detect),
-        faces=FaceDetector(FaceConfig()),
-        on_event=events.append,
-        workdir=tmp_path,
-        twin_queue=twins,
-    )
+    pipeline = _pipeline(camera, twins, events, tmp_path)
     try:
         with caplog.at_level(logging.ERROR, logger="doorstep.edge.pipeline"):
             _play(pipeline, camera, tmp_path)
