@@ -26,6 +26,7 @@ from doorstep.hub.db import utcnow
 from doorstep.hub.deps import SessionDep, StateDep
 from doorstep.hub.health.checks import OK, checkpoint_age, readiness, system_counts
 from doorstep.hub.web.auth import PageAdmin, PageCsrf
+from doorstep.hub.web.pages.form_errors import first_problems
 from doorstep.hub.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -71,11 +72,10 @@ def done_text(request: Request, texts: Mapping[str, str]) -> str | None:
 
 def schema_errors(exc: ValidationError, rules: Mapping[str, str] | None = None) -> dict[str, str]:
     """The first problem with each form field, naming the field and, where known, its rule."""
-    errors: dict[str, str] = {}
-    for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else "form"
-        errors.setdefault(name, f"{name}: {(rules or {}).get(name) or error['msg']}")
-    return errors
+    return {
+        name: f"{name}: {(rules or {}).get(name) or problem['msg']}"
+        for name, problem in first_problems(exc).items()
+    }
 
 
 def _agencies_context(

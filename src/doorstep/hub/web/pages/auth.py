@@ -23,6 +23,7 @@ from doorstep.hub.accounts.schemas import SignIn, UserRegister
 from doorstep.hub.deps import SessionDep, StateDep, client_address
 from doorstep.hub.state import HubState
 from doorstep.hub.web.auth import PageCsrf, PageUser, page_principal
+from doorstep.hub.web.pages.form_errors import first_problems
 from doorstep.hub.web.render import ROLE_HOME, render
 
 router = APIRouter(include_in_schema=False)
@@ -50,13 +51,11 @@ def _home_of(user: User) -> str:
 def _field_errors(error: ValidationError) -> dict[str, str]:
     """The first problem with each field, as a sentence naming the field."""
     errors: dict[str, str] = {}
-    for problem in error.errors():
-        name = str(problem["loc"][0]) if problem["loc"] else "form"
-        label = FIELD_NAMES.get(name, name)
+    for name, problem in first_problems(error).items():
         message = "is not a valid email address" if name == "email" else problem["msg"].lower()
         if problem["type"] == "string_too_short" and problem.get("input") == "":
             message = "is required"
-        errors.setdefault(name, f"{label} {message}")
+        errors[name] = f"{FIELD_NAMES.get(name, name)} {message}"
     return errors
 
 

@@ -26,6 +26,7 @@ from doorstep.hub.requests.policy import RequestLimits
 from doorstep.hub.requests.router import area_of
 from doorstep.hub.requests.schemas import RequestCreate
 from doorstep.hub.requests.service import RequestDraft
+from doorstep.hub.web.pages.form_errors import first_problems
 
 FIELDS = (
     "investigation_code",
@@ -120,10 +121,9 @@ def _placeholder_area(jurisdiction: Polygon | MultiPolygon | None) -> RequestAre
 
 def _schema_errors(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
-    for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else "form"
+    for name, problem in first_problems(exc).items():
         rule = RULES.get(name)
-        text = f"{LABELS.get(name, name)}: {rule}" if rule else f"{name}: {error['msg']}"
+        text = f"{LABELS.get(name, name)}: {rule}" if rule else f"{name}: {problem['msg']}"
         errors.setdefault(slot(name), text)
     return errors
 

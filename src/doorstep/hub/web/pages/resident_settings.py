@@ -25,6 +25,7 @@ from doorstep.hub.homes.schemas import HomeUpdate
 from doorstep.hub.requests import preferences
 from doorstep.hub.requests.schemas import RequestSettingsBody
 from doorstep.hub.web.auth import PageCsrf, PageResident
+from doorstep.hub.web.pages.form_errors import first_problems
 from doorstep.hub.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -52,12 +53,10 @@ def _clock(minutes: int | None) -> str:
 
 def field_errors(exc: ValidationError, limits: Mapping[str, str] = FIELD_LIMITS) -> dict[str, str]:
     """The first problem with each form field, followed by its limit where ``limits`` has one."""
-    errors: dict[str, str] = {}
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else "form"
-        limit = limits.get(field, "")
-        errors.setdefault(field, f"{error['msg']}. {limit}".strip())
-    return errors
+    return {
+        name: f"{problem['msg']}. {limits.get(name, '')}".strip()
+        for name, problem in first_problems(exc).items()
+    }
 
 
 def settings_context(
