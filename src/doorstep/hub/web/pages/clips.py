@@ -3,8 +3,10 @@
 The hub serves what it knows in clear — the camera, the times, which parts exist, and
 any agency request that covers the clip — and the sealed parts through the JSON API.
 static/clip-page.js opens them with the resident's key (owner-clips.js clipAccess) and
-plays the clip chunk by chunk (player.js). Who may see the page is who may fetch the
-clip's keys: a member of the clip's home (``get_clip``, as GET /v1/clips/{id}/keys).
+plays the clip chunk by chunk (player.js); a clip with a blurred twin (parts twin_clip,
+twin_snapshot) shows it too, opened with the twin's own key. Who may see the page is who
+may fetch the clip's keys: a member of the clip's home (``get_clip``, as GET
+/v1/clips/{id}/keys).
 """
 
 from __future__ import annotations

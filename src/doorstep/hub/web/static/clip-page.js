@@ -1,6 +1,8 @@
 // The clip page: opens the clip's content key with the resident's own key (owner-clips.js,
 // which asks for the passphrase when the key is locked), then decrypts the snapshot and
-// details at once and plays the clip chunk by chunk on request (player.js).
+// details at once and plays the clip chunk by chunk on request (player.js). A clip with a
+// blurred twin gets the same for the twin's snapshot and clip, opened with the twin's own
+// content key (GET /v1/clips/{id}/keys?scope=twin); one unlock serves both keys.
 
 import { DoorstepCryptoError, openPart, showSnapshot } from './doorstep-crypto.js';
 import { clipAccess } from './owner-clips.js';
@@ -12,16 +14,21 @@ const parts = new Set(app.dataset.parts.split(' ').filter(Boolean));
 const partUrl = (part) => `/v1/clips/${clipId}/parts/${part}`;
 const $ = (id) => document.getElementById(id);
 
-// {contentKey, devicePublicKey}, opened once for this page (one passphrase prompt, not three);
+// {contentKey, devicePublicKey} of the clip and of its twin, each opened once for this page
+// (one passphrase prompt in all: owner-session.js asks once however many wait for the key);
 // forgotten after a failure, so that pressing Play asks again.
-let access = null;
-const openAccess = () => {
-  access ??= clipAccess(clipId).catch((error) => {
-    access = null;
-    throw error;
-  });
-  return access;
+const opened = new Map();
+const accessTo = (scope) => () => {
+  if (!opened.has(scope)) {
+    opened.set(scope, clipAccess(clipId, { twin: scope === 'twin' }).catch((error) => {
+      opened.delete(scope);
+      throw error;
+    }));
+  }
+  return opened.get(scope);
 };
+const openAccess = accessTo('clip');
+const openTwinAccess = accessTo('twin');
 
 const why = (error) => (error instanceof DoorstepCryptoError
   ? `it failed verification: ${error.message}` : `it could not be opened: ${error.message}`);
@@ -32,16 +39,24 @@ async function fetchBody(url) {
   return response.body;
 }
 
-async function showSnapshotPart() {
-  const [img, status] = [$('clip-snapshot'), $('snapshot-status')];
+const SNAPSHOTS = {
+  snapshot: { img: 'clip-snapshot', status: 'snapshot-status', access: openAccess,
+    name: 'The snapshot' },
+  twin_snapshot: { img: 'twin-snapshot', status: 'twin-snapshot-status', access: openTwinAccess,
+    name: "The blurred copy's snapshot" },
+};
+
+async function showSnapshotPart(part) {
+  const { access, name } = SNAPSHOTS[part];
+  const [img, status] = [$(SNAPSHOTS[part].img), $(SNAPSHOTS[part].status)];
   try {
-    const { contentKey, devicePublicKey } = await openAccess();
-    await showSnapshot(img, await fetchBody(partUrl('snapshot')),
-      { contentKey, clipId, devicePublicKey });
+    const { contentKey, devicePublicKey } = await access();
+    await showSnapshot(img, await fetchBody(partUrl(part)),
+      { part, contentKey, clipId, devicePublicKey });
     img.hidden = false;
     status.textContent = 'Verified: signed by the camera and unaltered.';
   } catch (error) {
-    status.textContent = `The snapshot is not shown because ${why(error)}`;
+    status.textContent = `${name} is not shown because ${why(error)}`;
   }
 }
 
@@ -67,9 +82,15 @@ async function showDetailsPart() {
 
 const megabytes = (n) => `${(n / 1e6).toFixed(1)} MB`;
 
-async function playClip() {
-  const [button, meter, progress, alert] = [$('clip-play'), $('clip-meter'), $('clip-progress'),
-    $('clip-error')];
+const VIDEOS = {
+  clip: { prefix: 'clip', access: openAccess, name: 'clip' },
+  twin_clip: { prefix: 'twin', access: openTwinAccess, name: 'blurred copy' },
+};
+
+async function playPart(part) {
+  const { prefix, access, name } = VIDEOS[part];
+  const [button, meter, progress, alert, video] = ['play', 'meter', 'progress', 'error', 'video']
+    .map((what) => $(`${prefix}-${what}`));
   button.disabled = true;
   alert.hidden = true;
   let spoken = -1; // the live region speaks at each quarter, not at every chunk
@@ -84,19 +105,22 @@ async function playClip() {
       + `decrypted${playing ? '; playing' : ''}.`;
   };
   try {
-    const { contentKey, devicePublicKey } = await openAccess();
-    const video = $('clip-video');
-    await play(video, { url: partUrl('clip'), contentKey, clipId, devicePublicKey, onProgress });
+    const { contentKey, devicePublicKey } = await access();
+    await play(video,
+      { url: partUrl(part), part, contentKey, clipId, devicePublicKey, onProgress });
     meter.value = 100;
-    progress.textContent = 'The whole clip is verified: signed by the camera and unaltered.';
+    progress.textContent = `The whole ${name} is verified: signed by the camera and unaltered.`;
   } catch (error) {
     progress.textContent = 'Playback stopped.';
-    alert.textContent = `The clip is not shown because ${why(error)}`;
+    alert.textContent = `The ${name} is not shown because ${why(error)}`;
     alert.hidden = false;
     button.disabled = false;
   }
 }
 
-if (parts.has('clip')) $('clip-play').addEventListener('click', playClip);
-if (parts.has('snapshot')) showSnapshotPart();
+if (parts.has('clip')) $('clip-play').addEventListener('click', () => playPart('clip'));
+if (parts.has('twin_clip')) $('twin-play').addEventListener('click', () => playPart('twin_clip'));
+for (const part of ['snapshot', 'twin_snapshot']) {
+  if (parts.has(part) && $(SNAPSHOTS[part].img)) showSnapshotPart(part);
+}
 if (parts.has('details')) showDetailsPart();

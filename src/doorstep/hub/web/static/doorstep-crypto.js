@@ -513,9 +513,13 @@ export async function playClip(video, source, options) {
   return show(video, await decryptToBlob(source, { ...options, part: 'clip' }, 'video/mp4'));
 }
 
-/** Verify a sealed JPEG snapshot, then show it in `img`; returns the Blob URL. */
-export async function showSnapshot(img, source, options) {
-  return show(img, await decryptToBlob(source, { ...options, part: 'snapshot' }, 'image/jpeg'));
+/**
+ * Verify a sealed JPEG snapshot, then show it in `img`; returns the Blob URL. `part` is
+ * 'snapshot', or 'twin_snapshot' for the blurred twin's (opened with the twin's key).
+ */
+export async function showSnapshot(img, source, { part = 'snapshot', ...options } = {}) {
+  if (part !== 'snapshot' && part !== 'twin_snapshot') fail(`part ${part} is not a snapshot`);
+  return show(img, await decryptToBlob(source, { ...options, part }, 'image/jpeg'));
 }
 
 // --- Sealed attestations --------------------------------------------------------------------

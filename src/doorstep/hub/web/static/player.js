@@ -13,6 +13,7 @@
 import { DoorstepCryptoError, openPart } from './doorstep-crypto.js';
 
 const HAVE_CURRENT_DATA = 2;
+const VIDEO_PARTS = Object.freeze(['clip', 'twin_clip']);
 
 // --- MP4 boxes ------------------------------------------------------------------------------
 
@@ -256,6 +257,8 @@ function counted(body, onBytes) {
 
 /**
  * Fetch the sealed clip at `url`, decrypt it chunk by chunk and play it in `video`.
+ * `part` names the sealed part it must be: 'clip', or 'twin_clip' for the blurred twin
+ * (opened with the twin's content key).
  *
  * `contentKey` (32 bytes) opens it; `devicePublicKey` (raw Ed25519 or a CryptoKey) must be
  * a device in the home's owner-signed key list: the caller checks that. `onProgress`
@@ -265,8 +268,9 @@ function counted(body, onBytes) {
  * (DoorstepCryptoError for a refused part) with the video emptied.
  */
 export async function play(video, {
-  url, contentKey, clipId, devicePublicKey, onProgress = () => {}, signal,
+  url, part = 'clip', contentKey, clipId, devicePublicKey, onProgress = () => {}, signal,
 }) {
+  if (!VIDEO_PARTS.includes(part)) throw new TypeError(`part ${part} is not a video part`);
   const state = { received: 0, total: null, chunks: 0, mode: 'pending', playing: false };
   // Progress is reported only until play() settles: a media event that comes later (the
   // video's loadeddata after a fast decrypt) must not overwrite what the caller says then.
@@ -333,7 +337,7 @@ export async function play(video, {
       report();
     });
     const opened = await openPart(body, {
-      contentKey, clipId, part: 'clip', devicePublicKey, onChunk,
+      contentKey, clipId, part, devicePublicKey, onChunk,
     });
     if (state.mode === 'stream') await feeder.end();
     else {
