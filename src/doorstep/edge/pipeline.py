@@ -301,7 +301,6 @@ class CameraPipeline:
         path = self.workdir / f"{event.id}.mp4"
         try:
             info = self._cut(clip_start, clip_end_s, path)
-            clip = path.read_bytes()
         except (DoorstepError, OSError) as exc:
             # One clip that can't be written must not stop the camera's recording.
             logger.error("camera %s: %s event not recorded: %s", self.camera.name, event.label, exc)
@@ -322,15 +321,29 @@ class CameraPipeline:
             clip_end_s=info.end_s,
             started_at=offset + timedelta(seconds=info.start_s),
             ended_at=offset + timedelta(seconds=info.end_s),
-            clip=clip,
+            clip=b"",  # read from ``path`` as the event is handed on: not held while it waits
             snapshot=self._snapshot(event),
             zones=event.zones,
             trigger=event.trigger,
         )
         self._presence()
         if not self._twin_later(recorded, event, path):
-            path.unlink(missing_ok=True)
-            self.on_event(recorded)
+            self._hand_on(recorded, path)
+
+    def _hand_on(
+        self, recorded: RecordedEvent, clip: Path, twin: bytes = b"", twin_snapshot: bytes = b""
+    ) -> None:
+        """The event, with its clip's bytes read from ``clip`` (then deleted), to on_event."""
+        try:
+            data = clip.read_bytes()
+        except OSError as exc:
+            logger.error(
+                "camera %s: %s event not recorded: %s", self.camera.name, recorded.label, exc
+            )
+            return
+        finally:
+            clip.unlink(missing_ok=True)
+        self.on_event(replace(recorded, clip=data, twin_clip=twin, twin_snapshot=twin_snapshot))
 
     def _cut(self, start_s: float, end_s: float, path: Path) -> ClipInfo:
         if self.privacy:
@@ -362,9 +375,7 @@ class CameraPipeline:
                 # The event is kept without a twin rather than lost.
                 logger.error("camera %s: no blurred twin for this event: %s", self.camera.name, exc)
                 twin = snapshot = b""
-            finally:
-                clip.unlink(missing_ok=True)
-            self.on_event(replace(recorded, twin_clip=twin, twin_snapshot=snapshot))
+            self._hand_on(recorded, clip, twin, snapshot)
 
         made = self.twin_queue.submit(make)
         if made is None:
