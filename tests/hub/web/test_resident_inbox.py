@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -89,6 +90,11 @@ async def test_entry_offers_sharing_the_blurred_copy_only_for_a_clip_with_a_twin
     assert f'id="twin-{twinned.clip_id}"' in text
     assert f'id="twin-{home.clip_id}"' not in text  # a clip without a twin: whole or nothing
     assert "The original stays encrypted and is not shared" in text
+    # Each clip's links name its camera and time, so a screen reader's list of links tells
+    # the clips apart.
+    links = re.findall(r'<a href="/clips/[^"]+">(.*?)</a>', text, flags=re.DOTALL)
+    names = [" ".join(re.sub(r"<[^>]+>", "", link).split()) for link in links]
+    assert len(names) == 3 and all(re.search(r" of .+, \d{4}-\d\d-\d\d", n) for n in names)
 
 
 async def test_decline_is_a_plain_post_and_is_shown(
