@@ -113,7 +113,7 @@ def _play(pipeline: CameraPipeline, camera: CameraConfig, workdir: Path) -> None
 
 
 def test_the_camera_goes_on_while_its_twins_wait_and_finish_hands_them_on(
-    long_video: Path, tmp_path: Path
+    long_video: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     camera = _doorbell_camera(long_video)
     twins, release = TwinQueue(), threading.Event()
@@ -127,9 +127,11 @@ def test_the_camera_goes_on_while_its_twins_wait_and_finish_hands_them_on(
     assert events == []  # each waits for its twin, behind the busy one
     assert twins.waiting == 1 + len(TRIGGERS_AT)
     finishing = threading.Thread(target=pipeline.finish)
-    finishing.start()
-    finishing.join(0.5)
-    assert finishing.is_alive()  # finish waits for this camera's twins
+    with caplog.at_level(logging.INFO, logger="doorstep.edge.pipeline"):
+        finishing.start()
+        finishing.join(0.5)
+    assert finishing.is_alive()  # finish waits for this camera's twins, and says so
+    assert "making the blurred twins of 2 event(s) before stopping" in caplog.text
     release.set()
     finishing.join(60)
     assert not finishing.is_alive()

@@ -208,7 +208,14 @@ class CameraPipeline:
             self._record(
                 key, clip_end_s=min(self.now_s, event.end_s + self.camera.record.post_roll_s)
             )
-        futures.wait(self._twins_made)  # every event is handed on before this returns
+        waiting = [made for made in self._twins_made if not made.done()]
+        if waiting:  # every event is handed on before this returns: say why it takes a while
+            logger.info(
+                "camera %s: making the blurred twins of %d event(s) before stopping",
+                self.camera.name,
+                len(waiting),
+            )
+            futures.wait(waiting)
         self._twins_made.clear()
 
     # -- analysis ------------------------------------------------------------------------
