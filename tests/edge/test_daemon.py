@@ -80,6 +80,11 @@ source = {{ type = "file", path = "{video}", realtime = false }}
     clip_id = uuid.UUID(clip["id"])
     sealed = httpx.get(f"{hub.url}/v1/clips/{clip_id}/parts/clip", cookies=home.cookies).content
     assert sealed.startswith(b"DOORSTEP") and b"ftyp" not in sealed
+    # Its blurred twin came with it, made on the edge's twin thread and sealed beside it.
+    for part in ("twin_clip", "twin_snapshot"):
+        twin = httpx.get(f"{hub.url}/v1/clips/{clip_id}/parts/{part}", cookies=home.cookies)
+        assert twin.status_code == 200, (part, twin.text)
+        assert twin.content.startswith(b"DOORSTEP") and b"ftyp" not in twin.content
     # The owner's client opens what the hub can't: the details and the video itself.
     with home.api(hub.url) as api:
         details = json.loads(open_clip_part(api, clip_id, "details", home.user_key).plaintext)
