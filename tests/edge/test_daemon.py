@@ -53,6 +53,8 @@ topic_prefix = "doorstep-test-{run}"
 discovery_prefix = "ha-test-{run}"
 [live]
 port = {live_port}
+[twins]
+threads = 2
 [[cameras]]
 id = "{home.camera_id}"
 name = "Door"
@@ -61,6 +63,7 @@ source = {{ type = "file", path = "{video}", realtime = false }}
     )
     listener = Listener(f"doorstep-test-{run}")
     daemon = EdgeDaemon(load_edge_config(config), base_dir=tmp_path)
+    assert daemon.twins.threads == 2  # the cameras' twins go to the queue the config sized
     stop = threading.Event()
     thread = threading.Thread(target=daemon.run, args=(stop,))
     thread.start()

@@ -40,6 +40,7 @@ def doorstep(*args: str) -> subprocess.CompletedProcess[str]:
             "\n[[cameras.privacy_zones]]\npolygon = [[0, 0], [1.5, 0], [1, 1]]\n",
             "cameras.0.privacy_zones.0.polygon: polygon points are fractions of the frame",
         ),
+        ("\n[twins]\nthreads = 0\n", "edge.toml:8: twins.threads: Input should be greater"),
         (
             "\n[cameras.track]\nmax_gap_s = 3\nquiet_s = 2\n",
             "edge.toml:7: cameras.0.track: max_gap_s is the old name of quiet_s: keep only quiet_s",

@@ -48,6 +48,21 @@ def test_jobs_run_one_at_a_time_in_order_off_the_callers_thread() -> None:
     assert twins.waiting == 0
 
 
+def test_more_threads_make_twins_side_by_side() -> None:
+    twins, met = TwinQueue(threads=2), []
+    both = threading.Barrier(2, timeout=5)  # passed only by two jobs running at once
+
+    def job() -> None:
+        both.wait()
+        met.append(threading.current_thread().name)
+
+    submitted = [twins.submit(job), twins.submit(job)]
+    for future in submitted:
+        assert future is not None
+        future.result(timeout=10)
+    assert len(set(met)) == 2
+
+
 def test_a_full_queue_refuses_until_a_job_is_done() -> None:
     twins, release = TwinQueue(max_waiting=2), threading.Event()
     first = twins.submit(lambda: release.wait(10))

@@ -261,12 +261,23 @@ class LiveViewConfig(Section):
     width: int = Field(640, ge=160, le=1920, title="Width of live frames")
 
 
+class TwinsConfig(Section):
+    threads: int = Field(
+        1,
+        ge=1,
+        le=8,
+        title="Threads making blurred twins, for all cameras: each takes about a core and "
+        "90 MB while it makes one (720p)",
+    )
+
+
 class EdgeConfig(Section):
     data_dir: Path = Field(Path("edge-data"), title="Outbox, segments and state")
     hub: HubConfig = HubConfig()
     outbox: OutboxConfig = OutboxConfig()
     mqtt: MqttConfig = MqttConfig()
     live: LiveViewConfig = LiveViewConfig()
+    twins: TwinsConfig = TwinsConfig()
     cameras: list[CameraConfig] = Field(min_length=1, title="The cameras this edge records")
 
 

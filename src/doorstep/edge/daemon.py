@@ -34,6 +34,7 @@ from doorstep.edge.outbox import Outbox
 from doorstep.edge.pipeline import CameraPipeline, RecordedEvent
 from doorstep.edge.seal import seal_event
 from doorstep.edge.trust import TRUST_FILE
+from doorstep.edge.twin_queue import TwinQueue
 from doorstep.edge.upload import HubClient, HubRefused, HubUnavailable, Uploader
 from doorstep.errors import DoorstepError
 from doorstep.settings import read_secret_file
@@ -81,6 +82,7 @@ class EdgeDaemon:
             on_alarm=self.mqtt.key_alarm if self.mqtt is not None else lambda alarm: None,
         )
         self.live = LiveFrames(list(self.workers), fps=config.live.fps, width=config.live.width)
+        self.twins = TwinQueue(threads=config.twins.threads)  # every camera's blurred twins
         self._threads: list[threading.Thread] = []
 
     def trigger(self, camera_id: uuid.UUID, label: str) -> None:
@@ -147,6 +149,7 @@ class EdgeDaemon:
             live=self.live if self.config.live.enabled else None,
             on_presence=self._presence_reporter(camera),
             workdir=self.data_dir / "work",
+            twin_queue=self.twins,
         )
         (self.data_dir / "work").mkdir(parents=True, exist_ok=True)
         try:

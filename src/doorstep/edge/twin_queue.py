@@ -5,8 +5,9 @@ seconds of CPU and tens of MB while it runs (``doorstep bench detect``,
 ``redact_realtime_factor``). Made in the camera's own thread, it held up that camera
 meanwhile: no frame was analysed, the live view froze and a live camera's packets waited
 in the socket. And two cameras whose events ended together made two at once, which set
-the edge's peak memory. Here one thread per process makes them, in the order they were
-submitted; the camera goes on at once.
+the edge's peak memory. Here one thread per process makes them (``[twins] threads`` in
+the edge's configuration: more for many busy cameras, at the cost of memory), in the order
+they were submitted; the camera goes on at once.
 
 At most :data:`MAX_WAITING` jobs wait: past that (events ending faster than twins can be
 made, for minutes), :meth:`TwinQueue.submit` refuses and the caller keeps the event without
@@ -26,11 +27,11 @@ MAX_WAITING = 8  # jobs submitted and not finished, the one running included
 
 
 class TwinQueue:
-    """One thread running the jobs submitted, first in, first out."""
+    """``threads`` threads running the jobs submitted, first in, first out."""
 
-    def __init__(self, max_waiting: int = MAX_WAITING) -> None:
-        self.max_waiting = max_waiting
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorstep-twins")
+    def __init__(self, max_waiting: int = MAX_WAITING, *, threads: int = 1) -> None:
+        self.max_waiting, self.threads = max_waiting, threads
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="doorstep-twins")
         self._lock = threading.Lock()
         self._waiting = 0
 
