@@ -77,10 +77,13 @@ class DeviceHomeKey(PublicModel):
 
 
 class DeviceConfig(PublicModel):
-    """What an edge device learns: its identity, its home's cameras and current home key."""
+    """What an edge device learns: its identity, its home's cameras and the hub's record of
+    the current home key."""
 
     device: DevicePublic
     cameras: list[CameraPublic]
     home_key: DeviceHomeKey | None = Field(
-        description="Wrap every clip key to this; null until the owner made a home key."
+        description="The hub's record of the current home key, unsigned: for display only. "
+        "A device wraps clip keys only to the home key of the newest owner-signed key list "
+        "(GET /v1/device/key-lists), which a hub can't forge. Null until the owner made one."
     )
