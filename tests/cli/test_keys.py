@@ -89,6 +89,48 @@ def test_generate_show_and_recover_on_a_new_machine(tmp_path: Path, served_hub: 
     assert (phone / "user-key.pem").read_bytes() == (laptop / "user-key.pem").read_bytes()
 
 
+NEW_PASSPHRASE = "another long passphrase, changed on the laptop 9"
+
+
+def test_passphrase_change_keeps_the_key_and_only_the_new_passphrase_opens_it(
+    tmp_path: Path, served_hub: ServedHub
+) -> None:
+    member = sign_up(served_hub.url, "changer@doorstep.example", "Changer")
+    laptop, phone = tmp_path / "laptop", tmp_path / "phone"
+    for machine in (laptop, phone):
+        login(machine, member)
+    code, output = run_here(laptop, "keys", "generate", DOORSTEP_PASSPHRASE=PASSPHRASE)
+    assert code == 0, output
+    change = ("keys", "passphrase")
+
+    refused = {  # (current, new): the one line that says why
+        ("wrong passphrase", NEW_PASSPHRASE): "passphrase does not open",
+        (PASSPHRASE, "password"): "the passphrase is too easy to guess",
+        (PASSPHRASE, PASSPHRASE): "the new passphrase is the current one",
+    }
+    for (current, new), why in refused.items():
+        code, output = run_here(
+            laptop, *change, DOORSTEP_PASSPHRASE=current, DOORSTEP_NEW_PASSPHRASE=new
+        )
+        assert code != 0 and why in output, (current, new, output)
+        assert len(output.strip().splitlines()) == 1, output
+    # None of them changed the box: the old passphrase still opens it.
+    code, output = run_here(phone, "keys", "recover", DOORSTEP_PASSPHRASE=PASSPHRASE)
+    assert code == 0, output
+
+    code, output = run(
+        laptop, *change, DOORSTEP_PASSPHRASE=PASSPHRASE, DOORSTEP_NEW_PASSPHRASE=NEW_PASSPHRASE
+    )
+    assert code == 0, output
+    assert "sealed under the new passphrase" in output
+    (phone / "user-key.pem").unlink()
+    code, output = run_here(phone, "keys", "recover", DOORSTEP_PASSPHRASE=PASSPHRASE)
+    assert code != 0 and "passphrase does not open" in output
+    code, output = run_here(phone, "keys", "recover", DOORSTEP_PASSPHRASE=NEW_PASSPHRASE)
+    assert code == 0, output
+    assert (phone / "user-key.pem").read_bytes() == (laptop / "user-key.pem").read_bytes()
+
+
 def test_login_with_a_wrong_password_is_one_line(tmp_path: Path, served_hub: ServedHub) -> None:
     owner = sign_up(served_hub.url, "owner@doorstep.example", "Owner")
     code, output = run(

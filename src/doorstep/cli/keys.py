@@ -20,7 +20,7 @@ from doorstep.cli.output import console, print_json
 from doorstep.crypto.keys import fingerprint, key_id
 from doorstep.crypto.strength import check_passphrase
 from doorstep.durable import write_atomically
-from doorstep.errors import ConfigurationError, Conflict, NotFound
+from doorstep.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from doorstep.owner import keys
 from doorstep.owner.api import HubApi
 from doorstep.owner.credentials import (
@@ -48,15 +48,32 @@ def signed_in_api(hub: str | None) -> HubApi:
     return HubApi(credentials.hub, credentials.token)
 
 
-def _passphrase(path: Path | None, *, confirm: bool) -> str:
+def _passphrase(
+    path: Path | None,
+    *,
+    confirm: bool,
+    variable: str = "DOORSTEP_PASSPHRASE",
+    option: str = "--passphrase-file",
+    prompt: str = "Passphrase",
+) -> str:
     if path is not None:
         return path.read_text().rstrip("\n")
-    if value := os.environ.get("DOORSTEP_PASSPHRASE"):
+    if value := os.environ.get(variable):
         return value
     if not sys.stdin.isatty():
-        raise ConfigurationError("no passphrase: give --passphrase-file or DOORSTEP_PASSPHRASE")
-    value = typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+        raise ConfigurationError(f"no {prompt.lower()}: give {option} or {variable}")
+    value = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     return str(value)
+
+
+def _checked_passphrase(api: HubApi, passphrase: str) -> None:
+    """The strength rules for a passphrase that seals your private key (InvalidInput)."""
+    me = api.call("GET", "/v1/me")
+    check_passphrase(
+        passphrase,
+        user_inputs=[me["email"], me["display_name"]],
+        sign_in_check=load_password_check(me["email"]),
+    )
 
 
 def _member_id(api: HubApi, home_id: uuid.UUID, member: str) -> uuid.UUID:
@@ -86,12 +103,7 @@ def generate(
         raise Conflict(f"you have a key in {key_path()} already; --replace makes a new one")
     passphrase = _passphrase(passphrase_file, confirm=True)
     with signed_in_api(hub) as api:
-        me = api.call("GET", "/v1/me")
-        check_passphrase(
-            passphrase,
-            user_inputs=[me["email"], me["display_name"]],
-            sign_in_check=load_password_check(me["email"]),
-        )
+        _checked_passphrase(api, passphrase)
         private = keys.publish_user_key(api, passphrase)
     path = save_user_key(private)
     console.print(f"Your key {fingerprint(key_id(private.public_key()))} is in {path}.")
@@ -104,6 +116,42 @@ def recover(hub: HubOption = None, passphrase_file: PassphraseFile = None) -> No
         private = keys.recover_user_key(api, _passphrase(passphrase_file, confirm=False))
     path = save_user_key(private)
     console.print(f"Recovered key {fingerprint(key_id(private.public_key()))} into {path}.")
+
+
+@app.command()
+def passphrase(
+    hub: HubOption = None,
+    passphrase_file: PassphraseFile = None,
+    new_passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Read the new passphrase from this file (else DOORSTEP_NEW_PASSPHRASE, or "
+            "asked twice)."
+        ),
+    ] = None,
+) -> None:
+    """Change the passphrase your private key is sealed under at the hub; the key stays.
+
+    The current passphrase opens the hub's box here (a wrong one changes nothing); the new
+    one follows the same rules as at `keys generate`. Clips, grants and key lists stay as
+    they are. Other machines keep the key they recovered."""
+    old = _passphrase(passphrase_file, confirm=False, prompt="Current passphrase")
+    new = _passphrase(
+        new_passphrase_file,
+        confirm=True,
+        variable="DOORSTEP_NEW_PASSPHRASE",
+        option="--new-passphrase-file",
+        prompt="New passphrase",
+    )
+    if new == old:
+        raise InvalidInput("the new passphrase is the current one", field="passphrase")
+    with signed_in_api(hub) as api:
+        _checked_passphrase(api, new)
+        private = keys.change_passphrase(api, old, new)
+    console.print(
+        f"Your key {fingerprint(key_id(private.public_key()))} is sealed under the new "
+        "passphrase at the hub; recover it with that one from now on."
+    )
 
 
 def _print_household(report: dict[str, Any]) -> None:

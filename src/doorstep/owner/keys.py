@@ -95,6 +95,19 @@ def recover_user_key(api: HubApi, passphrase: str) -> X25519PrivateKey:
     return private
 
 
+def change_passphrase(
+    api: HubApi, old: str, new: str, *, parameters: BoxParameters = DEFAULT_PARAMETERS
+) -> X25519PrivateKey:
+    """Seal your private key under ``new`` in place of ``old``: the same keys, a new box.
+
+    The box the hub keeps is opened here with ``old`` (which proves it), sealed again
+    under ``new`` and published; the hub's answer must still prove the log holds exactly
+    your keys. Clips, grants and key lists are untouched: no key changed.
+    """
+    private = recover_user_key(api, old)
+    return publish_user_key(api, new, private=private, parameters=parameters)
+
+
 def _current_members(checker: KeyChecker, home_id: uuid.UUID, me: UserKey) -> list[UserKey]:
     """Every household member with a key, each checked; yours must be your own."""
     members = [key for _, key in checker.member_keys(home_id) if key is not None]
