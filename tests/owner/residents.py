@@ -31,6 +31,9 @@ from doorstep.owner.trust import KeyChecker
 from tests.hub.actors import TEST_BOX
 
 PASSPHRASE = "a long passphrase for tests"
+# As the owner's client (HubApi) waits: a loaded test machine answered a pairing call in
+# over httpx's default 5 s once.
+HTTP_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,9 @@ def device_pairs(
     and its tag made with the code's secret (or ``tag_secret``). The hub's answer."""
     hub_part, secret = split_code(code)
     home_id = uuid.UUID(
-        httpx.post(f"{url}/v1/devices/pairing-owner", json={"code": hub_part}).json()["home_id"]
+        httpx.post(
+            f"{url}/v1/devices/pairing-owner", json={"code": hub_part}, timeout=HTTP_TIMEOUT_S
+        ).json()["home_id"]
     )
     tag = device_tag(tag_secret or secret, home_id, device_public)
     paired = httpx.post(
@@ -123,6 +128,7 @@ def device_pairs(
             "public_key": base64.b64encode(device_public).decode(),
             "device_tag": base64.b64encode(tag).decode(),
         },
+        timeout=HTTP_TIMEOUT_S,
     )
     paired.raise_for_status()
     return paired.json()
