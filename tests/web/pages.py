@@ -39,6 +39,7 @@ PAGES: list[tuple[str, str]] = [
     ("resident", "/holdings"),
     ("resident", "/holdings/{share_id}/withdraw"),
     ("resident", "/keys/setup"),
+    ("resident", "/keys/passphrase"),
     ("resident", "/keys"),
     ("resident", "/pair"),
     ("agency", "/agency"),

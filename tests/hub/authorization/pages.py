@@ -63,6 +63,7 @@ PAGES: tuple[Page, ...] = (
     # The key pages (OWNERCRYPTO): everything with keys happens in the browser; the
     # pages only render (no unsafe route).
     _p("GET", "/keys/setup", RESIDENT),
+    _p("GET", "/keys/passphrase", RESIDENT),
     _p("GET", "/keys", RESIDENT),
     _p("GET", "/pair", RESIDENT),
     # A resident's pages (RESIDENT): homes, a home's settings (its owner), the inbox,

@@ -1,4 +1,5 @@
-"""The resident's key pages: set up keys, see household keys and alarms, pair an edge.
+"""The resident's key pages: set up keys, change the passphrase, see household keys and
+alarms, pair an edge.
 
 Everything that needs a private key happens in the browser (static/owner-*.js): these
 routes only render the pages. The hub never sees the passphrase, the private keys or
@@ -31,6 +32,16 @@ def key_setup_page(request: Request, user: PageResident, session: SessionDep) ->
     return render(
         request,
         "resident/keys_setup.html",
+        {"has_key": _has_key(session, user), "email": user.email, "name": user.display_name},
+    )
+
+
+@router.get("/keys/passphrase")
+def key_passphrase_page(request: Request, user: PageResident, session: SessionDep) -> HTMLResponse:
+    """Seal your private key under a new passphrase: opened and sealed again here."""
+    return render(
+        request,
+        "resident/keys_passphrase.html",
         {"has_key": _has_key(session, user), "email": user.email, "name": user.display_name},
     )
 
