@@ -26,24 +26,28 @@ def _has_key(session: SessionDep, user: PageResident) -> bool:
     return session.scalar(select(UserKey.id).where(UserKey.user_id == user.id)) is not None
 
 
+def _passphrase_form(
+    request: Request, user: PageResident, session: SessionDep, template: str
+) -> HTMLResponse:
+    """A page whose passphrase is held to the strength rules: the account's email and name
+    count as guessable words there."""
+    return render(
+        request,
+        template,
+        {"has_key": _has_key(session, user), "email": user.email, "name": user.display_name},
+    )
+
+
 @router.get("/keys/setup")
 def key_setup_page(request: Request, user: PageResident, session: SessionDep) -> HTMLResponse:
     """Make your keys here, sealed under a passphrase only you know."""
-    return render(
-        request,
-        "resident/keys_setup.html",
-        {"has_key": _has_key(session, user), "email": user.email, "name": user.display_name},
-    )
+    return _passphrase_form(request, user, session, "resident/keys_setup.html")
 
 
 @router.get("/keys/passphrase")
 def key_passphrase_page(request: Request, user: PageResident, session: SessionDep) -> HTMLResponse:
     """Seal your private key under a new passphrase: opened and sealed again here."""
-    return render(
-        request,
-        "resident/keys_passphrase.html",
-        {"has_key": _has_key(session, user), "email": user.email, "name": user.display_name},
-    )
+    return _passphrase_form(request, user, session, "resident/keys_passphrase.html")
 
 
 @router.get("/keys")

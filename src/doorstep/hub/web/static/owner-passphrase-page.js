@@ -2,33 +2,20 @@
 // under a new one, all in this browser (owner-setup.js changePassphrase).
 
 import { WrongPassphrase, changePassphrase } from './owner-setup.js';
-import { checkPassphrase, suggestPassphrase } from './owner-strength.js';
+import { strengthMeter } from './owner-strength.js';
 
 const form = document.getElementById('passphrase-form');
 const $ = (id) => document.getElementById(id);
 const FIELDS = ['current-passphrase', 'new-passphrase', 'new-passphrase-again', 'sign-in-password'];
 
 if (form) {
-  const userInputs = [form.dataset.email ?? '', form.dataset.name ?? ''];
-  const check = () => checkPassphrase($('new-passphrase').value,
-    { signInPassword: $('sign-in-password').value, userInputs });
-  const showStrength = async () => {
-    $('strength').textContent = $('new-passphrase').value ? (await check()).message : '';
-  };
+  const check = strengthMeter(form,
+    { passphrase: 'new-passphrase', again: 'new-passphrase-again' });
   const refuse = (field, message) => {
     $('passphrase-error').textContent = message;
     $(field).setAttribute('aria-invalid', 'true');
     $(field).focus();
   };
-  $('new-passphrase').addEventListener('input', showStrength);
-  form.addEventListener('input', (event) => event.target.removeAttribute('aria-invalid'));
-  $('suggest').addEventListener('click', async () => {
-    const words = await suggestPassphrase();
-    $('suggestion').textContent = `Suggested: ${words} (write it down now)`;
-    $('new-passphrase').value = words;
-    $('new-passphrase-again').value = words;
-    await showStrength();
-  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     $('passphrase-error').textContent = '';

@@ -1,27 +1,13 @@
 // The /keys/setup page: suggest or check a passphrase, then make and publish the keys.
 
 import { publishKey } from './owner-setup.js';
-import { checkPassphrase, suggestPassphrase } from './owner-strength.js';
+import { strengthMeter } from './owner-strength.js';
 
 const form = document.getElementById('setup-form');
 const $ = (id) => document.getElementById(id);
 
 if (form) {
-  const userInputs = [form.dataset.email ?? '', form.dataset.name ?? ''];
-  const check = () => checkPassphrase($('passphrase').value,
-    { signInPassword: $('sign-in-password').value, userInputs });
-  const showStrength = async () => {
-    $('strength').textContent = $('passphrase').value ? (await check()).message : '';
-  };
-  $('passphrase').addEventListener('input', showStrength);
-  form.addEventListener('input', (event) => event.target.removeAttribute('aria-invalid'));
-  $('suggest').addEventListener('click', async () => {
-    const words = await suggestPassphrase();
-    $('suggestion').textContent = `Suggested: ${words} (write it down now)`;
-    $('passphrase').value = words;
-    $('passphrase-again').value = words;
-    await showStrength();
-  });
+  const check = strengthMeter(form, { passphrase: 'passphrase', again: 'passphrase-again' });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const error = $('setup-error');

@@ -64,3 +64,29 @@ export async function checkPassphrase(passphrase, { signInPassword = '', userInp
   return { ok: true, words: words.size, bits,
     message: `Strong enough: ${words.size} different list words, about ${bits} bits if chosen at random.` };
 }
+
+/**
+ * A passphrase form's live strength line and its "Suggest a passphrase" button. `passphrase`
+ * and `again` are the ids of the passphrase field and its repeat; the form's data-email and
+ * data-name count as guessable words; the page has #sign-in-password, #strength, #suggest
+ * and #suggestion. Returns check(): the verdict (checkPassphrase) on what is typed now.
+ */
+export function strengthMeter(form, { passphrase, again }) {
+  const $ = (id) => document.getElementById(id);
+  const userInputs = [form.dataset.email ?? '', form.dataset.name ?? ''];
+  const check = () => checkPassphrase($(passphrase).value,
+    { signInPassword: $('sign-in-password').value, userInputs });
+  const showStrength = async () => {
+    $('strength').textContent = $(passphrase).value ? (await check()).message : '';
+  };
+  $(passphrase).addEventListener('input', showStrength);
+  form.addEventListener('input', (event) => event.target.removeAttribute('aria-invalid'));
+  $('suggest').addEventListener('click', async () => {
+    const words = await suggestPassphrase();
+    $('suggestion').textContent = `Suggested: ${words} (write it down now)`;
+    $(passphrase).value = words;
+    $(again).value = words;
+    await showStrength();
+  });
+  return check;
+}
