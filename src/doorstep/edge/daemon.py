@@ -1,9 +1,11 @@
 """`doorstep edge run`: every camera's pipeline, the outbox, uploads, MQTT and live view.
 
 Threads, each with its own loop and the shared ``stop`` event: one per camera (capture
-→ pipeline), the uploader, the health reporter, and the live-view server. Events are
-sealed and committed to the outbox in the camera's thread, before anything is sent.
-Triggers (MQTT, HTTP) are queued to the camera's thread, which owns its pipeline.
+→ pipeline), the uploader, the health reporter, and the live-view server; and the twin
+queue's (``[twins] threads``), which make the events' blurred twins. Events are sealed and
+committed to the outbox where they are handed on (the twin thread once the twin is made,
+else the camera's), before anything is sent. Triggers (MQTT, HTTP) are queued to the
+camera's thread, which owns its pipeline.
 """
 
 from __future__ import annotations

@@ -369,7 +369,6 @@ class CameraPipeline:
         heads = event.snapshot_people
 
         def make() -> None:
-            twin = b""
             try:
                 path = clip.with_name(f"{clip.stem}.twin.mp4")
                 try:

@@ -305,8 +305,8 @@ def twin_clip(
             video.pix_fmt = "yuv420p"
             # Five frames of lookahead, not veryfast's ten: each is a frame libx264 holds.
             video.codec_context.options = {"preset": preset, "crf": str(crf), **LOOKAHEAD}
-            # One thread each way: the twin is made on the camera's own thread, and a
-            # thread pool holds a set of frames per thread.
+            # One thread each way: the twin queue's thread makes one twin at a time
+            # (doorstep.edge.twin_queue), and a thread pool holds a set of frames per thread.
             video.codec_context.thread_count = 1
             template.codec_context.thread_count = 1
             stride = max(1, round(float(rate) / detect_fps))
