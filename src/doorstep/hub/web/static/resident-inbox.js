@@ -98,5 +98,10 @@ async function share(event) {
 }
 
 showArea();
-if (previewButton) previewButton.addEventListener('click', showPreviews);
+// The button comes disabled and works from here on: a press before this script ran would
+// have done nothing.
+if (previewButton) {
+  previewButton.addEventListener('click', showPreviews);
+  previewButton.disabled = false;
+}
 if (form) form.addEventListener('submit', share);
